@@ -1,0 +1,76 @@
+"""`station`: the command line of a station. Each area adds its subcommands in its own
+module (edge.devices.cli, sync.cli, web.cli, edge.appliance.cli)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from edge import core_cli
+from edge.appliance import cli as appliance_cli
+from edge.cli_support import Context, default_data_dir
+from edge.config_base import ConfigError
+from edge.devices import cli as devices_cli
+from edge.store import StoreError
+from sync import cli as sync_cli
+from web import cli as web_cli
+
+log = logging.getLogger(__name__)
+
+AREAS = (core_cli, devices_cli, sync_cli, web_cli, appliance_cli)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="station",
+        description="Station Edge: scanning, sorting and sync for a parcel pickup station.",
+    )
+    parser.add_argument(
+        "--data",
+        metavar="DIR",
+        default=None,
+        help="data folder (default: $STATION_DATA, then ./var)",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        default=None,
+        help="config file (default: $STATION_CONFIG, then DIR/station.toml)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for area in AREAS:
+        area.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    data_dir = Path(args.data) if args.data else default_data_dir()
+    ctx = Context(data_dir=data_dir, config_file=args.config)
+    try:
+        return int(args.handler(args, ctx))
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        log.error("database: %s", exc)
+        print(f"database error: {exc}. Nothing was recorded; free disk space or check the "
+              "data folder, then try again.", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        ctx.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""What every `station` subcommand gets: the data folder, the config and the store."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from edge import config as config_mod
+from edge.config import Config
+from edge.store import DB_NAME, Store
+
+Handler = Callable[[argparse.Namespace, "Context"], int]
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("STATION_DATA") or "./var")
+
+
+@dataclass
+class Context:
+    """Lazily opened resources for one command run."""
+
+    data_dir: Path
+    config_file: str | None = None
+    _opened: list[Store] = field(default_factory=list)
+
+    @property
+    def config_path(self) -> Path:
+        return config_mod.config_path(self.data_dir, self.config_file)
+
+    @cached_property
+    def config(self) -> Config:
+        return config_mod.load(self.config_path)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / DB_NAME
+
+    def store(self) -> Store:
+        """Open (creating if needed) the station database."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        store = Store(self.db_path)
+        self._opened.append(store)
+        return store
+
+    def close(self) -> None:
+        for store in self._opened:
+            store.close()
+        self._opened.clear()
+
+
+def add_command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    handler: Handler,
+    help: str,
+    description: str | None = None,
+) -> argparse.ArgumentParser:
+    """Add a subcommand whose handler is called as handler(args, ctx)."""
+    parser = sub.add_parser(name, help=help, description=description or help)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
