@@ -1,5 +1,7 @@
 """Subcommands of this area; edge.cli calls register()."""
 
+from __future__ import annotations
+
 import argparse
 
 
