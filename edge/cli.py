@@ -63,11 +63,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except StoreError as exc:
         log.error("database: %s", exc)
-        print(f"database error: {exc}. Nothing was recorded; free disk space or check the "
-              "data folder, then try again.", file=sys.stderr)
+        print(
+            f"database error: {exc}. Nothing was recorded; free disk space or check the "
+            "data folder, then try again.",
+            file=sys.stderr,
+        )
         return 3
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error of ours.
+        sys.stderr.close()
+        return 0
     finally:
         ctx.close()
 

@@ -28,13 +28,15 @@ from web.settings import WebSection
 CONFIG_NAME = "station.toml"
 
 
-
-
 @dataclass
 class StationSection(Section):
     code: str = doc("Station code as head office knows it, e.g. SZ-NS-0042.", "DEMO-0001")
-    timezone: str = doc("IANA time zone for wall times, reports and pickup-code days.", "Asia/Shanghai")
-    language: Literal["zh", "en"] = doc("Language of messages at the gun and the page: zh or en.", "zh")
+    timezone: str = doc(
+        "IANA time zone for wall times, reports and pickup-code days.", "Asia/Shanghai"
+    )
+    language: Literal["zh", "en"] = doc(
+        "Language of messages at the gun and the page: zh or en.", "zh"
+    )
 
     def check(self) -> list[str]:
         try:
@@ -52,7 +54,7 @@ class ScanningSection(Section):
     min_length: int = doc("Shortest code accepted after normalising.", 4)
     max_length: int = doc("Longest code accepted after normalising (GS1 strings can be long).", 120)
     weight_mismatch_share: float = doc(
-        "Raise weight_mismatch when the weight differs from the declared one by more than this share.",
+        "Raise weight_mismatch when the weight differs from the declared by more than this share.",
         0.25,
     )
 
@@ -254,10 +256,7 @@ def parse(text: str, source: str = "<config>") -> Config:
 
 def load(path: Path) -> Config:
     """Load the config file; a missing file means all defaults."""
-    if not path.exists():
-        config = Config()
-    else:
-        config = parse(path.read_text(encoding="utf-8"), str(path))
+    config = parse(path.read_text(encoding="utf-8"), str(path)) if path.exists() else Config()
     config.path = path
     return config
 
@@ -291,7 +290,9 @@ def reference(cls: type = Config, prefix: str = "") -> Iterator[KeyDoc]:
             yield KeyDoc(f"{prefix}{f.name}", "list of tables", "", f.metadata.get("doc", ""))
             yield from reference(typing.cast(type, item), f"{prefix}{f.name}[].")
         else:
-            yield KeyDoc(f"{prefix}{f.name}", _type_name(tp), _default_text(f), f.metadata.get("doc", ""))
+            yield KeyDoc(
+                f"{prefix}{f.name}", _type_name(tp), _default_text(f), f.metadata.get("doc", "")
+            )
 
 
 def _default_text(f: dataclasses.Field[Any]) -> str:
@@ -332,8 +333,10 @@ def _section_lines(obj: Any, prefix: str) -> list[str]:
         value = getattr(obj, f.name)
         if dataclasses.is_dataclass(value):
             tables.append((f.name, value))
-        elif isinstance(value, list) and (not value or dataclasses.is_dataclass(value[0])) and (
-            _is_table_list(type(obj), f.name)
+        elif (
+            isinstance(value, list)
+            and (not value or dataclasses.is_dataclass(value[0]))
+            and (_is_table_list(type(obj), f.name))
         ):
             arrays.append((f.name, value, f.metadata.get("doc", "")))
         else:

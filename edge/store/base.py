@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,9 @@ class StoreBase:
     def __init__(self, path: Path | str, *, busy_timeout_ms: int = 5000) -> None:
         self.path = Path(path)
         self.conn = sqlite3.connect(
-            str(self.path), isolation_level=None, timeout=busy_timeout_ms / 1000,
+            str(self.path),
+            isolation_level=None,
+            timeout=busy_timeout_ms / 1000,
             check_same_thread=False,
         )
         self.conn.row_factory = sqlite3.Row
@@ -82,9 +86,9 @@ class StoreBase:
             except BaseException as exc:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
-                    exc, sqlite3.IntegrityError
-                ):
+                if isinstance(
+                    exc, sqlite3.OperationalError | sqlite3.DatabaseError
+                ) and not isinstance(exc, sqlite3.IntegrityError):
                     raise StoreError(f"database write failed: {exc}") from exc
                 raise
             finally:
@@ -96,6 +100,18 @@ class StoreBase:
 
     def all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()
+
+    def audit(self, action: str, actor: str | None, subject: str | None, **detail: Any) -> None:
+        self.conn.execute(
+            "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+            (
+                datetime.now().astimezone().isoformat(timespec="seconds"),
+                actor,
+                action,
+                subject,
+                json.dumps(detail, ensure_ascii=False) if detail else None,
+            ),
+        )
 
     def migrate(self) -> list[str]:
         """Apply the migrations not yet applied; safe to call again and from two processes."""

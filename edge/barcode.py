@@ -1,0 +1,132 @@
+"""From what a gun typed to a clean code: AIM prefix, control characters, command
+cards and GS1. Pure functions; every refusal is a Message saying what to do."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+import biip
+
+from edge.messages import Message
+
+GS = "\x1d"
+# AIM symbology identifier: "]" + symbology letter + modifier character (ISO/IEC 15424).
+_AIM = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
+# Symbology identifiers that announce GS1 data.
+GS1_AIMS = {"]C1", "]e0", "]d2", "]Q3", "]J1"}
+WAYBILL = re.compile(r"^[0-9A-Za-z-]{4,40}$")
+
+SCAN_TYPES = ("receive", "dispatch", "sign", "problem", "stocktake")
+DISPATCH_REASONS = ("delivery", "return", "transfer")
+PROBLEM_CODES = (
+    "damaged",
+    "wrong_address",
+    "refused",
+    "missing_items",
+    "weight_mismatch",
+    "unreachable",
+    "overdue",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class Code:
+    text: str
+    aim: str | None = None
+
+
+def normalise(raw: str, min_length: int = 4, max_length: int = 120) -> Code | Message:
+    """Strip the AIM prefix, surrounding whitespace and control characters (GS stays)."""
+    text = raw.strip()
+    aim = None
+    match = _AIM.match(text)
+    if match:
+        aim, text = match.group(0), text[match.end() :]
+    text = "".join(ch for ch in text if ch == GS or unicodedata.category(ch) != "Cc").strip()
+    text = text.strip(GS)
+    if not text:
+        return Message("empty")
+    if any(not ch.isprintable() and ch != GS for ch in text):
+        return Message("unprintable")
+    if len(text) < min_length:
+        return Message("too_short", {"length": len(text)})
+    if len(text) > max_length:
+        return Message("too_long", {"length": len(text)})
+    return Code(text, aim)
+
+
+CommandName = Literal[
+    "operator_in", "operator_out", "mode", "problem", "dispatch", "carrier", "undo"
+]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: CommandName
+    value: str | None = None
+
+
+def parse_command(code: str) -> Command | Message | None:
+    """A desk command card, a refusal for a malformed one, or None for anything else."""
+    upper = code.upper()
+    if upper == "UNDO":
+        return Command("undo")
+    if ":" not in upper:
+        return None
+    prefix, _, value = upper.partition(":")
+    value = value.strip()
+    if prefix == "OP":
+        if value == "OUT":
+            return Command("operator_out")
+        if value:
+            return Command("operator_in", code.partition(":")[2].strip())
+    elif prefix == "MODE" and value.lower() in SCAN_TYPES:
+        return Command("mode", value.lower())
+    elif prefix == "PROBLEM" and value.lower() in PROBLEM_CODES:
+        return Command("problem", value.lower())
+    elif prefix == "DISPATCH" and value.lower() in DISPATCH_REASONS:
+        return Command("dispatch", value.lower())
+    elif prefix == "CARRIER":
+        return Command("carrier", value.lower() or None)
+    return Message("bad_command", {"code": code[:40]})
+
+
+def command_cards() -> list[tuple[str, str, str]]:
+    """(barcode, Chinese label, English label) for every fixed command card."""
+    from edge.messages import REASON_NAMES, TYPE_NAMES
+
+    cards = [(f"MODE:{t.upper()}", f"模式：{TYPE_NAMES[t][0]}", f"Mode: {t}") for t in SCAN_TYPES]
+    cards += [
+        (f"DISPATCH:{r.upper()}", f"出站：{REASON_NAMES[r][0]}", f"Dispatch: {r}")
+        for r in DISPATCH_REASONS
+    ]
+    cards += [
+        (f"PROBLEM:{p.upper()}", f"问题件：{REASON_NAMES[p][0]}", f"Problem: {REASON_NAMES[p][1]}")
+        for p in PROBLEM_CODES
+        if p != "weight_mismatch"
+    ]
+    cards += [("UNDO", "撤销上一次扫描", "Undo last scan"), ("OP:OUT", "退出登录", "Sign out")]
+    return cards
+
+
+def waybill_from_gs1(code: Code) -> str | Message | None:
+    """The shipment number inside GS1 data (SSCC, GINC, GSIN); None when not GS1."""
+    if code.aim not in GS1_AIMS and GS not in code.text:
+        return None
+    result = biip.parse((code.aim or "") + code.text)
+    message = result.gs1_message
+    if message is None:
+        return Message("not_waybill", {"code": _printable(code.text)})
+    for ai in ("00", "401", "402"):
+        for element in message.element_strings:
+            if element.ai.ai == ai:
+                return element.value
+    return Message("not_waybill", {"code": _printable(code.text)})
+
+
+def _printable(text: str) -> str:
+    return text.replace(GS, "<GS>")[:40]

@@ -1,0 +1,149 @@
+"""What the clerk is told, in Chinese and English: one catalog, keyed, with parameters.
+
+Each message says what happened and what to do. The page adds its own strings to its
+catalog; these are the answers to scans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+CATALOG: dict[str, tuple[str, str]] = {
+    # normalising
+    "empty": ("空码，请重新扫描", "Empty code: scan again"),
+    "too_short": ("条码太短（{length} 位），请重新扫描", "Code too short ({length}): scan again"),
+    "too_long": ("条码太长（{length} 位），请重新扫描", "Code too long ({length}): scan again"),
+    "unprintable": (
+        "条码含无法识别的字符，请检查扫码枪键盘布局后重扫",
+        "Code has unreadable characters: check the gun's keyboard layout and scan again",
+    ),
+    "not_waybill": (
+        "不是运单号：{code}，请扫描面单上的运单条码",
+        "Not a waybill number: {code}. Scan the waybill barcode on the label",
+    ),
+    "check_digit": (
+        "运单号校验位不对，请核对号码：{waybill}",
+        "Check digit wrong: check the number {waybill}",
+    ),
+    "double_read": ("重复读取，已忽略", "Double read ignored"),
+    # receive
+    "received": ("入库 {pickup_code}，放 {shelf} 号架", "Received: {pickup_code}, shelf {shelf}"),
+    "already_received": (
+        "已入库：{pickup_code}（{shelf}），{when} 入库，未移动",
+        "Already received at {pickup_code} on {when}; not moved",
+    ),
+    "no_room": (
+        "货架已满，没有空位：请加货架或调整分拣规则",
+        "No room on the shelves for this parcel: add a shelf or change the sorting rules",
+    ),
+    "weight_mismatch": (
+        "重量不符：称重 {weight_g} 克，预报 {declared_g} 克，请检查是否少件",
+        "Weight mismatch: weighed {weight_g} g, declared {declared_g} g. Check for missing items",
+    ),
+    # sign
+    "signed": ("签收成功 {pickup_code}", "Signed: {pickup_code}"),
+    "sign_unknown": (
+        "本站没有这个包裹：{waybill}，请核对号码",
+        "Not at this station: {waybill}. Check the number",
+    ),
+    "already_signed": ("已于 {when} 签收，不能再签", "Already signed on {when}"),
+    "sign_dispatched": (
+        "已于 {when} 出站，不在货架上",
+        "Dispatched on {when}: not on the shelves",
+    ),
+    "sign_not_on_shelf": ("包裹未入库，请先入库", "Parcel not received yet: receive it first"),
+    "id_required": (
+        "贵重件：请在平板上核对证件后四位再签收",
+        "Valuable parcel: check the last 4 of an ID on the tablet to sign",
+    ),
+    "bad_relation": ("签收关系无效：{relation}", "Unknown signer relation: {relation}"),
+    "bad_last4": ("后四位应为 4 位数字", "The last 4 must be four digits"),
+    # dispatch
+    "dispatched": ("出站（{reason}）", "Dispatched ({reason})"),
+    "dispatch_signed": (
+        "已于 {when} 签收，不能出站",
+        "Signed on {when}: cannot be dispatched",
+    ),
+    "already_dispatched": ("已于 {when} 出站", "Already dispatched on {when}"),
+    "bad_dispatch_reason": ("出站原因无效：{reason}", "Unknown dispatch reason: {reason}"),
+    # problem
+    "problem_recorded": ("问题件已登记：{reason}", "Problem recorded: {reason}"),
+    "bad_problem_code": ("问题原因无效：{reason}", "Unknown problem reason: {reason}"),
+    # stocktake
+    "stocktake_ok": ("盘点：在架 {pickup_code}", "Stocktake: on shelf at {pickup_code}"),
+    "stocktake_unexpected": (
+        "盘点：此件不应在架上（{state}），请拿出来交主管",
+        "Stocktake: this parcel should not be on a shelf ({state}); hand it to a supervisor",
+    ),
+    # commands
+    "mode_set": ("模式：{mode}", "Mode: {mode}"),
+    "operator_in": ("{name} 已登录", "{name} signed in"),
+    "operator_out": ("已退出登录", "Signed out"),
+    "operator_unknown": (
+        "没有这个操作员：{operator}，请找主管添加",
+        "Unknown operator {operator}: ask a supervisor to add you",
+    ),
+    "reason_set": ("原因：{reason}，已切换到{mode}", "Reason: {reason}; mode {mode}"),
+    "carrier_set": ("批次快递公司：{carrier}", "Batch carrier: {carrier}"),
+    "carrier_cleared": ("已清除批次快递公司", "Batch carrier cleared"),
+    "bad_command": ("无效的指令条码：{code}", "Unknown command card: {code}"),
+    "undone": ("已撤销：{type} {waybill}", "Undone: {type} {waybill}"),
+    "nothing_to_undo": ("此设备没有可撤销的扫描", "Nothing to undo at this device"),
+    "already_undone": ("这次扫描已撤销", "That scan was already undone"),
+    "unknown_scan": ("没有这次扫描：{seq}", "No such scan: {seq}"),
+    "store_failed": (
+        "保存失败，本次扫描未记录：请找主管检查存储空间后重扫",
+        "Not recorded (storage failed): ask a supervisor to check disk space, then scan again",
+    ),
+}
+
+TYPE_NAMES: dict[str, tuple[str, str]] = {
+    "receive": ("入库", "receive"),
+    "dispatch": ("出站", "dispatch"),
+    "sign": ("签收", "sign"),
+    "problem": ("问题件", "problem"),
+    "stocktake": ("盘点", "stocktake"),
+}
+
+REASON_NAMES: dict[str, tuple[str, str]] = {
+    "delivery": ("派件", "delivery"),
+    "return": ("退回", "return"),
+    "transfer": ("转运", "transfer"),
+    "damaged": ("破损", "damaged"),
+    "wrong_address": ("地址错误", "wrong address"),
+    "refused": ("拒收", "refused"),
+    "missing_items": ("少件", "missing items"),
+    "weight_mismatch": ("重量不符", "weight mismatch"),
+    "unreachable": ("电话联系不上", "phone unreachable"),
+    "overdue": ("滞留", "overdue"),
+    "other": ("其他", "other"),
+}
+
+
+def _localise(value: Any, lang: int) -> Any:
+    if isinstance(value, str):
+        for table in (TYPE_NAMES, REASON_NAMES):
+            if value in table:
+                return table[value][lang]
+    return value
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        index = 1 if lang == "en" else 0
+        template = CATALOG[self.key][index]
+        params = {k: _localise(v, index) for k, v in self.params.items()}
+        return template.format(**params)
+
+    @property
+    def zh(self) -> str:
+        return self.text("zh")
+
+    @property
+    def en(self) -> str:
+        return self.text("en")

@@ -1,0 +1,29 @@
+"""What a station may keep of personal numbers: masked phones and last-four digits."""
+
+from __future__ import annotations
+
+import re
+
+_DIGITS = re.compile(r"\d")
+
+
+def last4(number: str | None) -> str | None:
+    """The last four digits of a phone or ID number, or None when it has fewer."""
+    if not number:
+        return None
+    digits = "".join(_DIGITS.findall(number))
+    return digits[-4:] if len(digits) >= 4 else None
+
+
+def mask_phone(number: str | None) -> str | None:
+    """138****5678: the first three and last four digits only."""
+    if not number:
+        return None
+    digits = "".join(_DIGITS.findall(number))
+    if len(digits) < 7:
+        return None
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def valid_last4(text: str | None) -> bool:
+    return text is not None and len(text) == 4 and text.isdigit()

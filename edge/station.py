@@ -1,0 +1,634 @@
+"""The scan core: one code in, one durable, meaningful record and an answer out.
+
+Every path ends in a single transaction that journals the read (what was scanned and
+what the clerk was told) and, when accepted, appends the scan and updates the parcel.
+The answer is returned only after that transaction commits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from edge import barcode, carriers, rules, shelving
+from edge.clock import Clock, Instant, SystemClock
+from edge.config import Config
+from edge.messages import Message
+from edge.privacy import valid_last4
+from edge.store import Store, StoreError
+
+log = logging.getLogger(__name__)
+
+SIGNER_RELATIONS = ("self", "proxy", "courier")
+
+
+@dataclass
+class Desk:
+    """What one gun (or page) is doing: its mode, operator, reasons and batch carrier."""
+
+    device: str
+    mode: str = "receive"
+    operator: str | None = None
+    dispatch_reason: str = "delivery"
+    problem_code: str = "other"
+    carrier: str | None = None
+
+    def reason(self) -> str | None:
+        if self.mode == "dispatch":
+            return self.dispatch_reason
+        if self.mode == "problem":
+            return self.problem_code
+        return None
+
+
+@dataclass
+class ScanRequest:
+    type: str
+    code: str
+    device: str
+    operator: str | None = None
+    weight_g: int | None = None
+    phone_last4: str | None = None
+    reason: str | None = None
+    signer_relation: str | None = None
+    signer_id_last4: str | None = None
+    note: str | None = None
+    photos: tuple[str, ...] = ()
+    carrier_hint: str | None = None
+    raw: str | None = None
+
+
+@dataclass
+class Outcome:
+    status: rules.Status
+    message_key: str
+    message_zh: str
+    message_en: str
+    event_id: str | None = None
+    seq: int | None = None
+    read_id: int | None = None
+    type: str | None = None
+    waybill: str | None = None
+    carrier: str | None = None
+    carriers: list[str] = field(default_factory=list)
+    shelf: str | None = None
+    pickup_code: str | None = None
+    weight_g: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    command: str | None = None
+
+    def message(self, lang: str) -> str:
+        return self.message_en if lang == "en" else self.message_zh
+
+    def to_json(self, lang: str = "zh") -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["message"] = self.message(lang)
+        return data
+
+
+class Station:
+    def __init__(self, store: Store, config: Config, clock: Clock | None = None) -> None:
+        self.store = store
+        self.config = config
+        self.clock: Clock = clock or SystemClock()
+        self.tz = config.tz
+
+    # --- desks ---
+
+    def desk(self, device: str, default_mode: str = "receive") -> Desk:
+        row = self.store.desk_row(device)
+        if row is None:
+            return Desk(device=device, mode=default_mode)
+        return Desk(
+            device=device,
+            mode=row["mode"],
+            operator=row["operator"],
+            dispatch_reason=row["dispatch_reason"],
+            problem_code=row["problem_code"],
+            carrier=row["carrier"],
+        )
+
+    # --- entry points ---
+
+    def read(self, raw: str, desk: Desk, *, weight_g: int | None = None) -> Outcome:
+        """A code as typed by a gun or a scan field. Command cards change ``desk``."""
+        now = self.clock.now(self.tz)
+        norm = barcode.normalise(
+            raw, self.config.scanning.min_length, self.config.scanning.max_length
+        )
+        if isinstance(norm, Message):
+            return self._guarded(
+                lambda: self._journal(
+                    now, desk.device, desk.operator, raw, None, "invalid", None, "refused", norm
+                )
+            )
+        command = barcode.parse_command(norm.text)
+        if command is None:
+            req = ScanRequest(
+                type=desk.mode,
+                code=(norm.aim or "") + norm.text if norm.aim in barcode.GS1_AIMS else norm.text,
+                device=desk.device,
+                operator=desk.operator,
+                weight_g=weight_g,
+                reason=desk.reason(),
+                carrier_hint=desk.carrier,
+                raw=raw,
+            )
+            return self._guarded(lambda: self._scan(now, req, from_gun=True))
+        if isinstance(command, Message):
+            return self._guarded(
+                lambda: self._journal(
+                    now,
+                    desk.device,
+                    desk.operator,
+                    raw,
+                    norm.text,
+                    "command",
+                    None,
+                    "refused",
+                    command,
+                )
+            )
+        return self._guarded(lambda: self._command(now, raw, norm.text, command, desk))
+
+    def scan(self, req: ScanRequest) -> Outcome:
+        """Record one scan with every detail given (a tap on the page, the CLI): a
+        deliberate act, so no double-read check. Answers after the commit."""
+        now = self.clock.now(self.tz)
+        return self._guarded(lambda: self._scan(now, req, from_gun=False))
+
+    def undo_last(self, device: str, actor: str | None, reason: str = "") -> Outcome:
+        now = self.clock.now(self.tz)
+
+        def run() -> Outcome:
+            with self.store.transaction():
+                seq = self.store.last_scan_seq(device)
+                if seq is None:
+                    return self._journal(
+                        now,
+                        device,
+                        actor,
+                        "UNDO",
+                        "UNDO",
+                        "command",
+                        None,
+                        "refused",
+                        Message("nothing_to_undo"),
+                    )
+                return self._undo(now, seq, device, actor, reason)
+
+        return self._guarded(run)
+
+    def undo(self, seq: int, actor: str, reason: str, device: str | None = None) -> Outcome:
+        now = self.clock.now(self.tz)
+
+        def run() -> Outcome:
+            with self.store.transaction():
+                return self._undo(now, seq, device or f"web:{actor}", actor, reason)
+
+        return self._guarded(run)
+
+    # --- internals ---
+
+    def _guarded(self, action: Any) -> Outcome:
+        try:
+            outcome: Outcome = action()
+        except StoreError as exc:
+            log.error("scan not recorded: %s", exc)
+            msg = Message("store_failed")
+            return Outcome("refused", msg.key, msg.zh, msg.en)
+        return outcome
+
+    def _journal(
+        self,
+        now: Instant,
+        device: str,
+        operator: str | None,
+        raw: str,
+        code: str | None,
+        kind: str,
+        scan_type: str | None,
+        status: rules.Status,
+        message: Message,
+        **extra: Any,
+    ) -> Outcome:
+        """Record the read and build the answer (inside the caller's transaction, or its own)."""
+        outcome = Outcome(
+            status,
+            message.key,
+            message.zh,
+            message.en,
+            type=scan_type,
+            **{k: v for k, v in extra.items() if k in _OUTCOME_FIELDS},
+        )
+        with self.store.transaction():
+            outcome.read_id = self.store.insert_read(
+                {
+                    "at": now.iso,
+                    "boot_id": now.boot_id,
+                    "mono_ns": now.mono_ns,
+                    "device": device,
+                    "operator": operator,
+                    "raw": raw[:500],
+                    "code": code,
+                    "kind": kind,
+                    "type": scan_type,
+                    "status": status,
+                    "message_key": message.key,
+                    "message_zh": message.zh,
+                    "message_en": message.en,
+                    "event_id": outcome.event_id,
+                    "seq": outcome.seq,
+                    "waybill": outcome.waybill,
+                    "carrier": outcome.carrier,
+                    "shelf": outcome.shelf,
+                    "pickup_code": outcome.pickup_code,
+                    "weight_g": outcome.weight_g,
+                    "warnings": outcome.warnings,
+                }
+            )
+        return outcome
+
+    def _double_read(self, now: Instant, device: str, code: str, scan_type: str | None) -> bool:
+        """The gun read the same label twice: same device, code and scan type, same boot,
+        within the window (monotonic time, so a clock jump cannot fake or hide one)."""
+        last = self.store.last_read(device)
+        window_ns = int(self.config.scanning.double_read_window_s * 1e9)
+        return (
+            last is not None
+            and last["code"] == code
+            and last["type"] == scan_type
+            and last["boot_id"] == now.boot_id
+            and 0 <= now.mono_ns - last["mono_ns"] < window_ns
+        )
+
+    def _command(
+        self, now: Instant, raw: str, code: str, cmd: barcode.Command, desk: Desk
+    ) -> Outcome:
+        with self.store.transaction():
+            if self._double_read(now, desk.device, code, None):
+                return self._journal(
+                    now,
+                    desk.device,
+                    desk.operator,
+                    raw,
+                    code,
+                    "command",
+                    None,
+                    "duplicate",
+                    Message("double_read"),
+                    command=cmd.name,
+                )
+            if cmd.name == "undo":
+                seq = self.store.last_scan_seq(desk.device)
+                if seq is None:
+                    return self._journal(
+                        now,
+                        desk.device,
+                        desk.operator,
+                        raw,
+                        code,
+                        "command",
+                        None,
+                        "refused",
+                        Message("nothing_to_undo"),
+                        command="undo",
+                    )
+                return self._undo(now, seq, desk.device, desk.operator, "UNDO card", raw=raw)
+            message = self._apply_command(cmd, desk)
+            status: rules.Status = "refused" if message.key == "operator_unknown" else "accepted"
+            if status == "accepted":
+                self.store.save_desk({**dataclasses.asdict(desk), "updated_at": now.iso})
+                self.store.audit("desk." + cmd.name, desk.operator, desk.device, value=cmd.value)
+            return self._journal(
+                now,
+                desk.device,
+                desk.operator,
+                raw,
+                code,
+                "command",
+                None,
+                status,
+                message,
+                command=cmd.name,
+            )
+
+    def _apply_command(self, cmd: barcode.Command, desk: Desk) -> Message:
+        if cmd.name == "operator_in":
+            row = self.store.operator(cmd.value or "")
+            if row is None or not row["active"]:
+                return Message("operator_unknown", {"operator": cmd.value})
+            desk.operator = row["id"]
+            return Message("operator_in", {"name": row["name"]})
+        if cmd.name == "operator_out":
+            desk.operator = None
+            return Message("operator_out")
+        if cmd.name == "mode":
+            desk.mode = cmd.value or desk.mode
+            return Message("mode_set", {"mode": desk.mode})
+        if cmd.name == "problem":
+            desk.mode, desk.problem_code = "problem", cmd.value or "other"
+            return Message("reason_set", {"reason": desk.problem_code, "mode": desk.mode})
+        if cmd.name == "dispatch":
+            desk.mode, desk.dispatch_reason = "dispatch", cmd.value or "delivery"
+            return Message("reason_set", {"reason": desk.dispatch_reason, "mode": desk.mode})
+        desk.carrier = cmd.value
+        return (
+            Message("carrier_set", {"carrier": cmd.value})
+            if cmd.value
+            else Message("carrier_cleared")
+        )
+
+    def _check_request(self, req: ScanRequest) -> Message | None:
+        if req.type not in barcode.SCAN_TYPES:
+            raise ValueError(f"unknown scan type {req.type!r}")
+        if req.type == "dispatch" and (req.reason or "delivery") not in barcode.DISPATCH_REASONS:
+            return Message("bad_dispatch_reason", {"reason": req.reason})
+        if req.type == "problem" and (req.reason or "other") not in barcode.PROBLEM_CODES:
+            return Message("bad_problem_code", {"reason": req.reason})
+        if req.type == "sign" and (req.signer_relation or "self") not in SIGNER_RELATIONS:
+            return Message("bad_relation", {"relation": req.signer_relation})
+        for value in (req.phone_last4, req.signer_id_last4):
+            if value is not None and not valid_last4(value):
+                return Message("bad_last4")
+        return None
+
+    def _waybill(self, code: str) -> tuple[str, carriers.Recognition | None] | Message:
+        aim = code[:3] if code.startswith("]") else None
+        text = code[3:] if aim else code
+        inner = barcode.waybill_from_gs1(barcode.Code(text, aim))
+        if isinstance(inner, Message):
+            return inner
+        if inner is not None:
+            return inner, None
+        if not barcode.WAYBILL.match(text):
+            return Message("not_waybill", {"code": text[:40]})
+        recognition = carriers.recognise(text)
+        if recognition.check_digit == "bad" and not recognition.carriers:
+            return Message("check_digit", {"waybill": recognition.waybill})
+        return recognition.waybill, recognition
+
+    def _scan(self, now: Instant, req: ScanRequest, from_gun: bool) -> Outcome:
+        raw = req.raw if req.raw is not None else req.code
+        problem = self._check_request(req)
+        found = problem or self._waybill(req.code)
+        if isinstance(found, Message):
+            return self._journal(
+                now, req.device, req.operator, raw, req.code, "scan", req.type, "refused", found
+            )
+        waybill, recognition = found
+        candidates = list(recognition.carriers) if recognition else []
+        if len(candidates) == 1:
+            carrier: str | None = candidates[0]
+        elif req.carrier_hint and (not candidates or req.carrier_hint in candidates):
+            carrier = req.carrier_hint
+        else:
+            carrier = None
+        extra: dict[str, Any] = {"waybill": waybill, "carrier": carrier, "carriers": candidates}
+        with self.store.transaction():
+            if from_gun and self._double_read(now, req.device, req.code, req.type):
+                return self._journal(
+                    now,
+                    req.device,
+                    req.operator,
+                    raw,
+                    req.code,
+                    "scan",
+                    req.type,
+                    "duplicate",
+                    Message("double_read"),
+                    **extra,
+                )
+            row = self.store.parcel(waybill)
+            parcel = rules.Parcel.from_row(row) if row else None
+            decision = rules.decide(req.type, parcel, id_last4=req.signer_id_last4, waybill=waybill)
+            if decision.status != "accepted":
+                if parcel:
+                    extra.update(shelf=parcel.shelf, pickup_code=parcel.pickup_code)
+                return self._journal(
+                    now,
+                    req.device,
+                    req.operator,
+                    raw,
+                    req.code,
+                    "scan",
+                    req.type,
+                    decision.status,
+                    decision.message,
+                    **extra,
+                )
+            return self._accept(now, req, raw, waybill, parcel, decision, extra)
+
+    def _accept(
+        self,
+        now: Instant,
+        req: ScanRequest,
+        raw: str,
+        waybill: str,
+        parcel: rules.Parcel | None,
+        decision: rules.Decision,
+        extra: dict[str, Any],
+    ) -> Outcome:
+        carrier = extra["carrier"] or (parcel.carrier if parcel else None)
+        extra["carrier"] = carrier
+        scan: dict[str, Any] = {
+            "type": req.type,
+            "waybill": waybill,
+            "carrier": carrier,
+            "scanned_at": now.iso,
+            "boot_id": now.boot_id,
+            "mono_ns": now.mono_ns,
+            "clock_synced": int(now.synced),
+            "device": req.device,
+            "operator": req.operator,
+            "weight_g": req.weight_g,
+            "note": (req.note or None) and req.note[:500],
+        }
+        message = decision.message
+        warnings = list(decision.warnings)
+        manifest = self.store.manifest_entry(waybill)
+        if parcel is None and manifest is not None:
+            parcel = rules.Parcel(
+                waybill=waybill,
+                carrier=manifest["carrier"],
+                recipient_masked=manifest["recipient_masked"],
+                declared_weight_g=manifest["declared_weight_g"],
+                valuable=manifest["valuable"],
+            )
+            scan["carrier"] = carrier = carrier or manifest["carrier"]
+            extra["carrier"] = carrier
+        if req.type == "receive":
+            phone = req.phone_last4 or (manifest["phone_last4"] if manifest else None)
+            placed = self._place(now, carrier, req.weight_g, phone)
+            if placed is None:
+                return self._journal(
+                    now,
+                    req.device,
+                    req.operator,
+                    raw,
+                    req.code,
+                    "scan",
+                    req.type,
+                    "refused",
+                    Message("no_room"),
+                    **extra,
+                )
+            scan.update(shelf=placed[0], pickup_code=placed[1], phone_last4=phone)
+            message = Message("received", {"shelf": placed[0], "pickup_code": placed[1]})
+        elif req.type == "sign":
+            scan.update(
+                signer_relation=req.signer_relation or "self",
+                signer_id_last4=req.signer_id_last4,
+                shelf=parcel.shelf if parcel else None,
+                pickup_code=parcel.pickup_code if parcel else None,
+            )
+        elif req.type == "dispatch":
+            scan["dispatch_reason"] = req.reason or "delivery"
+            message = Message("dispatched", {"reason": scan["dispatch_reason"]})
+        elif req.type == "problem":
+            scan["problem_code"] = req.reason or "other"
+            message = Message("problem_recorded", {"reason": scan["problem_code"]})
+        if req.type in ("sign", "dispatch", "problem", "stocktake") and parcel:
+            scan.setdefault("shelf", parcel.shelf)
+            scan.setdefault("pickup_code", parcel.pickup_code)
+        if req.phone_last4 and not scan.get("phone_last4"):
+            scan["phone_last4"] = req.phone_last4
+        seq, event_id = self.store.insert_scan(scan, tuple(req.photos))
+        updated = rules.apply(parcel, waybill, rules.ScanFacts.from_row({**scan, "seq": seq}))
+        declared = parcel.declared_weight_g if parcel else None
+        if req.type == "receive" and rules.weight_mismatch(
+            req.weight_g, declared, self.config.scanning.weight_mismatch_share
+        ):
+            warnings.append("weight_mismatch")
+            flag = {**scan, "type": "problem", "event_id": None, "problem_code": "weight_mismatch"}
+            flag_seq, _ = self.store.insert_scan(flag)
+            updated = rules.apply(
+                updated, waybill, rules.ScanFacts.from_row({**flag, "seq": flag_seq})
+            )
+            message = Message("weight_mismatch", {"weight_g": req.weight_g, "declared_g": declared})
+        self.store.save_parcel(updated.as_dict())
+        extra.update(
+            event_id=event_id,
+            seq=seq,
+            shelf=scan.get("shelf"),
+            pickup_code=scan.get("pickup_code"),
+            weight_g=req.weight_g,
+            warnings=warnings,
+        )
+        return self._journal(
+            now,
+            req.device,
+            req.operator,
+            raw,
+            req.code,
+            "scan",
+            req.type,
+            "accepted",
+            message,
+            **extra,
+        )
+
+    def _place(
+        self, now: Instant, carrier: str | None, weight_g: int | None, phone: str | None
+    ) -> tuple[str, str] | None:
+        together = (
+            self.store.slot_of_recipient(phone)
+            if phone and self.config.pickup.keep_together
+            else None
+        )
+        slot = shelving.choose_slot(self.config, carrier, weight_g, self.store.slot_load, together)
+        if slot is None:
+            return None
+        day = now.wall.date()
+        while True:
+            seq = self.store.next_pickup_seq(day.isoformat())
+            code = shelving.format_pickup_code(self.config.pickup.code_format, slot, day, seq)
+            if not self.store.pickup_code_taken(code):
+                return slot, code
+
+    def _undo(
+        self, now: Instant, seq: int, device: str, actor: str | None, reason: str, raw: str = "UNDO"
+    ) -> Outcome:
+        row = self.store.scan_row(seq)
+        if row is None:
+            return self._journal(
+                now,
+                device,
+                actor,
+                raw,
+                "UNDO",
+                "command",
+                None,
+                "refused",
+                Message("unknown_scan", {"seq": seq}),
+                command="undo",
+            )
+        if row["undone_at"]:
+            return self._journal(
+                now,
+                device,
+                actor,
+                raw,
+                "UNDO",
+                "command",
+                None,
+                "refused",
+                Message("already_undone"),
+                command="undo",
+            )
+        waybill = row["waybill"]
+        self.store.mark_undone(seq, now.iso, actor, reason)
+        if row["sync_state"] in ("sent", "rejected"):
+            # Head office may hold it already: tell it, with a scan of its own.
+            self.store.insert_scan(
+                {
+                    "type": "problem",
+                    "waybill": waybill,
+                    "carrier": row["carrier"],
+                    "scanned_at": now.iso,
+                    "boot_id": now.boot_id,
+                    "mono_ns": now.mono_ns,
+                    "clock_synced": int(now.synced),
+                    "device": device,
+                    "operator": actor,
+                    "problem_code": "other",
+                    "note": f"UNDO {row['event_id']}: {reason}"[:500],
+                }
+            )
+        current = self.store.parcel(waybill)
+        base = rules.Parcel.from_row(current) if current else None
+        scans = [rules.ScanFacts.from_row(r) for r in self.store.live_scans(waybill)]
+        rebuilt = rules.fold(base, waybill, scans)
+        if rebuilt is None:
+            self.store.delete_parcel(waybill)
+        else:
+            self.store.save_parcel(rebuilt.as_dict())
+        self.store.audit(
+            "scan.undo",
+            actor,
+            waybill,
+            seq=seq,
+            event_id=row["event_id"],
+            type=row["type"],
+            reason=reason,
+            device=device,
+        )
+        return self._journal(
+            now,
+            device,
+            actor,
+            raw,
+            "UNDO",
+            "command",
+            None,
+            "accepted",
+            Message("undone", {"type": row["type"], "waybill": waybill}),
+            command="undo",
+            waybill=waybill,
+            seq=seq,
+        )
+
+
+_OUTCOME_FIELDS = {f.name for f in dataclasses.fields(Outcome)}
