@@ -7,7 +7,9 @@ from edge.config_base import Section, doc
 
 @dataclass
 class ApplianceSection(Section):
-    min_free_mb: int = doc("Below this much free disk, photos are refused (scans still go on).", 500)
+    min_free_mb: int = doc(
+        "Below this much free disk, photos are refused (scans still go on).", 500
+    )
     warn_free_mb: int = doc("Below this much free disk, `station status` reports a problem.", 1000)
     photo_retention_days: int = doc(
         "Delete a photo this many days after head office confirmed it holds it; never before.",

@@ -1,9 +1,151 @@
-"""SQL for health, retention and backup."""
+"""SQL for health, metrics, retention and backup."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
 
 from edge.store.base import Migration, StoreBase
 
-MIGRATIONS: list[Migration] = []
+MIGRATIONS: list[Migration] = [
+    (
+        "appliance-001-state-and-counters",
+        """
+        -- Small facts the appliance keeps: last backup, last retention run, health probe.
+        CREATE TABLE appliance_state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+
+        -- Reads by type and answer, for /metrics. Kept by a trigger rather than counted
+        -- from reads, so they stay counters (never go down) when retention deletes rows
+        -- and a scrape costs nothing on a million rows.
+        CREATE TABLE appliance_read_counts (
+            type TEXT NOT NULL,
+            status TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (type, status)
+        );
+        INSERT INTO appliance_read_counts (type, status, n)
+            SELECT coalesce(type, kind), status, count(*) FROM reads GROUP BY 1, 2;
+        CREATE TRIGGER appliance_count_reads AFTER INSERT ON reads
+        BEGIN
+            INSERT INTO appliance_read_counts (type, status, n)
+                VALUES (coalesce(NEW.type, NEW.kind), NEW.status, 1)
+                ON CONFLICT (type, status) DO UPDATE SET n = n + 1;
+        END;
+
+        -- Photos whose file retention deleted (head office holds them); the photos row
+        -- stays, as scans refer to it.
+        CREATE TABLE appliance_pruned_photos (
+            sha256 TEXT PRIMARY KEY REFERENCES photos (sha256),
+            pruned_at TEXT NOT NULL
+        );
+        """,
+    ),
+]
+
+# Rows deleted per transaction, so the scanner never waits long for the write lock.
+DELETE_CHUNK = 2000
 
 
 class ApplianceSQL(StoreBase):
-    pass
+    def set_appliance_state(self, key: str, value: str, at: str) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO appliance_state (key, value, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+                " updated_at = excluded.updated_at",
+                (key, value, at),
+            )
+
+    def appliance_state(self, key: str) -> sqlite3.Row | None:
+        return self.one("SELECT value, updated_at FROM appliance_state WHERE key = ?", (key,))
+
+    def read_counts(self) -> list[sqlite3.Row]:
+        """(type, status, n): every read since the station was installed."""
+        return self.all("SELECT type, status, n FROM appliance_read_counts ORDER BY type, status")
+
+    def unsent_backlog(self) -> tuple[int, str | None]:
+        """How many scans wait for head office, and when the oldest of them was scanned."""
+        row = self.one(
+            "SELECT count(*) AS n, min(seq) AS first FROM scan_sync WHERE state = 'pending'"
+        )
+        if row is None or not row["n"]:
+            return 0, None
+        oldest = self.one("SELECT scanned_at FROM scans WHERE seq = ?", (row["first"],))
+        return int(row["n"]), oldest["scanned_at"] if oldest else None
+
+    def sync_state_counts(self) -> dict[str, int]:
+        rows = self.all("SELECT state, count(*) AS n FROM scan_sync GROUP BY state")
+        return {r["state"]: int(r["n"]) for r in rows}
+
+    def photo_upload_errors(self) -> int:
+        row = self.one(
+            "SELECT count(*) FROM photos WHERE upload_error IS NOT NULL AND uploaded_at IS NULL"
+        )
+        return int(row[0]) if row else 0
+
+    def photos_held_since(self, cutoff: str) -> list[sqlite3.Row]:
+        """Photos head office has held since before ``cutoff`` (RFC 3339), not yet pruned."""
+        return self.all(
+            "SELECT p.sha256, p.path FROM photos p"
+            " LEFT JOIN appliance_pruned_photos x ON x.sha256 = p.sha256"
+            " WHERE p.uploaded_at IS NOT NULL AND x.sha256 IS NULL"
+            " AND julianday(p.uploaded_at) < julianday(?)",
+            (cutoff,),
+        )
+
+    def mark_photo_pruned(self, sha256: str, at: str) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO appliance_pruned_photos (sha256, pruned_at) VALUES (?, ?)",
+                (sha256, at),
+            )
+
+    def photo_pruned(self, sha256: str) -> bool:
+        """True when retention deleted the file because head office holds the photo."""
+        row = self.one("SELECT 1 FROM appliance_pruned_photos WHERE sha256 = ?", (sha256,))
+        return row is not None
+
+    def delete_sent_scans(self, cutoff: str) -> int:
+        """Delete scans head office accepted before ``cutoff``; never pending or rejected ones."""
+        total = 0
+        while True:
+            with self.transaction():
+                cur = self.conn.execute(
+                    "DELETE FROM scans WHERE seq IN (SELECT seq FROM scan_sync"
+                    " WHERE state = 'sent' AND julianday(updated_at) < julianday(?) LIMIT ?)",
+                    (cutoff, DELETE_CHUNK),
+                )
+            total += cur.rowcount
+            if cur.rowcount < DELETE_CHUNK:
+                return total
+
+    def delete_old_reads(self, cutoff: str) -> int:
+        """Delete journal lines older than ``cutoff`` whose scan is gone or never was."""
+        total = 0
+        while True:
+            with self.transaction():
+                cur = self.conn.execute(
+                    "DELETE FROM reads WHERE id IN (SELECT r.id FROM reads r"
+                    " LEFT JOIN scans s ON s.seq = r.seq"
+                    " WHERE s.seq IS NULL AND julianday(r.at) < julianday(?) LIMIT ?)",
+                    (cutoff, DELETE_CHUNK),
+                )
+            total += cur.rowcount
+            if cur.rowcount < DELETE_CHUNK:
+                return total
+
+    def backup_to(self, target: Path) -> None:
+        """A consistent, compact copy of the live database (writers go on meanwhile)."""
+        self.conn.execute("VACUUM INTO ?", (str(target),))
+
+    def restore_from(self, source: Path) -> None:
+        """Replace this database's content with ``source``'s, through SQLite's own locking."""
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            src.backup(self.conn)
+        finally:
+            src.close()
