@@ -1,0 +1,1 @@
+"""The reference head-office receiver: Flask app, SQLite storage, waitress server."""

@@ -1,0 +1,212 @@
+"""The reference head-office receiver: a Flask app over a Storage (HEAD-OFFICE-API.md).
+
+Beyond the contract it offers a query API for head office's own use (a token of role
+"query"): scans by station and time range, by waybill, and a parcel's timeline.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import re
+import secrets
+import zlib
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from sync.receiver.storage import Principal, Storage
+from sync.receiver.validate import SHA256, batch_problem, parse_rfc3339, scan_problem
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 16 * 1024 * 1024  # after gzip is undone: 1000 scans fit many times over
+MAX_PHOTO = 4 * 1024 * 1024
+MANIFEST_PAGE = 500
+GZIP_ABOVE = 1024
+BEARER = re.compile(r"Bearer ([A-Za-z0-9._~+/=-]{16,200})")
+
+
+def hash_token(token: str) -> str:
+    """Tokens are long random strings, so a plain SHA-256 is enough to store them."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class BadBody(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+def create_app(storage: Storage) -> Flask:
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+
+    def answer(status: int, body: dict[str, Any], **headers: str) -> Response:
+        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        resp = Response(data, status=status, mimetype="application/json")
+        if len(data) > GZIP_ABOVE and "gzip" in request.headers.get("Accept-Encoding", ""):
+            resp.set_data(gzip.compress(data, 6, mtime=0))
+            resp.headers["Content-Encoding"] = "gzip"
+            resp.headers["Vary"] = "Accept-Encoding"
+        resp.headers.update(headers)
+        return resp
+
+    def refuse(status: int, reason: str) -> Response:
+        return answer(status, {"error": reason})
+
+    def principal() -> Principal:
+        p: Principal = g.principal
+        return p
+
+    @app.before_request
+    def authenticate() -> Response | None:
+        if request.path == "/v1/health":
+            return None
+        match = BEARER.fullmatch(request.headers.get("Authorization", ""))
+        found = storage.principal(hash_token(match.group(1))) if match else None
+        if found is None:
+            return refuse(401, "unknown or missing token")
+        g.principal = found
+        return None
+
+    @app.get("/v1/health")
+    def health() -> Response:
+        return answer(200, {"ok": True})
+
+    @app.post("/v1/scans")
+    def post_scans() -> Response:
+        who = principal()
+        if who.role != "station":
+            return refuse(403, "this token is not a station's")
+        try:
+            body = json.loads(_body(MAX_BODY))
+        except BadBody as exc:
+            return refuse(exc.status, str(exc))
+        except ValueError:
+            return refuse(400, "body: not JSON")
+        problem = batch_problem(body)
+        if problem:
+            return refuse(422, problem)
+        if body["station"] != who.name:
+            return refuse(403, f"this token belongs to station {who.name}, not {body['station']}")
+        scans = body["scans"]
+        problems = [scan_problem(s) for s in scans]
+        valid = [s for s, p in zip(scans, problems, strict=True) if p is None]
+        stored = iter(storage.add_scans(who.name, body["batch_id"], valid, utc_now()))
+        results = []
+        for scan, problem in zip(scans, problems, strict=True):
+            event_id = scan.get("event_id") if isinstance(scan, dict) else None
+            if problem is not None:
+                results.append({"event_id": event_id, "status": "rejected", "reason": problem})
+                continue
+            status, reason = next(stored)
+            item = {"event_id": event_id, "status": status}
+            if reason:
+                item["reason"] = reason
+            results.append(item)
+        return answer(200, {"results": results, "server_time": utc_now()})
+
+    @app.route("/v1/photos/<sha>", methods=["HEAD", "PUT"])
+    def photo(sha: str) -> Response:
+        if not SHA256.fullmatch(sha):
+            return refuse(404, "not a lowercase hex SHA-256")
+        if request.method == "HEAD":
+            return Response(status=200 if storage.has_photo(sha) else 404)
+        if request.content_length and request.content_length > MAX_PHOTO:
+            return refuse(413, "a photo may be at most 4 MiB")
+        try:
+            data = _body(MAX_PHOTO)
+        except BadBody as exc:
+            return refuse(exc.status, str(exc))
+        if hashlib.sha256(data).hexdigest() != sha:
+            return refuse(422, "the body's SHA-256 differs from the path")
+        created = storage.put_photo(sha, data, utc_now())
+        return answer(201 if created else 200, {"sha256": sha, "size": len(data)})
+
+    @app.get("/v1/stations/<station>/manifest")
+    def manifest(station: str) -> Response:
+        who = principal()
+        if who.role != "query" and who.name != station:
+            return refuse(403, f"this token belongs to station {who.name}")
+        page = storage.manifest(station, request.args.get("after"), MANIFEST_PAGE)
+        return answer(200, {"parcels": page.parcels, "next": page.next})
+
+    @app.get("/v1/query/scans")
+    def query_scans() -> Response:
+        if principal().role != "query":
+            return refuse(403, "queries need a token of role query")
+        station, waybill = request.args.get("station"), request.args.get("waybill")
+        since, until = request.args.get("from"), request.args.get("to")
+        if not station and not waybill:
+            return refuse(400, "give station (with from/to) or waybill")
+        for name, value in (("from", since), ("to", until)):
+            if value is not None and parse_rfc3339(value) is None:
+                return refuse(400, f"{name}: expected RFC 3339 with an offset")
+        try:
+            limit = min(10000, max(1, int(request.args.get("limit", "1000"))))
+        except ValueError:
+            return refuse(400, "limit: expected a number")
+        rows = storage.scans(
+            station=station, waybill=waybill, since=since, until=until, limit=limit
+        )
+        return answer(200, {"scans": rows})
+
+    @app.get("/v1/query/parcels/<waybill>/timeline")
+    def timeline(waybill: str) -> Response:
+        if principal().role != "query":
+            return refuse(403, "queries need a token of role query")
+        rows = storage.scans(waybill=waybill, limit=10000)
+        events = [
+            {
+                "at": r["scanned_at"],
+                "station": r["station"],
+                "type": r["type"],
+                "seq": r["seq"],
+                "event_id": r["event_id"],
+                "clock_synced": r["clock_synced"],
+                "shelf": r["shelf"],
+                "dispatch_reason": r["dispatch_reason"],
+                "problem_code": r["problem_code"],
+                "signer": r["signer"],
+                "photos": r["photos"],
+            }
+            for r in rows
+        ]
+        stations = list(dict.fromkeys(e["station"] for e in events))
+        last = events[-1]["type"] if events else None
+        return answer(
+            200, {"waybill": waybill, "stations": stations, "last": last, "events": events}
+        )
+
+    return app
+
+
+def _body(limit: int) -> bytes:
+    """The request body, gzip undone, refusing more than ``limit`` bytes after it."""
+    data = request.get_data(cache=False)
+    encoding = request.headers.get("Content-Encoding", "identity").lower()
+    if encoding == "gzip":
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            data = inflater.decompress(data, limit + 1)
+        except zlib.error:
+            raise BadBody(400, "body: not valid gzip") from None
+        if len(data) > limit or inflater.unconsumed_tail:
+            raise BadBody(413, f"body: more than {limit} bytes once unzipped")
+    elif encoding != "identity":
+        raise BadBody(415, f"Content-Encoding {encoding} not supported (use gzip)")
+    if len(data) > limit:
+        raise BadBody(413, f"body: more than {limit} bytes")
+    return data

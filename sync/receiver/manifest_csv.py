@@ -1,0 +1,74 @@
+"""Reading a manifest (预报) CSV for `station head-office manifest import`: pure parsing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from sync.receiver.validate import CARRIER, LAST4, WAYBILL
+
+COLUMNS = (
+    "station",
+    "waybill",
+    "carrier",
+    "phone_last4",
+    "recipient_masked",
+    "declared_weight_g",
+    "valuable",
+)
+REQUIRED = ("station", "waybill")
+
+
+class ManifestError(ValueError):
+    """A row that cannot be imported; says which line and why."""
+
+
+def parse_manifest_csv(text: str) -> list[dict[str, Any]]:
+    """Rows of a CSV with a header naming some of COLUMNS (station and waybill required)."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED if c not in header]
+    unknown = [c for c in header if c not in COLUMNS]
+    if missing or unknown:
+        raise ManifestError(
+            f"header: needs {', '.join(REQUIRED)}; may have {', '.join(COLUMNS)}"
+            + (f"; missing {', '.join(missing)}" if missing else "")
+            + (f"; unknown {', '.join(unknown)}" if unknown else "")
+        )
+    parcels = []
+    for line, raw in enumerate(reader, start=2):
+        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+        parcels.append(_parcel(row, line))
+    return parcels
+
+
+def _parcel(row: dict[str, str], line: int) -> dict[str, Any]:
+    def bad(what: str) -> ManifestError:
+        return ManifestError(f"line {line}: {what}")
+
+    if not row.get("station"):
+        raise bad("station: empty")
+    if not WAYBILL.fullmatch(row.get("waybill", "")):
+        raise bad("waybill: expected 4 to 40 characters of 0-9, A-Z, a-z, -")
+    carrier = row.get("carrier") or None
+    if carrier is not None and not CARRIER.fullmatch(carrier):
+        raise bad("carrier: expected a code such as sf or zto")
+    phone = row.get("phone_last4") or None
+    if phone is not None and not LAST4.fullmatch(phone):
+        raise bad("phone_last4: expected only the last 4 digits (never the whole number)")
+    weight = row.get("declared_weight_g") or None
+    if weight is not None and not (weight.isdigit() and 0 < int(weight) <= 1_000_000):
+        raise bad("declared_weight_g: expected grams, e.g. 1250")
+    valuable = (row.get("valuable") or "").lower()
+    if valuable not in ("", "0", "1", "true", "false", "yes", "no"):
+        raise bad("valuable: expected 1/0, true/false or yes/no")
+    return {
+        "station": row["station"],
+        "waybill": row["waybill"],
+        "carrier": carrier,
+        "phone_last4": phone,
+        "recipient_masked": row.get("recipient_masked") or None,
+        "declared_weight_g": int(weight) if weight else None,
+        "valuable": valuable in ("1", "true", "yes"),
+    }

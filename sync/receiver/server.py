@@ -1,0 +1,60 @@
+"""Serving the receiver with waitress, in the foreground or (tests, bench) in a thread."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from waitress import create_server
+
+from sync.receiver.app import create_app
+from sync.receiver.sqlite import SQLiteStorage
+
+THREADS = 8
+
+
+@dataclass
+class Running:
+    """A receiver serving in a background thread."""
+
+    server: Any
+    thread: threading.Thread
+    storage: SQLiteStorage
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.effective_port}"
+
+    def close(self) -> None:
+        self.server.close()
+        self.server.task_dispatcher.shutdown()
+        self.thread.join(timeout=5)
+        self.storage.close()
+
+
+def make_server(
+    data_dir: Path, host: str, port: int, threads: int = THREADS
+) -> tuple[Any, SQLiteStorage]:
+    storage = SQLiteStorage(data_dir)
+    server = create_server(
+        create_app(storage),
+        host=host,
+        port=port,
+        threads=threads,
+        ident="station-head-office",
+        # Large batches are read whole before the app sees them.
+        max_request_body_size=64 * 1024 * 1024,
+        clear_untrusted_proxy_headers=True,
+    )
+    return server, storage
+
+
+def start(
+    data_dir: Path, host: str = "127.0.0.1", port: int = 0, threads: int = THREADS
+) -> Running:
+    server, storage = make_server(data_dir, host, port, threads)
+    thread = threading.Thread(target=server.run, name="head-office", daemon=True)
+    thread.start()
+    return Running(server, thread, storage)

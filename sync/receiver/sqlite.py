@@ -1,0 +1,322 @@
+"""The receiver's SQLite backend: one connection per thread, WAL, synchronous=FULL."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+from sync.receiver.storage import ManifestPage, Principal
+from sync.receiver.validate import parse_rfc3339
+
+DB_NAME = "head-office.db"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tokens (
+    token_hash TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('station', 'query')),
+    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+-- One row per event: the unique constraints make a resent scan a no-op.
+CREATE TABLE IF NOT EXISTS scans (
+    id INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    station TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    waybill TEXT NOT NULL,
+    carrier TEXT,
+    scanned_at TEXT NOT NULL,
+    scanned_utc TEXT NOT NULL,
+    clock_synced INTEGER NOT NULL,
+    clock_corrected INTEGER NOT NULL,
+    boot_id TEXT NOT NULL,
+    mono_ns INTEGER NOT NULL,
+    device TEXT NOT NULL,
+    operator TEXT,
+    weight_g INTEGER,
+    shelf TEXT,
+    pickup_code TEXT,
+    phone_last4 TEXT,
+    dispatch_reason TEXT,
+    problem_code TEXT,
+    signer_relation TEXT,
+    signer_id_last4 TEXT,
+    photos TEXT NOT NULL,
+    note TEXT,
+    batch_id TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    UNIQUE (station, seq)
+);
+CREATE INDEX IF NOT EXISTS scans_station_time ON scans (station, scanned_utc);
+CREATE INDEX IF NOT EXISTS scans_waybill ON scans (waybill, scanned_utc);
+CREATE TABLE IF NOT EXISTS photos (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    received_at TEXT NOT NULL
+);
+-- Manifest rows are re-numbered on every import so a station's cursor sees changes.
+CREATE TABLE IF NOT EXISTS manifest (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    station TEXT NOT NULL,
+    waybill TEXT NOT NULL,
+    carrier TEXT,
+    phone_last4 TEXT,
+    recipient_masked TEXT,
+    declared_weight_g INTEGER,
+    valuable INTEGER NOT NULL DEFAULT 0,
+    imported_at TEXT NOT NULL,
+    UNIQUE (station, waybill)
+);
+CREATE INDEX IF NOT EXISTS manifest_station ON manifest (station, id);
+"""
+
+_INSERT = """
+INSERT INTO scans (event_id, station, seq, type, waybill, carrier, scanned_at, scanned_utc,
+    clock_synced, clock_corrected, boot_id, mono_ns, device, operator, weight_g, shelf,
+    pickup_code, phone_last4, dispatch_reason, problem_code, signer_relation,
+    signer_id_last4, photos, note, batch_id, received_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING
+"""
+
+_PUBLIC = """
+event_id, station, seq, type, waybill, carrier, scanned_at, clock_synced, clock_corrected,
+boot_id, mono_ns, device, operator, weight_g, shelf, pickup_code, phone_last4,
+dispatch_reason, problem_code, signer_relation, signer_id_last4, photos, note, received_at
+"""
+
+
+def utc_key(value: str) -> str:
+    """A fixed-width UTC form of an RFC 3339 time, so text order is time order."""
+    moment = parse_rfc3339(value)
+    if moment is None:
+        raise ValueError(f"not an RFC 3339 time with an offset: {value!r}")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class SQLiteStorage:
+    def __init__(self, data_dir: Path | str) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.data_dir / DB_NAME
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        with self._write() as conn:
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                str(self.path), isolation_level=None, timeout=30, check_same_thread=False
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA busy_timeout = 30000")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def _write(self) -> _Tx:
+        return _Tx(self._conn())
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    # -- tokens ------------------------------------------------------------------------
+    def add_token(self, name: str, token_hash: str, role: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO tokens (token_hash, name, role) VALUES (?, ?, ?)",
+                (token_hash, name, role),
+            )
+
+    def principal(self, token_hash: str) -> Principal | None:
+        row = (
+            self._conn()
+            .execute("SELECT name, role FROM tokens WHERE token_hash = ?", (token_hash,))
+            .fetchone()
+        )
+        return Principal(row["name"], row["role"]) if row else None
+
+    # -- scans -------------------------------------------------------------------------
+    def add_scans(
+        self, station: str, batch_id: str, scans: Sequence[dict[str, Any]], received_at: str
+    ) -> list[tuple[str, str | None]]:
+        results: list[tuple[str, str | None]] = []
+        with self._write() as conn:
+            for s in scans:
+                signer = s.get("signer") or {}
+                cur = conn.execute(
+                    _INSERT,
+                    (
+                        s["event_id"],
+                        station,
+                        s["seq"],
+                        s["type"],
+                        s["waybill"],
+                        s.get("carrier"),
+                        s["scanned_at"],
+                        utc_key(s["scanned_at"]),
+                        int(s["clock"]["synced"]),
+                        int(s["clock"]["corrected"]),
+                        s["clock"]["boot_id"],
+                        s["clock"]["mono_ns"],
+                        s["device"],
+                        s.get("operator"),
+                        s.get("weight_g"),
+                        s.get("shelf"),
+                        s.get("pickup_code"),
+                        s.get("phone_last4"),
+                        s.get("dispatch_reason"),
+                        s.get("problem_code"),
+                        signer.get("relation"),
+                        signer.get("id_last4"),
+                        ",".join(s["photos"]),
+                        s.get("note"),
+                        batch_id,
+                        received_at,
+                    ),
+                )
+                if cur.rowcount == 1:
+                    results.append(("accepted", None))
+                    continue
+                # Only on a conflict: which constraint said no?
+                held = conn.execute(
+                    "SELECT station, seq FROM scans WHERE event_id = ?", (s["event_id"],)
+                ).fetchone()
+                if held is None:
+                    results.append(
+                        ("rejected", "seq: already used by another event of this station")
+                    )
+                elif held["station"] != station:
+                    results.append(("rejected", "event_id: already used by another station"))
+                else:
+                    results.append(("duplicate", None))
+        return results
+
+    def scans(
+        self,
+        *,
+        station: str | None = None,
+        waybill: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        limit: int = 1000,
+    ) -> list[dict[str, Any]]:
+        where, params = [], []
+        if station is not None:
+            where.append("station = ?")
+            params.append(station)
+        if waybill is not None:
+            where.append("waybill = ?")
+            params.append(waybill)
+        if since is not None:
+            where.append("scanned_utc >= ?")
+            params.append(utc_key(since))
+        if until is not None:
+            where.append("scanned_utc < ?")
+            params.append(utc_key(until))
+        sql = f"SELECT {_PUBLIC} FROM scans"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY scanned_utc, station, seq LIMIT ?"
+        rows = self._conn().execute(sql, [*params, limit]).fetchall()
+        return [_public(r) for r in rows]
+
+    # -- photos ------------------------------------------------------------------------
+    def has_photo(self, sha256: str) -> bool:
+        row = self._conn().execute("SELECT 1 FROM photos WHERE sha256 = ?", (sha256,)).fetchone()
+        return row is not None
+
+    def put_photo(self, sha256: str, data: bytes, received_at: str) -> bool:
+        with self._write() as conn:
+            cur = conn.execute(
+                "INSERT INTO photos (sha256, size, data, received_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (sha256, len(data), data, received_at),
+            )
+            return cur.rowcount == 1
+
+    # -- manifest ----------------------------------------------------------------------
+    def import_manifest(self, parcels: Sequence[dict[str, Any]], imported_at: str) -> int:
+        with self._write() as conn:
+            for p in parcels:
+                conn.execute(
+                    "DELETE FROM manifest WHERE station = ? AND waybill = ?",
+                    (p["station"], p["waybill"]),
+                )
+                conn.execute(
+                    "INSERT INTO manifest (station, waybill, carrier, phone_last4,"
+                    " recipient_masked, declared_weight_g, valuable, imported_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        p["station"],
+                        p["waybill"],
+                        p.get("carrier"),
+                        p.get("phone_last4"),
+                        p.get("recipient_masked"),
+                        p.get("declared_weight_g"),
+                        1 if p.get("valuable") else 0,
+                        imported_at,
+                    ),
+                )
+        return len(parcels)
+
+    def manifest(self, station: str, after: str | None, limit: int) -> ManifestPage:
+        start = int(after) if after and after.isdigit() else 0
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT id, waybill, carrier, phone_last4, recipient_masked, declared_weight_g,"
+                " valuable FROM manifest WHERE station = ? AND id > ? ORDER BY id LIMIT ?",
+                (station, start, limit),
+            )
+            .fetchall()
+        )
+        parcels = [
+            {k: r[k] for k in r if k != "id"} | {"valuable": bool(r["valuable"])} for r in rows
+        ]
+        return ManifestPage(parcels, str(rows[-1]["id"]) if rows else (after or None))
+
+
+def _public(row: sqlite3.Row) -> dict[str, Any]:
+    d = dict(row)
+    d["clock_synced"] = bool(d["clock_synced"])
+    d["clock_corrected"] = bool(d["clock_corrected"])
+    d["photos"] = d["photos"].split(",") if d["photos"] else []
+    relation, last4 = d.pop("signer_relation"), d.pop("signer_id_last4")
+    d["signer"] = {"relation": relation, "id_last4": last4} if relation else None
+    return d
+
+
+class _Tx:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        elif self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")

@@ -1,0 +1,57 @@
+"""What the receiver needs from its database: one small interface, so a PostgreSQL
+backend can sit beside the SQLite one (sync.receiver.sqlite)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str  # the station code, or the name of a query client
+    role: str  # station | query
+
+
+@dataclass(frozen=True)
+class ManifestPage:
+    parcels: list[dict[str, Any]]
+    next: str | None
+
+
+class Storage(Protocol):
+    def add_token(self, name: str, token_hash: str, role: str) -> None: ...
+
+    def principal(self, token_hash: str) -> Principal | None: ...
+
+    def add_scans(
+        self, station: str, batch_id: str, scans: Sequence[dict[str, Any]], received_at: str
+    ) -> list[tuple[str, str | None]]:
+        """Store valid scans in one transaction; per scan ("accepted"|"duplicate"|
+        "rejected", reason). Idempotent on event_id by a unique constraint."""
+        ...
+
+    def has_photo(self, sha256: str) -> bool: ...
+
+    def put_photo(self, sha256: str, data: bytes, received_at: str) -> bool:
+        """Store a photo whose hash was checked; False when it was already held."""
+        ...
+
+    def import_manifest(self, parcels: Sequence[dict[str, Any]], imported_at: str) -> int: ...
+
+    def manifest(self, station: str, after: str | None, limit: int) -> ManifestPage: ...
+
+    def scans(
+        self,
+        *,
+        station: str | None = None,
+        waybill: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        limit: int = 1000,
+    ) -> list[dict[str, Any]]:
+        """Scans by station and time range (UTC RFC 3339 bounds), or by waybill."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,157 @@
+"""Checks of a scan as the contract defines it: pure functions, no I/O.
+
+``scan_problem`` returns the first problem as "field: what is wrong" or None. Fields the
+contract does not name are ignored, so a newer station can talk to this receiver.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Any
+
+TYPES = frozenset({"receive", "dispatch", "sign", "problem", "stocktake"})
+DISPATCH_REASONS = frozenset({"delivery", "return", "transfer"})
+PROBLEM_CODES = frozenset(
+    {
+        "damaged",
+        "wrong_address",
+        "refused",
+        "missing_items",
+        "weight_mismatch",
+        "unreachable",
+        "overdue",
+        "other",
+    }
+)
+RELATIONS = frozenset({"self", "proxy", "courier"})
+WAYBILL = re.compile(r"[0-9A-Za-z-]{4,40}")
+CARRIER = re.compile(r"[a-z0-9_-]{1,32}")
+LAST4 = re.compile(r"[0-9]{4}")
+SHA256 = re.compile(r"[0-9a-f]{64}")
+# RFC 3339 with a mandatory offset (Z or ±hh:mm).
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
+MAX_BATCH = 1000
+NOTE_MAX = 500
+SHORT_MAX = 64
+WEIGHT_MAX_G = 1_000_000
+
+
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def parse_rfc3339(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not RFC3339.fullmatch(value):
+        return None
+    text = value.replace("z", "Z").replace("t", "T")
+    # Python parses at most microseconds: trim nanoseconds before parsing.
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _opt_str(
+    scan: dict[str, Any], key: str, pattern: re.Pattern[str] | None = None, max_len: int = SHORT_MAX
+) -> str | None:
+    value = scan.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return f"{key}: expected a string or null"
+    if pattern is not None and not pattern.fullmatch(value):
+        return f"{key}: not of the expected form"
+    if not value or len(value) > max_len:
+        return f"{key}: expected 1 to {max_len} characters"
+    return None
+
+
+def scan_problem(scan: Any) -> str | None:
+    if not isinstance(scan, dict):
+        return "scan: expected an object"
+    event_id = scan.get("event_id")
+    try:
+        if not isinstance(event_id, str):
+            raise ValueError
+        uuid.UUID(event_id)
+    except ValueError:
+        return "event_id: expected a UUID"
+    seq = scan.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq < 2**63:
+        return "seq: expected a positive integer"
+    if scan.get("type") not in TYPES:
+        return f"type: expected one of {', '.join(sorted(TYPES))}"
+    waybill = scan.get("waybill")
+    if not isinstance(waybill, str):
+        return "waybill: expected a string"
+    if not 4 <= len(waybill) <= 40:
+        return "waybill: expected 4 to 40 characters"
+    if not WAYBILL.fullmatch(waybill):
+        return "waybill: only 0-9, A-Z, a-z and - allowed"
+    if (problem := _opt_str(scan, "carrier", CARRIER, 32)) is not None:
+        return problem
+    if parse_rfc3339(scan.get("scanned_at")) is None:
+        return "scanned_at: expected RFC 3339 with an offset"
+    clock = scan.get("clock")
+    if not isinstance(clock, dict):
+        return "clock: expected an object"
+    for key in ("synced", "corrected"):
+        if not isinstance(clock.get(key), bool):
+            return f"clock.{key}: expected true or false"
+    if not isinstance(clock.get("boot_id"), str) or not 0 < len(clock["boot_id"]) <= SHORT_MAX:
+        return "clock.boot_id: expected a string"
+    if not is_int(clock.get("mono_ns")) or clock["mono_ns"] < 0:
+        return "clock.mono_ns: expected an integer of 0 or more"
+    device = scan.get("device")
+    if not isinstance(device, str) or not 0 < len(device) <= SHORT_MAX:
+        return f"device: expected 1 to {SHORT_MAX} characters"
+    for key in ("operator", "shelf", "pickup_code"):
+        if (problem := _opt_str(scan, key)) is not None:
+            return problem
+    weight = scan.get("weight_g")
+    if weight is not None and (not is_int(weight) or not 0 < weight <= WEIGHT_MAX_G):
+        return f"weight_g: expected grams from 1 to {WEIGHT_MAX_G} or null"
+    if (problem := _opt_str(scan, "phone_last4", LAST4, 4)) is not None:
+        return "phone_last4: expected the last 4 digits or null"
+    reason = scan.get("dispatch_reason")
+    if reason is not None and reason not in DISPATCH_REASONS:
+        return f"dispatch_reason: expected one of {', '.join(sorted(DISPATCH_REASONS))}"
+    code = scan.get("problem_code")
+    if code is not None and code not in PROBLEM_CODES:
+        return f"problem_code: expected one of {', '.join(sorted(PROBLEM_CODES))}"
+    signer = scan.get("signer")
+    if signer is not None:
+        if not isinstance(signer, dict) or signer.get("relation") not in RELATIONS:
+            return f"signer.relation: expected one of {', '.join(sorted(RELATIONS))}"
+        last4 = signer.get("id_last4")
+        if last4 is not None and not (isinstance(last4, str) and LAST4.fullmatch(last4)):
+            return "signer.id_last4: expected the last 4 characters or null"
+    photos = scan.get("photos")
+    if not isinstance(photos, list) or len(photos) > 20:
+        return "photos: expected a list of at most 20 SHA-256 hashes"
+    if any(not isinstance(p, str) or not SHA256.fullmatch(p) for p in photos):
+        return "photos: expected lowercase hex SHA-256 hashes"
+    note = scan.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > NOTE_MAX):
+        return f"note: expected text of at most {NOTE_MAX} characters or null"
+    return None
+
+
+def batch_problem(body: Any) -> str | None:
+    """What is wrong with the request as a whole (answered 422), or None."""
+    if not isinstance(body, dict):
+        return "body: expected a JSON object"
+    station = body.get("station")
+    if not isinstance(station, str) or not 0 < len(station) <= SHORT_MAX:
+        return "station: expected the station code"
+    if not isinstance(body.get("batch_id"), str) or not 0 < len(body["batch_id"]) <= SHORT_MAX:
+        return "batch_id: expected a string"
+    if parse_rfc3339(body.get("sent_at")) is None:
+        return "sent_at: expected RFC 3339 with an offset"
+    scans = body.get("scans")
+    if not isinstance(scans, list) or not 1 <= len(scans) <= MAX_BATCH:
+        return f"scans: expected a list of 1 to {MAX_BATCH} scans"
+    return None

@@ -1,0 +1,471 @@
+"""The uploader: unsent scans to head office in seq order, then photos, then the manifest.
+
+At-least-once from the station's queue plus head office's dedup on event_id gives every
+scan exactly once in effect. A scan's state changes only when head office answered for it;
+anything else (reset, timeout, lost answer) leaves it pending, to be sent again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import tenacity
+
+from edge.clock import Clock, Instant
+from edge.store import Store
+from sync.client import HeadOfficeClient, LinkError, Reply, retry_after_s
+from sync.clock import SyncPoint, corrected_time, stamp
+from sync.settings import HeadOfficeSection
+from sync.token import TokenFileError, read_token
+
+log = logging.getLogger(__name__)
+
+PHOTO_MAX_BYTES = 4 * 1024 * 1024
+# Retries inside one loop turn wait at most this long, so a turn stays short and the
+# watchdog sees progress; longer backoff is kept in SQLite and waited out between turns.
+INLINE_WAIT_MAX_S = 5.0
+INLINE_ATTEMPTS = 3
+# Stop starting new batches after this long in one turn (the loop then reports progress).
+TURN_BUDGET_S = 10.0
+REFUSED = "head office refuses this station's credentials"
+
+
+class Transient(Exception):
+    """Worth retrying with backoff: 5xx, 408, timeouts, connection errors."""
+
+
+class RetryLater(Exception):
+    def __init__(self, seconds: float, reason: str) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+
+
+class Blocked(Exception):
+    """Needs a person (credentials refused, wrong URL): nothing is sent until fixed."""
+
+
+@dataclass
+class TurnResult:
+    state: str  # sent | idle | held | waiting | blocked | failed
+    sent: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    photos: int = 0
+    detail: str = ""
+
+
+@dataclass
+class _Tally:
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    photos: int = 0
+    held: bool = False
+
+
+def backoff_s(attempts: int, initial: float, cap: float, rng: random.Random) -> float:
+    """Exponential backoff with equal jitter: half fixed, half random, capped."""
+    ceiling = min(cap, initial * 2 ** max(0, min(attempts - 1, 40)))
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+@dataclass
+class Uploader:
+    store: Store
+    settings: HeadOfficeSection
+    station: str
+    tz: ZoneInfo
+    clock: Clock
+    data_dir: Path
+    client: HeadOfficeClient | None = None
+    now: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+    batch_limit: int = 0
+    _refused_token: str | None = None
+    _boot_recorded: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.client is None:
+            self.client = HeadOfficeClient(
+                self.settings.url,
+                read_token(self.settings.token_file),
+                self.settings.connect_timeout_s,
+                self.settings.read_timeout_s,
+                self.settings.ca_bundle,
+            )
+        self.batch_limit = self.batch_limit or self.settings.batch_max_scans
+
+    @property
+    def http(self) -> HeadOfficeClient:
+        assert self.client is not None
+        return self.client
+
+    # -- the loop ----------------------------------------------------------------------
+    def turn(self) -> TurnResult:
+        """One pass: send what can be sent now. Never sleeps longer than a short retry."""
+        self._observe_clock()
+        state = self.store.sync_state()
+        if state.get("blocked_reason") and not self._unblock():
+            return TurnResult("blocked", detail=state["blocked_reason"])
+        now = self.now()
+        due = state.get("next_attempt_at")
+        # A due time further off than any wait we ask for came from a clock that jumped.
+        horizon = max(self.settings.backoff_max_s, self.settings.retry_after_max_s)
+        if due and now < due <= now + horizon:
+            return TurnResult("waiting", detail=f"next attempt in {due - now:.0f} s")
+        tally = _Tally()
+        base = int(state.get("attempts") or 0)
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(Transient),
+            stop=tenacity.stop_after_attempt(INLINE_ATTEMPTS),
+            wait=lambda rs: min(INLINE_WAIT_MAX_S, self._backoff(base + rs.attempt_number)),
+            sleep=self.sleep,
+            before_sleep=lambda rs: log.info(
+                "upload attempt %d failed (%s); retrying", rs.attempt_number, _error(rs)
+            ),
+            reraise=True,
+        )
+        try:
+            retrying(self._push, tally)
+        except Transient as exc:
+            attempts = base + INLINE_ATTEMPTS
+            wait = self._backoff(attempts)
+            self.store.record_sync_failure(
+                str(exc), attempts=attempts, next_attempt_at=self.now() + wait
+            )
+            log.warning("head office unreachable (%s); next attempt in %.0f s", exc, wait)
+            return self._result("failed", tally, str(exc))
+        except RetryLater as exc:
+            wait = min(exc.seconds, self.settings.retry_after_max_s)
+            self.store.record_sync_failure(
+                str(exc), attempts=base, next_attempt_at=self.now() + wait
+            )
+            log.info("%s; waiting %.0f s as asked", exc, wait)
+            return self._result("waiting", tally, str(exc))
+        except Blocked as exc:
+            self.store.update_sync_state(blocked_reason=str(exc), last_error=str(exc))
+            log.error("sync stopped: %s", exc)
+            return self._result("blocked", tally, str(exc))
+        if tally.held:
+            return self._result("held", tally, "waiting for the clock to sync")
+        if tally.accepted or tally.duplicate or tally.rejected or tally.photos:
+            return self._result("sent", tally)
+        return self._result("idle", tally)
+
+    @staticmethod
+    def _result(state: str, tally: _Tally, detail: str = "") -> TurnResult:
+        return TurnResult(
+            state, tally.accepted, tally.duplicate, tally.rejected, tally.photos, detail
+        )
+
+    def _backoff(self, attempts: int) -> float:
+        s = self.settings
+        return backoff_s(attempts, s.backoff_initial_s, s.backoff_max_s, self.rng)
+
+    def _push(self, tally: _Tally) -> None:
+        started = self.now()
+        while self.now() - started < TURN_BUDGET_S:
+            batch = self._next_batch()
+            if batch.held:
+                tally.held = True
+            if not batch.scans:
+                break
+            self._send(batch.scans, tally)
+        else:
+            return  # budget spent; photos and manifest wait for a turn without backlog
+        self._push_photos(tally)
+        self._pull_manifest()
+
+    def _unblock(self) -> bool:
+        """After a refusal, go on only once the token file holds another token."""
+        try:
+            token = read_token(self.settings.token_file)
+        except TokenFileError as exc:
+            log.debug("token still unusable: %s", exc)
+            return False
+        if self._refused_token is not None and token == self._refused_token:
+            return False
+        self.http.set_token(token)
+        self._refused_token = None
+        self.store.update_sync_state(blocked_reason=None)
+        log.info("token file changed; sync resumes")
+        return True
+
+    # -- clock -------------------------------------------------------------------------
+    def _observe_clock(self) -> None:
+        reading = self.clock.now(self.tz)
+        if reading.synced and self._boot_recorded != reading.boot_id:
+            self.store.record_clock_sync_point(reading.boot_id, reading.iso, reading.mono_ns)
+            self._boot_recorded = reading.boot_id
+
+    # -- scans -------------------------------------------------------------------------
+    def _next_batch(self) -> _Batch:
+        rows = self.store.unsent_scans(self.batch_limit)
+        batch = _Batch()
+        if not rows:
+            return batch
+        points = {
+            boot: SyncPoint(datetime.fromisoformat(wall), mono)
+            for boot, (wall, mono) in self.store.clock_sync_points(
+                [r["boot_id"] for r in rows if not r["clock_synced"]]
+            ).items()
+        }
+        reading = self.clock.now(self.tz)
+        size = 200
+        for row in rows:
+            point = points.get(row["boot_id"])
+            if self._hold(row, point, reading):
+                batch.held = True
+                break
+            item = scan_json(row, point, self.tz)
+            encoded = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+            size += len(encoded.encode()) + 1
+            if batch.scans and size > self.settings.batch_max_bytes:
+                break
+            batch.scans.append((row["seq"], item["event_id"], encoded))
+        return batch
+
+    def _hold(self, row: Any, point: SyncPoint | None, now: Instant) -> bool:
+        """Hold a scan of this boot recorded before the clock synced, for a while."""
+        if row["clock_synced"] or point is not None or now.synced or row["boot_id"] != now.boot_id:
+            return False
+        return now.mono_ns - row["mono_ns"] < self.settings.hold_unsynced_s * 1e9
+
+    def _send(self, scans: list[tuple[int, str, str]], tally: _Tally) -> None:
+        # Scans are encoded once, when the batch is measured; only the envelope is new.
+        sent_at = stamp(datetime.fromtimestamp(self.now(), self.tz), self.tz)
+        body = (
+            f'{{"station":{json.dumps(self.station)},"batch_id":"{uuid.uuid4()}",'
+            f'"sent_at":"{sent_at}","scans":[{",".join(s[2] for s in scans)}]}}'
+        ).encode()
+        reply = self._call(lambda: self.http.post_json("/v1/scans", body))
+        if reply.status == 200:
+            self._apply(scans, reply, tally)
+        elif reply.status in (400, 422):
+            if len(scans) == 1:
+                reason = f"{reply.status}: {reply.reason() or 'refused'}"
+                self.store.apply_sync_results([(scans[0][0], "rejected", reason)])
+                tally.rejected += 1
+                log.warning("head office refused scan %s: %s", scans[0][1], reason)
+            else:
+                half = len(scans) // 2
+                self._send(scans[:half], tally)
+                self._send(scans[half:], tally)
+        elif reply.status == 413:
+            if len(scans) == 1:
+                self.store.apply_sync_results(
+                    [(scans[0][0], "rejected", "413: too large for head office")]
+                )
+                tally.rejected += 1
+                return
+            self.batch_limit = max(1, len(scans) // 2)
+            log.info("head office found the batch too large; batches of %d now", self.batch_limit)
+            self._send(scans[: self.batch_limit], tally)
+            self._send(scans[self.batch_limit :], tally)
+        else:
+            self._other(reply, "POST /v1/scans")
+
+    def _call(self, request: Callable[[], Reply]) -> Reply:
+        try:
+            return request()
+        except LinkError as exc:
+            raise Transient(str(exc)) from None
+
+    def _other(self, reply: Reply, what: str) -> None:
+        status = reply.status
+        if status in (401, 403):
+            self._refused_token = self.http.token
+            raise Blocked(f"{REFUSED} ({status}); fix the token file, sync resumes by itself")
+        if status in (429, 503):
+            wait = retry_after_s(reply)
+            if wait is not None:
+                raise RetryLater(wait, f"head office busy ({status})")
+            raise Transient(f"head office busy ({status}) without Retry-After")
+        if status == 408 or status >= 500:
+            raise Transient(f"head office answered {status} to {what}")
+        raise Blocked(
+            f"head office answered {status} to {what}: check [head_office] url "
+            f"({reply.reason()[:80]})"
+        )
+
+    def _apply(self, scans: list[tuple[int, str, str]], reply: Reply, tally: _Tally) -> None:
+        data = reply.json()
+        results = data.get("results") if isinstance(data, dict) else None
+        if not isinstance(results, list) or len(results) != len(scans):
+            raise Transient("head office answered 200 without one result per scan")
+        outcome: list[tuple[int, str, str | None]] = []
+        for (seq, event_id, _), result in zip(scans, results, strict=True):
+            status = result.get("status") if isinstance(result, dict) else None
+            if not isinstance(result, dict) or result.get("event_id") != event_id:
+                raise Transient("head office's results do not match the scans sent")
+            if status in ("accepted", "duplicate"):
+                outcome.append((seq, "sent", None))
+                if status == "accepted":
+                    tally.accepted += 1
+                else:
+                    tally.duplicate += 1
+            elif status == "rejected":
+                reason = str(result.get("reason") or "rejected")[:300]
+                outcome.append((seq, "rejected", reason))
+                tally.rejected += 1
+                log.warning("head office rejected scan %s: %s", event_id, reason)
+            else:
+                raise Transient(f"head office answered an unknown status {status!r}")
+        self.store.apply_sync_results(outcome)
+
+    # -- photos ------------------------------------------------------------------------
+    def _push_photos(self, tally: _Tally) -> None:
+        for _ in range(50):
+            rows = self.store.photos_to_upload()
+            if not rows:
+                return
+            for row in rows:
+                self._push_photo(row["sha256"], self._photo_path(row["path"]))
+                tally.photos += 1
+
+    def _photo_path(self, stored: str) -> Path:
+        path = Path(stored)
+        if path.is_absolute():
+            return path
+        direct = self.data_dir / path
+        return direct if direct.exists() else self.data_dir / "photos" / path
+
+    def _push_photo(self, sha: str, path: Path) -> None:
+        where = f"/v1/photos/{sha}"
+        reply = self._call(lambda: self.http.request("HEAD", where))
+        if reply.status == 200:
+            self.store.mark_photo_uploaded(sha)
+            return
+        if reply.status != 404:
+            self._other(reply, f"HEAD {where}")
+        for _ in range(2):
+            data, problem = _read_photo(path, sha)
+            if problem:
+                self.store.mark_photo_failed(sha, problem)
+                log.error("photo %s not sent: %s", sha[:12], problem)
+                return
+            reply = self._call(
+                lambda d=data: self.http.request(  # type: ignore[misc]
+                    "PUT", where, body=d, headers={"Content-Type": "image/jpeg"}
+                )
+            )
+            if reply.status in (200, 201):
+                self.store.mark_photo_uploaded(sha)
+                return
+            if reply.status == 413:
+                self.store.mark_photo_failed(sha, "head office refuses its size (413)")
+                return
+            if reply.status != 422:
+                self._other(reply, f"PUT {where}")
+            log.warning("head office says photo %s does not match its hash; re-reading", sha[:12])
+        self.store.mark_photo_failed(sha, "head office keeps answering hash mismatch (422)")
+
+    # -- manifest ----------------------------------------------------------------------
+    def _pull_manifest(self) -> None:
+        interval = self.settings.manifest_interval_s
+        state = self.store.sync_state()
+        due = state.get("manifest_next_at")
+        now = self.now()
+        if not interval or (due and now < due <= now + interval):
+            return
+        cursor = state.get("manifest_cursor") or ""
+        path = f"/v1/stations/{quote(self.station, safe='')}/manifest"
+        for _ in range(50):
+            params = {"after": cursor} if cursor else None
+            reply = self._call(lambda p=params: self.http.request("GET", path, params=p))  # type: ignore[misc]
+            if reply.status == 404:
+                break
+            if reply.status != 200:
+                self._other(reply, f"GET {path}")
+            data = reply.json()
+            parcels = data.get("parcels") if isinstance(data, dict) else None
+            if not isinstance(parcels, list):
+                log.warning("head office's manifest answer has no parcel list; ignored")
+                break
+            good = [p for p in parcels if isinstance(p, dict) and isinstance(p.get("waybill"), str)]
+            if good:
+                self.store.upsert_manifest(good)
+            nxt = data.get("next")
+            if not parcels or nxt in (None, "", cursor):
+                if nxt not in (None, ""):
+                    cursor = str(nxt)
+                break
+            cursor = str(nxt)
+        self.store.update_sync_state(
+            manifest_cursor=cursor or None, manifest_next_at=now + interval
+        )
+
+
+@dataclass
+class _Batch:
+    scans: list[tuple[int, str, str]] = field(default_factory=list)  # seq, event_id, JSON
+    held: bool = False
+
+
+def scan_json(row: Any, point: SyncPoint | None, tz: ZoneInfo) -> dict[str, Any]:
+    """A scan as the contract sends it, from its row in `scans` (plus its photos)."""
+    scanned_at, corrected = corrected_time(
+        row["scanned_at"], row["mono_ns"], bool(row["clock_synced"]), point, tz
+    )
+    signer = None
+    if row["type"] == "sign" and row["signer_relation"]:
+        signer = {"relation": row["signer_relation"], "id_last4": row["signer_id_last4"]}
+    photos = row["photos"]
+    return {
+        "event_id": row["event_id"],
+        "seq": row["seq"],
+        "type": row["type"],
+        "waybill": row["waybill"],
+        "carrier": row["carrier"],
+        "scanned_at": scanned_at,
+        "clock": {
+            "synced": bool(row["clock_synced"]),
+            "corrected": corrected,
+            "boot_id": row["boot_id"],
+            "mono_ns": row["mono_ns"],
+        },
+        "device": row["device"],
+        "operator": row["operator"],
+        "weight_g": row["weight_g"],
+        "shelf": row["shelf"],
+        "pickup_code": row["pickup_code"],
+        "phone_last4": row["phone_last4"],
+        "dispatch_reason": row["dispatch_reason"],
+        "problem_code": row["problem_code"],
+        "signer": signer,
+        "photos": photos.split(",") if photos else [],
+        "note": row["note"],
+    }
+
+
+def _read_photo(path: Path, sha: str) -> tuple[bytes, str]:
+    """(bytes, "") or (b"", why it cannot be sent)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return b"", f"file missing: {path}"
+    except OSError as exc:
+        return b"", f"cannot read {path}: {exc.strerror}"
+    if len(data) > PHOTO_MAX_BYTES:
+        return b"", f"file larger than 4 MiB: {path}"
+    if hashlib.sha256(data).hexdigest() != sha:
+        return b"", f"file corrupt (its SHA-256 differs): {path}"
+    return data, ""
+
+
+def _error(rs: tenacity.RetryCallState) -> str:
+    exc = rs.outcome.exception() if rs.outcome else None
+    return str(exc) if exc else "?"
