@@ -51,7 +51,7 @@ def check(store: Store, config: Config, now: datetime | None = None) -> Health:
     health = Health()
     health.checks.append(_database(store, now))
     health.checks.extend(_devices(store, config))
-    health.checks.append(_backlog(store, config, now))
+    health.checks.append(_sync(store, config, now))
     health.checks.append(_disk(store, config))
     return health
 
@@ -71,52 +71,62 @@ def _database(store: Store, now: datetime) -> Check:
 
 
 def _devices(store: Store, config: Config) -> list[Check]:
-    configured = [("scanner", s.name) for s in config.scanners]
+    configured = [("gun", s.name) for s in config.scanners]
     configured += [("scale", s.name) for s in config.scales]
     if not configured:
         return [Check("devices", True, "none configured")]
-    states = {(s.kind, s.name): s for s in store.device_states()}
+    states = {row["name"]: row for row in store.devices()}
     checks = []
     for kind, name in configured:
-        state = states.get((kind, name))
-        if state is None:
+        row = states.get(name)
+        label = f"{kind} {name}"
+        if row is None:
             checks.append(
                 Check(
-                    f"{kind} {name}",
+                    label,
                     False,
                     "never seen: is the scanner service running? (journalctl -u station-scanner)",
+                    0.0,
                 )
             )
-        elif not state.connected:
-            why = f": {state.error}" if state.error else ""
+        elif row["state"] != "connected":
+            why = f" ({row['detail']})" if row["detail"] else ""
             checks.append(
                 Check(
-                    f"{kind} {name}",
+                    label,
                     False,
-                    f"disconnected since {state.since}{why}; check the cable",
+                    f"{row['state']} since {row['since']}{why}: "
+                    "check the cable and `station devices`",
+                    0.0,
                 )
             )
         else:
-            checks.append(Check(f"{kind} {name}", True, f"connected since {state.since}"))
+            checks.append(Check(label, True, f"connected since {row['since']}", 1.0))
     return checks
 
 
-def _backlog(store: Store, config: Config, now: datetime) -> Check:
-    count, oldest = store.unsent_backlog()
-    if not count or oldest is None:
-        return Check("sync backlog", True, "nothing waiting", 0.0)
-    age = now - datetime.fromisoformat(oldest)
-    limit = timedelta(hours=config.appliance.max_backlog_age_h)
-    detail = f"{count} scan(s) waiting, oldest {_human(age)} old"
-    if age > limit:
+def _sync(store: Store, config: Config, now: datetime) -> Check:
+    status = store.sync_status(now)
+    count, age = status["backlog"], status["oldest_unsent_age_s"]
+    detail = f"{count} scan(s) waiting"
+    if age is not None:
+        detail += f", oldest {_human(timedelta(seconds=age))} old"
+    if not config.head_office.url:
+        return Check("sync", True, f"off (no [head_office].url); {detail}", age)
+    if status["blocked_reason"]:
+        return Check("sync", False, f"stopped: {status['blocked_reason']}; {detail}", age)
+    limit_h = config.appliance.max_backlog_age_h
+    if age is not None and age > limit_h * 3600:
+        last = f"; last error: {status['last_error']}" if status["last_error"] else ""
         return Check(
-            "sync backlog",
+            "sync",
             False,
-            f"{detail} (limit {config.appliance.max_backlog_age_h:g} h): check the "
-            "network and `station sync status`",
-            age.total_seconds(),
+            f"{detail} (limit {limit_h:g} h){last}: check the network and `station sync status`",
+            age,
         )
-    return Check("sync backlog", True, detail, age.total_seconds())
+    if status["rejected"]:
+        detail += f"; {status['rejected']} rejected by head office (`station sync status`)"
+    return Check("sync", True, detail, age)
 
 
 def _disk(store: Store, config: Config) -> Check:

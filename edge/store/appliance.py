@@ -67,26 +67,6 @@ class ApplianceSQL(StoreBase):
         """(type, status, n): every read since the station was installed."""
         return self.all("SELECT type, status, n FROM appliance_read_counts ORDER BY type, status")
 
-    def unsent_backlog(self) -> tuple[int, str | None]:
-        """How many scans wait for head office, and when the oldest of them was scanned."""
-        row = self.one(
-            "SELECT count(*) AS n, min(seq) AS first FROM scan_sync WHERE state = 'pending'"
-        )
-        if row is None or not row["n"]:
-            return 0, None
-        oldest = self.one("SELECT scanned_at FROM scans WHERE seq = ?", (row["first"],))
-        return int(row["n"]), oldest["scanned_at"] if oldest else None
-
-    def sync_state_counts(self) -> dict[str, int]:
-        rows = self.all("SELECT state, count(*) AS n FROM scan_sync GROUP BY state")
-        return {r["state"]: int(r["n"]) for r in rows}
-
-    def photo_upload_errors(self) -> int:
-        row = self.one(
-            "SELECT count(*) FROM photos WHERE upload_error IS NOT NULL AND uploaded_at IS NULL"
-        )
-        return int(row[0]) if row else 0
-
     def photos_held_since(self, cutoff: str) -> list[sqlite3.Row]:
         """Photos head office has held since before ``cutoff`` (RFC 3339), not yet pruned."""
         return self.all(
