@@ -23,7 +23,7 @@ class ScannerSection(Section):
     scale: str = doc(
         "Name of the scale paired with this gun; its stable weight joins receive scans.", ""
     )
-    terminators: list[str] = doc(  # noqa: RUF009 - doc() copies list defaults per instance
+    terminators: list[str] = doc(
         "Keys that end a code: enter, kpenter, tab.", ["enter", "kpenter", "tab"]
     )
     idle_gap_ms: int = doc(
