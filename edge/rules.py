@@ -45,7 +45,7 @@ class Parcel:
         return cls(**{k: row[k] for k in keys if k in names})
 
     def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return dict(vars(self))
 
 
 @dataclass

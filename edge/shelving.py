@@ -1,10 +1,10 @@
 """Where a received parcel goes: the sorting rules, shelf capacity and the pickup code.
-Pure: the store answers how full a slot is through a callback."""
+Pure: the store says how full each slot is."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
+from functools import cache
 
 from edge.config import Config
 
@@ -14,50 +14,65 @@ def slot_label(shelf_id: str, layer: int) -> str:
     return f"{shelf_id}-{layer}"
 
 
-def candidate_slots(config: Config, carrier: str | None, weight_g: int | None) -> list[list[str]]:
-    """Slot groups of the matching rules, first rule first. A rule with a minimum
-    weight does not match a parcel of unknown weight."""
-    groups = []
-    for rule in config.sorting:
-        if rule.carriers and carrier not in rule.carriers:
-            continue
-        if rule.min_weight_g and (weight_g is None or weight_g < rule.min_weight_g):
-            continue
-        if rule.max_weight_g and weight_g is not None and weight_g > rule.max_weight_g:
-            continue
-        group = []
-        for shelf_id in rule.shelves:
-            shelf = config.shelf(shelf_id)
-            if shelf:
-                group += [slot_label(shelf.id, layer) for layer in range(1, shelf.layers + 1)]
-        if group:
-            groups.append(group)
-    return groups
+class Shelving:
+    """The sorting rules of one config, with each rule's slots worked out once."""
 
+    def __init__(self, config: Config) -> None:
+        self.rules = config.sorting
+        self.capacity = {s.id: s.capacity for s in config.shelves}
+        self.rule_slots = []
+        for rule in config.sorting:
+            slots = []
+            for shelf_id in rule.shelves:
+                shelf = config.shelf(shelf_id)
+                if shelf:
+                    slots += [slot_label(shelf.id, layer) for layer in range(1, shelf.layers + 1)]
+            self.rule_slots.append(tuple(slots))
+        self._groups = cache(self._groups_for)
 
-def choose_slot(
-    config: Config,
-    carrier: str | None,
-    weight_g: int | None,
-    load: Callable[[str], int],
-    together: str | None = None,
-) -> str | None:
-    """The slot for a parcel: beside the same recipient's parcels when that slot has room
-    (and the rules allow it), else the least loaded slot of the first rule with room."""
+    def matching_rules(self, carrier: str | None, weight_g: int | None) -> tuple[int, ...]:
+        """Indexes of the rules that apply. A rule with a minimum weight does not match a
+        parcel of unknown weight."""
+        matched = []
+        for i, rule in enumerate(self.rules):
+            if rule.carriers and carrier not in rule.carriers:
+                continue
+            if rule.min_weight_g and (weight_g is None or weight_g < rule.min_weight_g):
+                continue
+            if rule.max_weight_g and weight_g is not None and weight_g > rule.max_weight_g:
+                continue
+            matched.append(i)
+        return tuple(matched)
 
-    def room(slot: str) -> bool:
-        shelf = config.shelf(slot.rsplit("-", 1)[0])
-        return shelf is not None and load(slot) < shelf.capacity
+    def _groups_for(self, rules: tuple[int, ...]) -> list[tuple[str, ...]]:
+        return [self.rule_slots[i] for i in rules if self.rule_slots[i]]
 
-    groups = candidate_slots(config, carrier, weight_g)
-    if together and any(together in g for g in groups) and room(together):
-        return together
-    for group in groups:
-        loads = [(load(slot), i, slot) for i, slot in enumerate(group)]
-        free = [(n, i, slot) for n, i, slot in loads if room(slot)]
-        if free:
-            return min(free)[2]
-    return None
+    def choose(
+        self,
+        carrier: str | None,
+        weight_g: int | None,
+        loads: dict[str, int],
+        together: str | None = None,
+    ) -> str | None:
+        """The slot for a parcel: beside the same recipient's parcels when that slot has
+        room and the rules allow it, else the emptiest slot of the first rule with room
+        (on a tie, the rule's order)."""
+        groups = self._groups(self.matching_rules(carrier, weight_g))
+
+        def free(slot: str) -> int:
+            return self.capacity[slot.rsplit("-", 1)[0]] - loads.get(slot, 0)
+
+        if together and any(together in g for g in groups) and free(together) > 0:
+            return together
+        for group in groups:
+            best, room = None, 0
+            for slot in group:
+                n = free(slot)
+                if n > room:
+                    best, room = slot, n
+            if best:
+                return best
+        return None
 
 
 def format_pickup_code(fmt: str, slot: str, day: date, seq: int) -> str:

@@ -94,6 +94,7 @@ class Station:
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self.tz = config.tz
+        self.shelving = shelving.Shelving(config)
 
     # --- desks ---
 
@@ -538,7 +539,7 @@ class Station:
             if phone and self.config.pickup.keep_together
             else None
         )
-        slot = shelving.choose_slot(self.config, carrier, weight_g, self.store.slot_load, together)
+        slot = self.shelving.choose(carrier, weight_g, self.store.slot_loads(), together)
         if slot is None:
             return None
         day = now.wall.date()

@@ -45,6 +45,10 @@ class StoreBase:
         self._depth = 0
         self._lock = threading.RLock()
         self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        # Small pages: a scan dirties ~15 b-tree pages, and every dirty page is written
+        # to the WAL and fsynced at commit. 1 KiB pages write a quarter of the bytes
+        # (faster commits, less SD-card wear). Only takes effect on a new database.
+        self.conn.execute("PRAGMA page_size = 1024")
         self.conn.execute("PRAGMA journal_mode = WAL")
         # FULL: a committed scan survives a power cut, not only a crash.
         self.conn.execute("PRAGMA synchronous = FULL")

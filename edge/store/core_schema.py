@@ -77,7 +77,6 @@ MIGRATIONS: list[Migration] = [
         -- No two parcels on the shelves share a pickup code.
         CREATE UNIQUE INDEX parcels_pickup_on_shelf ON parcels (pickup_code)
             WHERE state = 'on_shelf';
-        CREATE INDEX parcels_pickup ON parcels (pickup_code);
         CREATE INDEX parcels_phone ON parcels (phone_last4, state);
         CREATE INDEX parcels_state_shelf ON parcels (state, shelf);
         CREATE INDEX parcels_state_received ON parcels (state, received_at);
@@ -173,6 +172,42 @@ MIGRATIONS: list[Migration] = [
             detail TEXT
         );
         CREATE INDEX audit_action ON audit (action, id);
+        """,
+    ),
+    (
+        "core-002-slot-loads",
+        """
+        -- How many parcels are on each shelf layer, kept by triggers so that choosing a
+        -- slot reads a few rows instead of counting the shelves on every receive.
+        CREATE TABLE slot_loads (
+            slot TEXT PRIMARY KEY,
+            n INTEGER NOT NULL
+        );
+        INSERT INTO slot_loads (slot, n)
+            SELECT shelf, COUNT(*) FROM parcels
+            WHERE state = 'on_shelf' AND shelf IS NOT NULL GROUP BY shelf;
+        CREATE TRIGGER parcels_load_insert AFTER INSERT ON parcels
+            WHEN new.state = 'on_shelf' AND new.shelf IS NOT NULL
+        BEGIN
+            INSERT INTO slot_loads (slot, n) VALUES (new.shelf, 1)
+                ON CONFLICT (slot) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER parcels_load_leave AFTER UPDATE OF state, shelf ON parcels
+            WHEN old.state = 'on_shelf' AND old.shelf IS NOT NULL
+        BEGIN
+            UPDATE slot_loads SET n = n - 1 WHERE slot = old.shelf;
+        END;
+        CREATE TRIGGER parcels_load_arrive AFTER UPDATE OF state, shelf ON parcels
+            WHEN new.state = 'on_shelf' AND new.shelf IS NOT NULL
+        BEGIN
+            INSERT INTO slot_loads (slot, n) VALUES (new.shelf, 1)
+                ON CONFLICT (slot) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER parcels_load_delete AFTER DELETE ON parcels
+            WHEN old.state = 'on_shelf' AND old.shelf IS NOT NULL
+        BEGIN
+            UPDATE slot_loads SET n = n - 1 WHERE slot = old.shelf;
+        END;
         """,
     ),
 ]

@@ -58,11 +58,9 @@ class ScanSQL(StoreBase):
     def manifest_entry(self, waybill: str) -> sqlite3.Row | None:
         return self.one("SELECT * FROM manifest WHERE waybill = ?", (waybill,))
 
-    def slot_load(self, slot: str) -> int:
-        row = self.one(
-            "SELECT COUNT(*) FROM parcels WHERE state = 'on_shelf' AND shelf = ?", (slot,)
-        )
-        return int(row[0]) if row else 0
+    def slot_loads(self) -> dict[str, int]:
+        """Parcels on the shelves per slot, from the trigger-kept counts."""
+        return {row[0]: int(row[1]) for row in self.all("SELECT slot, n FROM slot_loads")}
 
     def slot_of_recipient(self, phone_last4: str) -> str | None:
         row = self.one(

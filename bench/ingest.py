@@ -1,0 +1,167 @@
+"""Scan ingest and lookups, each beside a baseline measured in the same run.
+
+    .venv/bin/python bench/ingest.py [--scans 3000] [--big-scans 1000000] [--big-parcels 200000]
+
+1. Pipeline: Station.read() per code — normalise, recognise, rules, shelf and pickup code,
+   one transaction at synchronous=FULL — against a raw sqlite3 loop doing one
+   INSERT + COMMIT per row in WAL/FULL. Target: >= 50 % of the raw rate, p99 <= 2 ms.
+2. Lookups with 1 M scans and 200 k parcels stored: by waybill, pickup code and phone
+   last 4 through the Store, beside the same table's primary-key lookup in raw sqlite3.
+   Target: p99 <= 1 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from edge import config as config_mod  # noqa: E402
+from edge.station import Desk, Station  # noqa: E402
+from edge.store import Store  # noqa: E402
+
+# A large station: 20 shelves of 5 layers holding 60 parcels each.
+CONFIG = "".join(f'[[shelves]]\nid = "{i}"\nlayers = 5\ncapacity = 60\n' for i in range(1, 21))
+CONFIG += "[[sorting]]\nshelves = [" + ", ".join(f'"{i}"' for i in range(1, 21)) + "]\n"
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+def raw_loop(path: Path, n: int) -> tuple[float, list[float]]:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, event_id TEXT, code TEXT, at TEXT)")
+    lat = []
+    start = time.perf_counter()
+    for i in range(n):
+        t0 = time.perf_counter()
+        conn.execute("BEGIN")
+        conn.execute(
+            "INSERT INTO t (event_id, code, at) VALUES (?, ?, ?)",
+            (str(uuid.uuid4()), f"75{i:012d}", time.time()),
+        )
+        conn.execute("COMMIT")
+        lat.append(time.perf_counter() - t0)
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return n / elapsed, lat
+
+
+def pipeline(path: Path, n: int) -> tuple[float, list[float]]:
+    store = Store(path)
+    station = Station(store, config_mod.parse(CONFIG))
+    desk = Desk("bench-gun")
+    lat = []
+    start = time.perf_counter()
+    for i in range(n):
+        code = f"75{i:012d}\r\n"
+        t0 = time.perf_counter()
+        out = station.read(code, desk)
+        lat.append(time.perf_counter() - t0)
+        assert out.status == "accepted", out
+    elapsed = time.perf_counter() - start
+    store.close()
+    return n / elapsed, lat
+
+
+def fill(store: Store, scans: int, parcels: int) -> None:
+    """Bulk rows shaped like real ones (not through the rules: that would take hours)."""
+    rng = random.Random(1)
+    per_parcel = max(1, scans // parcels)
+    conn = store.conn
+    with store.transaction():
+        seq = 0
+        for p in range(parcels):
+            waybill = f"78{p:012d}"
+            on_shelf = p >= parcels - 3000
+            code = f"{p % 8 + 1}-{p % 4 + 1}-{p % 7 + 1}{p:06d}"
+            phone = f"{rng.randrange(10000):04d}"
+            for k in range(per_parcel):
+                seq += 1
+                conn.execute(
+                    "INSERT INTO scans (event_id, type, waybill, carrier, scanned_at, boot_id,"
+                    " mono_ns, clock_synced, device) VALUES (?, ?, ?, 'zto',"
+                    " '2026-11-01T10:00:00.000+08:00', 'b', ?, 1, 'gun')",
+                    (str(uuid.uuid4()), "receive" if k == 0 else "stocktake", waybill, seq),
+                )
+                conn.execute("INSERT INTO scan_sync (seq, state) VALUES (?, 'sent')", (seq,))
+            conn.execute(
+                "INSERT INTO parcels (waybill, carrier, state, shelf, pickup_code, phone_last4,"
+                " received_at, updated_at) VALUES (?, 'zto', ?, '1-1', ?, ?,"
+                " '2026-11-01T10:00:00+08:00', '2026-11-01T10:00:00+08:00')",
+                (waybill, "on_shelf" if on_shelf else "signed", code, phone),
+            )
+
+
+def lookups(path: Path, scans: int, parcels: int, n: int = 5000) -> None:
+    store = Store(path)
+    t0 = time.perf_counter()
+    fill(store, scans, parcels)
+    print(f"  filled {scans:,} scans / {parcels:,} parcels in {time.perf_counter() - t0:.0f} s")
+    rng = random.Random(2)
+    shelf = store.all(
+        "SELECT waybill, pickup_code, phone_last4 FROM parcels WHERE state='on_shelf'"
+    )
+    raw = sqlite3.connect(path)
+    cases = {
+        "waybill (history)": lambda: store.history(f"78{rng.randrange(parcels):012d}"),
+        "pickup code": lambda: store.find_parcels(rng.choice(shelf)["pickup_code"]),
+        "phone last 4": lambda: store.find_parcels(rng.choice(shelf)["phone_last4"]),
+        "baseline: raw pk": lambda: raw.execute(
+            "SELECT * FROM parcels WHERE waybill = ?", (f"78{rng.randrange(parcels):012d}",)
+        ).fetchall(),
+    }
+    base_p99 = None
+    results = {}
+    for name, fn in cases.items():
+        lat = []
+        for _ in range(n):
+            t = time.perf_counter()
+            fn()
+            lat.append(time.perf_counter() - t)
+        results[name] = lat
+        if name.startswith("baseline"):
+            base_p99 = pct(lat, 99)
+    for name, lat in results.items():
+        p50, p99 = pct(lat, 50) * 1e3, pct(lat, 99) * 1e3
+        ratio = f"{pct(lat, 99) / base_p99:5.1f}x baseline" if base_p99 else ""
+        print(f"  {name:20} p50 {p50:6.3f} ms  p99 {p99:6.3f} ms  {ratio}")
+    store.close()
+    raw.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--scans", type=int, default=3000, help="scans through the pipeline")
+    ap.add_argument("--big-scans", type=int, default=1_000_000)
+    ap.add_argument("--big-parcels", type=int, default=200_000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(dir=Path(__file__).resolve().parent.parent) as tmp:
+        base = Path(tmp)
+        raw_rate, raw_lat = raw_loop(base / "raw.db", args.scans)
+        rate, lat = pipeline(base / "pipeline.db", args.scans)
+        print(f"Ingest, {args.scans} scans each, WAL + synchronous=FULL:")
+        print(f"  raw sqlite3 INSERT+COMMIT  {raw_rate:8.0f} rows/s   "
+              f"p50 {pct(raw_lat, 50) * 1e3:.3f} ms  p99 {pct(raw_lat, 99) * 1e3:.3f} ms")  # fmt: skip
+        print(f"  Station.read pipeline      {rate:8.0f} scans/s  "
+              f"p50 {pct(lat, 50) * 1e3:.3f} ms  p99 {pct(lat, 99) * 1e3:.3f} ms")  # fmt: skip
+        print(f"  ratio pipeline/raw: {rate / raw_rate:.0%} (target >= 50 %), "
+              f"mean latency {statistics.mean(lat) * 1e3:.3f} ms")  # fmt: skip
+        print(f"Lookups with {args.big_scans:,} scans and {args.big_parcels:,} parcels stored:")
+        lookups(base / "big.db", args.big_scans, args.big_parcels)
+
+
+if __name__ == "__main__":
+    main()
