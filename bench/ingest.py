@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from edge import config as config_mod  # noqa: E402
-from edge.station import Desk, Station  # noqa: E402
-from edge.store import Store  # noqa: E402
+from edge import config as config_mod
+from edge.station import Desk, Station
+from edge.store import Store
 
 # A large station: 20 shelves of 5 layers holding 60 parcels each.
 CONFIG = "".join(f'[[shelves]]\nid = "{i}"\nlayers = 5\ncapacity = 60\n' for i in range(1, 21))
@@ -153,12 +153,18 @@ def main() -> None:
         raw_rate, raw_lat = raw_loop(base / "raw.db", args.scans)
         rate, lat = pipeline(base / "pipeline.db", args.scans)
         print(f"Ingest, {args.scans} scans each, WAL + synchronous=FULL:")
-        print(f"  raw sqlite3 INSERT+COMMIT  {raw_rate:8.0f} rows/s   "
-              f"p50 {pct(raw_lat, 50) * 1e3:.3f} ms  p99 {pct(raw_lat, 99) * 1e3:.3f} ms")  # fmt: skip
-        print(f"  Station.read pipeline      {rate:8.0f} scans/s  "
-              f"p50 {pct(lat, 50) * 1e3:.3f} ms  p99 {pct(lat, 99) * 1e3:.3f} ms")  # fmt: skip
-        print(f"  ratio pipeline/raw: {rate / raw_rate:.0%} (target >= 50 %), "
-              f"mean latency {statistics.mean(lat) * 1e3:.3f} ms")  # fmt: skip
+        print(
+            f"  raw sqlite3 INSERT+COMMIT  {raw_rate:8.0f} rows/s   "
+            f"p50 {pct(raw_lat, 50) * 1e3:.3f} ms  p99 {pct(raw_lat, 99) * 1e3:.3f} ms"
+        )
+        print(
+            f"  Station.read pipeline      {rate:8.0f} scans/s  "
+            f"p50 {pct(lat, 50) * 1e3:.3f} ms  p99 {pct(lat, 99) * 1e3:.3f} ms"
+        )
+        print(
+            f"  ratio pipeline/raw: {rate / raw_rate:.0%} (target >= 50 %), "
+            f"mean latency {statistics.mean(lat) * 1e3:.3f} ms"
+        )
         print(f"Lookups with {args.big_scans:,} scans and {args.big_parcels:,} parcels stored:")
         lookups(base / "big.db", args.big_scans, args.big_parcels)
 
