@@ -59,7 +59,7 @@ def check(store: Store, config: Config, now: datetime | None = None) -> Health:
 def _database(store: Store, now: datetime) -> Check:
     # A real write: a read-only mount, a full disk or a broken card only shows on write.
     try:
-        store.set_appliance_state("health_probe", "ok", now.isoformat(timespec="seconds"))
+        store.health_probe(now.isoformat(timespec="seconds"))
     except StoreError as exc:
         return Check(
             "database",

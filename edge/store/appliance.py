@@ -60,6 +60,31 @@ class ApplianceSQL(StoreBase):
                 (key, value, at),
             )
 
+    def health_probe(self, at: str) -> None:
+        """Raise StoreError unless the database can both take a write and grow.
+
+        The write catches a read-only or failing card; the rolled-back allocation of a
+        few pages catches a database that can no longer grow, which a small in-place
+        update would not notice.
+        """
+        with self.transaction():
+            self.conn.execute("SAVEPOINT appliance_room")
+            # On failure SQLite may have rolled everything back already: transaction()
+            # cleans up; only a successful allocation is given back here.
+            self.conn.execute(
+                "INSERT INTO appliance_state (key, value, updated_at)"
+                " VALUES ('room_probe', hex(randomblob(4096)), ?)",
+                (at,),
+            )
+            self.conn.execute("ROLLBACK TO appliance_room")
+            self.conn.execute("RELEASE appliance_room")
+            self.conn.execute(
+                "INSERT INTO appliance_state (key, value, updated_at)"
+                " VALUES ('health_probe', 'ok', ?)"
+                " ON CONFLICT (key) DO UPDATE SET updated_at = excluded.updated_at",
+                (at,),
+            )
+
     def appliance_state(self, key: str) -> sqlite3.Row | None:
         return self.one("SELECT value, updated_at FROM appliance_state WHERE key = ?", (key,))
 
