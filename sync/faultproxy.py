@@ -10,7 +10,9 @@ bytes that crossed it.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import http.client
+import json
 import random
 import socket
 import struct
@@ -18,6 +20,7 @@ import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from email.message import Message
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -48,6 +51,10 @@ class FaultPlan:
     slow_s: float = 2.0
     paths: tuple[str, ...] = ("/v1/",)
     queued: deque[str] = field(default_factory=deque)
+    # A receiver stricter than ours: 422 for a whole batch holding this text, 413 for a
+    # batch of more scans than this.
+    poison: str | None = None
+    max_batch: int | None = None
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -158,6 +165,12 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 ]
                 self._answer(429, date, b'{"error":"slow down"}', fault, size_in)
                 return
+            refusal = _strict(proxy.plan, self.command, self.path, self.headers, body)
+            if refusal:
+                self._answer(
+                    refusal, [], b'{"error":"refused by the proxy"}', str(refusal), size_in
+                )
+                return
             headers = [(k, v) for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP]
             try:
                 status, _, resp_headers, data = proxy.forward(
@@ -222,3 +235,18 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 super().finish()
 
     return Handler
+
+
+def _strict(plan: FaultPlan, method: str, path: str, headers: Message, body: bytes) -> int:
+    """The whole-batch refusal a stricter receiver would give, or 0."""
+    if method != "POST" or not path.startswith("/v1/scans"):
+        return 0
+    if plan.poison is None and plan.max_batch is None:
+        return 0
+    if headers.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    if plan.poison is not None and plan.poison.encode() in body:
+        return 422
+    if plan.max_batch is not None and len(json.loads(body)["scans"]) > plan.max_batch:
+        return 413
+    return 0

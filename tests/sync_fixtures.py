@@ -46,8 +46,8 @@ class Receiver:
         return conn
 
 
-@pytest.fixture
-def receiver(tmp_path: Path) -> Iterator[Receiver]:
+@pytest.fixture(name="receiver")
+def receiver_fixture(tmp_path: Path) -> Iterator[Receiver]:
     data = tmp_path / "head-office"
     running = start(data)
     token = new_token()
@@ -126,21 +126,23 @@ def bulk_scans(
             if bad_every and i % bad_every == bad_every - 1:
                 waybill = "X" * 41
             made.append(
-                store.insert_scan({
-                    "event_id": str(uuid.uuid4()),
-                    "type": kind,
-                    "waybill": waybill,
-                    "carrier": "sf",
-                    "scanned_at": now.iso,
-                    "boot_id": now.boot_id,
-                    "mono_ns": now.mono_ns,
-                    "clock_synced": int(now.synced),
-                    "device": "gun-1",
-                    "operator": "op-7",
-                    "weight_g": 1200 + i % 500,
-                    "dispatch_reason": "delivery" if kind == "dispatch" else None,
-                    "problem_code": "damaged" if kind == "problem" else None,
-                })
+                store.insert_scan(
+                    {
+                        "event_id": str(uuid.uuid4()),
+                        "type": kind,
+                        "waybill": waybill,
+                        "carrier": "sf",
+                        "scanned_at": now.iso,
+                        "boot_id": now.boot_id,
+                        "mono_ns": now.mono_ns,
+                        "clock_synced": int(now.synced),
+                        "device": "gun-1",
+                        "operator": "op-7",
+                        "weight_g": 1200 + i % 500,
+                        "dispatch_reason": "delivery" if kind == "dispatch" else None,
+                        "problem_code": "damaged" if kind == "problem" else None,
+                    }
+                )
             )
             clock.advance(0.5)
     return made
@@ -148,9 +150,12 @@ def bulk_scans(
 
 def count_report(store: Store, receiver: Receiver, station: str = STATION) -> dict[str, int]:
     """expected / accepted / duplicate / rejected / missing / misordered / held twice."""
-    local = {r["event_id"]: (r["seq"], r["state"]) for r in store.all(
-        "SELECT s.event_id, s.seq, y.state FROM scans s JOIN scan_sync y ON y.seq = s.seq"
-    )}
+    local = {
+        r["event_id"]: (r["seq"], r["state"])
+        for r in store.all(
+            "SELECT s.event_id, s.seq, y.state FROM scans s JOIN scan_sync y ON y.seq = s.seq"
+        )
+    }
     with receiver.db() as conn:
         rows = conn.execute(
             "SELECT event_id, seq FROM scans WHERE station = ? ORDER BY id", (station,)

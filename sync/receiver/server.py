@@ -27,11 +27,24 @@ class Running:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.effective_port}"
 
+    stopping: bool = False
+
     def close(self) -> None:
-        self.server.close()
+        """Close every channel from here; the loop thread ends when none is left."""
+        self.stopping = True
+        while self.server._map:
+            for channel in list(self.server._map.values()):
+                channel.close()
         self.server.task_dispatcher.shutdown()
         self.thread.join(timeout=5)
         self.storage.close()
+
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except (OSError, ValueError):
+            if not self.stopping:
+                raise
 
 
 def make_server(
@@ -55,6 +68,7 @@ def start(
     data_dir: Path, host: str = "127.0.0.1", port: int = 0, threads: int = THREADS
 ) -> Running:
     server, storage = make_server(data_dir, host, port, threads)
-    thread = threading.Thread(target=server.run, name="head-office", daemon=True)
-    thread.start()
-    return Running(server, thread, storage)
+    running = Running(server, threading.Thread(), storage)
+    running.thread = threading.Thread(target=running._serve, name="head-office", daemon=True)
+    running.thread.start()
+    return running

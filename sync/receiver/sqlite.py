@@ -92,6 +92,9 @@ dispatch_reason, problem_code, signer_relation, signer_id_last4, photos, note, r
 """
 
 
+MANIFEST_FIELDS = ("waybill", "carrier", "phone_last4", "recipient_masked", "declared_weight_g")
+
+
 def utc_key(value: str) -> str:
     """A fixed-width UTC form of an RFC 3339 time, so text order is time order."""
     moment = parse_rfc3339(value)
@@ -283,16 +286,17 @@ class SQLiteStorage:
         rows = (
             self._conn()
             .execute(
-                "SELECT id, waybill, carrier, phone_last4, recipient_masked, declared_weight_g,"
-                " valuable FROM manifest WHERE station = ? AND id > ? ORDER BY id LIMIT ?",
+                "SELECT waybill, carrier, phone_last4, recipient_masked, declared_weight_g,"
+                " valuable, id AS _id FROM manifest"
+                " WHERE station = ? AND id > ? ORDER BY id LIMIT ?",
                 (station, start, limit),
             )
             .fetchall()
         )
         parcels = [
-            {k: r[k] for k in r if k != "id"} | {"valuable": bool(r["valuable"])} for r in rows
+            {k: r[k] for k in MANIFEST_FIELDS} | {"valuable": bool(r["valuable"])} for r in rows
         ]
-        return ManifestPage(parcels, str(rows[-1]["id"]) if rows else (after or None))
+        return ManifestPage(parcels, str(rows[-1]["_id"]) if rows else (after or None))
 
 
 def _public(row: sqlite3.Row) -> dict[str, Any]:
