@@ -1,9 +1,280 @@
-"""SQL for the tablet page: search, timelines, stocktakes, reports."""
+"""SQL for the tablet page: sign-in, the live feed, search, timelines, photos, stocktakes,
+the return list and reports."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
 
 from edge.store.base import Migration, StoreBase
 
-MIGRATIONS: list[Migration] = []
+MIGRATIONS: list[Migration] = [
+    (
+        "web-001-stocktake-returns",
+        """
+        -- One stocktake (盘点) of one shelf; summary is filled when it is closed.
+        CREATE TABLE stocktakes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            shelf TEXT NOT NULL,
+            operator TEXT NOT NULL,
+            device TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            closed_at TEXT,
+            summary TEXT
+        );
+        -- What was scanned during a stocktake and what the parcel record said then.
+        CREATE TABLE stocktake_items (
+            stocktake_id INTEGER NOT NULL REFERENCES stocktakes (id) ON DELETE CASCADE,
+            waybill TEXT NOT NULL,
+            at TEXT NOT NULL,
+            verdict TEXT NOT NULL CHECK (verdict IN ('found', 'extra')),
+            recorded_shelf TEXT,
+            recorded_state TEXT,
+            seq INTEGER,
+            PRIMARY KEY (stocktake_id, waybill)
+        );
+        -- Parcels left too long that a clerk put aside for return to the carrier.
+        CREATE TABLE return_list (
+            waybill TEXT PRIMARY KEY,
+            added_at TEXT NOT NULL,
+            added_by TEXT NOT NULL,
+            days INTEGER NOT NULL
+        );
+        """,
+    ),
+]
+
+# What the sorting screen needs of a read; kept narrow so the feed stays cheap.
+FEED_COLUMNS = (
+    "id, at, device, operator, code, kind, type, status, message_key, message_zh, "
+    "message_en, seq, waybill, carrier, shelf, pickup_code, weight_g, warnings"
+)
+
+
+def shelf_match(shelf: str) -> tuple[str, list[str]]:
+    """SQL condition on parcels.shelf for a whole shelf ("3") or one layer ("3-2")."""
+    if "-" in shelf:
+        return "shelf = ?", [shelf]
+    return "(shelf = ? OR shelf LIKE ? ESCAPE '\\')", [shelf, _like_prefix(shelf) + "-%"]
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class WebSQL(StoreBase):
-    pass
+    # --- operators and sign-in (operators are added by `station operator add`) ---------
+
+    def web_operators(self) -> list[sqlite3.Row]:
+        return self.all(
+            "SELECT id, name, role, failed_pins, locked_until, active, created_at "
+            "FROM operators ORDER BY active DESC, id"
+        )
+
+    def web_pin_failed(
+        self, operator_id: str, attempts: int, lock_until: str
+    ) -> tuple[int, str | None]:
+        """Count a wrong PIN; lock the operator once ``attempts`` are reached.
+
+        Returns (wrong PINs in a row, locked_until or None). Audited in the same
+        transaction, so a lockout never happens without its audit row.
+        """
+        with self.transaction():
+            row = self.one(
+                "UPDATE operators SET failed_pins = failed_pins + 1 WHERE id = ? "
+                "RETURNING failed_pins",
+                (operator_id,),
+            )
+            failed = int(row[0]) if row else 0
+            locked = None
+            if failed >= attempts:
+                locked = lock_until
+                self.conn.execute(
+                    "UPDATE operators SET locked_until = ?, failed_pins = 0 WHERE id = ?",
+                    (lock_until, operator_id),
+                )
+            self.audit(
+                "web.pin_locked" if locked else "web.pin_wrong",
+                operator_id,
+                operator_id,
+                failed=failed,
+                locked_until=locked,
+            )
+        return failed, locked
+
+    def web_signed_in(self, operator_id: str, remote: str | None) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE operators SET failed_pins = 0, locked_until = NULL WHERE id = ?",
+                (operator_id,),
+            )
+            self.audit("web.sign_in", operator_id, operator_id, remote=remote)
+
+    def web_unlock(self, operator_id: str, actor: str) -> bool:
+        with self.transaction():
+            cur = self.conn.execute(
+                "UPDATE operators SET failed_pins = 0, locked_until = NULL WHERE id = ?",
+                (operator_id,),
+            )
+            if cur.rowcount:
+                self.audit("web.unlock", actor, operator_id)
+        return bool(cur.rowcount)
+
+    # --- the live feed -----------------------------------------------------------------
+
+    def web_reads_after(self, after_id: int, limit: int = 200) -> list[sqlite3.Row]:
+        return self.all(
+            f"SELECT {FEED_COLUMNS} FROM reads WHERE id > ? ORDER BY id LIMIT ?",
+            (after_id, limit),
+        )
+
+    def web_last_read_id(self) -> int:
+        row = self.one("SELECT MAX(id) FROM reads")
+        return int(row[0] or 0) if row else 0
+
+    def web_last_read_per_device(self) -> list[sqlite3.Row]:
+        """The newest read of every device (reads_device makes it one seek per device)."""
+        return self.all(
+            f"SELECT {FEED_COLUMNS} FROM reads WHERE id IN "
+            "(SELECT MAX(id) FROM reads GROUP BY device) ORDER BY device"
+        )
+
+    # --- scans and photos --------------------------------------------------------------
+
+    def web_recent_scans(self, limit: int = 50) -> list[sqlite3.Row]:
+        return self.all(
+            "SELECT s.*, u.at AS undone_at FROM scans s "
+            "LEFT JOIN scan_undos u ON u.seq = s.seq ORDER BY s.seq DESC LIMIT ?",
+            (limit,),
+        )
+
+    def web_scan_photos(self, waybill: str) -> list[sqlite3.Row]:
+        """The photos of a waybill's scans: (seq, sha256)."""
+        return self.all(
+            "SELECT p.seq, p.sha256 FROM scan_photos p JOIN scans s ON s.seq = p.seq "
+            "WHERE s.waybill = ? ORDER BY p.seq",
+            (waybill,),
+        )
+
+    def web_add_photo(self, sha256: str, path: str, size: int, at: str) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO photos (sha256, path, size, created_at) VALUES (?, ?, ?, ?)",
+                (sha256, path, size, at),
+            )
+
+    def web_photo(self, sha256: str) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM photos WHERE sha256 = ?", (sha256,))
+
+    # --- stocktake ---------------------------------------------------------------------
+
+    def web_stocktake_open(self, shelf: str, operator: str, device: str, at: str) -> int:
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO stocktakes (shelf, operator, device, started_at) VALUES (?, ?, ?, ?)",
+                (shelf, operator, device, at),
+            )
+            self.audit("web.stocktake_open", operator, shelf, id=cur.lastrowid)
+        return int(cur.lastrowid or 0)
+
+    def web_stocktake(self, stocktake_id: int) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM stocktakes WHERE id = ?", (stocktake_id,))
+
+    def web_stocktakes(self, limit: int = 20) -> list[sqlite3.Row]:
+        return self.all("SELECT * FROM stocktakes ORDER BY id DESC LIMIT ?", (limit,))
+
+    def web_stocktake_add(
+        self,
+        stocktake_id: int,
+        waybill: str,
+        at: str,
+        verdict: str,
+        parcel: sqlite3.Row | None,
+        seq: int | None,
+    ) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO stocktake_items "
+                "(stocktake_id, waybill, at, verdict, recorded_shelf, recorded_state, seq) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    stocktake_id,
+                    waybill,
+                    at,
+                    verdict,
+                    parcel["shelf"] if parcel else None,
+                    parcel["state"] if parcel else None,
+                    seq,
+                ),
+            )
+
+    def web_stocktake_items(self, stocktake_id: int) -> list[sqlite3.Row]:
+        return self.all(
+            "SELECT * FROM stocktake_items WHERE stocktake_id = ? ORDER BY at DESC",
+            (stocktake_id,),
+        )
+
+    def web_on_shelf(self, shelf: str) -> list[sqlite3.Row]:
+        cond, params = shelf_match(shelf)
+        return self.all(
+            f"SELECT * FROM parcels WHERE state = 'on_shelf' AND {cond} "
+            "ORDER BY shelf, pickup_code",
+            params,
+        )
+
+    def web_stocktake_close(
+        self, stocktake_id: int, at: str, actor: str, summary: dict[str, Any]
+    ) -> bool:
+        with self.transaction():
+            cur = self.conn.execute(
+                "UPDATE stocktakes SET closed_at = ?, summary = ? "
+                "WHERE id = ? AND closed_at IS NULL",
+                (at, json.dumps(summary, ensure_ascii=False), stocktake_id),
+            )
+            if cur.rowcount:
+                self.audit("web.stocktake_close", actor, str(stocktake_id), **summary)
+        return bool(cur.rowcount)
+
+    # --- the return list of parcels left too long --------------------------------------
+
+    def web_return_add(self, items: list[tuple[str, int]], at: str, actor: str) -> int:
+        """Put (waybill, days on the shelf) on the return list; returns how many were new."""
+        with self.transaction():
+            added = 0
+            for waybill, days in items:
+                cur = self.conn.execute(
+                    "INSERT OR IGNORE INTO return_list (waybill, added_at, added_by, days) "
+                    "SELECT waybill, ?, ?, ? FROM parcels WHERE waybill = ? AND state = 'on_shelf'",
+                    (at, actor, days, waybill),
+                )
+                added += cur.rowcount
+            if added:
+                self.audit("web.return_list_add", actor, None, waybills=[w for w, _ in items])
+        return added
+
+    def web_return_list(self) -> list[sqlite3.Row]:
+        """Listed parcels still on the shelves (a return dispatch takes them off)."""
+        return self.all(
+            "SELECT r.*, p.carrier, p.shelf, p.pickup_code, p.received_at "
+            "FROM return_list r JOIN parcels p ON p.waybill = r.waybill "
+            "WHERE p.state = 'on_shelf' ORDER BY r.added_at, r.waybill"
+        )
+
+    def web_returns_listed(self, waybills: list[str]) -> set[str]:
+        if not waybills:
+            return set()
+        marks = ", ".join("?" * len(waybills))
+        rows = self.all(f"SELECT waybill FROM return_list WHERE waybill IN ({marks})", waybills)
+        return {r[0] for r in rows}
+
+    # --- reports -----------------------------------------------------------------------
+
+    def web_report_hourly(self, start: str, end: str) -> list[sqlite3.Row]:
+        """Scans not undone between two local times, per hour of the day and type."""
+        return self.all(
+            "SELECT CAST(substr(scanned_at, 12, 2) AS INTEGER) AS hour, type, COUNT(*) AS n "
+            "FROM scans s WHERE scanned_at >= ? AND scanned_at < ? "
+            "AND NOT EXISTS (SELECT 1 FROM scan_undos u WHERE u.seq = s.seq) GROUP BY 1, 2",
+            (start, end),
+        )

@@ -1,0 +1,128 @@
+"""Fixtures for the page's tests: a station folder with operators, the app over it, a
+signed-in client, and photos made with Pillow."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image
+
+from edge import config as config_mod
+from edge.config import Config
+from edge.pins import hash_pin
+from edge.station import ScanRequest, Station
+from edge.store import Store
+from tests.conftest import ManualClock
+from web.app import create_app
+
+WEB_CONFIG = """
+[station]
+code = "SZ-NS-0042"
+
+[web]
+threads = 8
+feed_max_s = 30
+
+[[shelves]]
+id = "1"
+layers = 2
+capacity = 20
+
+[[shelves]]
+id = "2"
+layers = 2
+capacity = 20
+
+[[sorting]]
+shelves = ["1", "2"]
+"""
+
+CLERK = ("c1", "Li Na", "1234")
+SUPERVISOR = ("s1", "Wang Wei", "9876")
+ZTO = [f"75123456789{i:03d}" for i in range(100)]
+
+
+@dataclass
+class Env:
+    data_dir: Path
+    config: Config
+    clock: ManualClock
+    store: Store
+    station: Station
+
+    def receive(self, waybill: str, phone_last4: str | None = None, device: str = "gun-1") -> dict:
+        self.clock.advance(3)
+        out = self.station.scan(
+            ScanRequest(type="receive", code=waybill, device=device, phone_last4=phone_last4)
+        ).to_json()
+        assert out["status"] == "accepted", out
+        return out
+
+
+@pytest.fixture
+def web_env(tmp_path: Path) -> Iterator[Env]:
+    config = config_mod.parse(WEB_CONFIG, "test.toml")
+    clock = ManualClock()
+    store = Store(tmp_path / "station.db")
+    # hash_pin is scrypt on purpose: two operators cost ~0.1 s.
+    store.add_operator(CLERK[0], CLERK[1], "clerk", hash_pin(CLERK[2]))
+    store.add_operator(SUPERVISOR[0], SUPERVISOR[1], "supervisor", hash_pin(SUPERVISOR[2]))
+    yield Env(tmp_path, config, clock, store, Station(store, config, clock))
+    store.close()
+
+
+@pytest.fixture
+def app(web_env: Env) -> Flask:
+    app = create_app(web_env.data_dir, config=web_env.config, clock=web_env.clock)
+    app.testing = True
+    return app
+
+
+def csrf_of(client: FlaskClient) -> str:
+    """The session's CSRF token, as the page's meta tag carries it."""
+    page = client.get("/signin").get_data(as_text=True)
+    found = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert found, "no CSRF token on the sign-in page"
+    return found.group(1)
+
+
+def sign_in(client: FlaskClient, who: tuple[str, str, str] = CLERK) -> str:
+    token = csrf_of(client)
+    response = client.post("/signin", data={"operator": who[0], "pin": who[2], "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with client.session_transaction() as session:
+        return str(session["csrf"])
+
+
+@pytest.fixture
+def clerk(app: Flask) -> tuple[FlaskClient, str]:
+    client = app.test_client()
+    return client, sign_in(client, CLERK)
+
+
+@pytest.fixture
+def supervisor(app: Flask) -> tuple[FlaskClient, str]:
+    client = app.test_client()
+    return client, sign_in(client, SUPERVISOR)
+
+
+def jpeg_with_gps(size: tuple[int, int] = (2400, 1200), orientation: int = 6) -> bytes:
+    """A real JPEG carrying EXIF GPS coordinates and an orientation tag."""
+    image = Image.new("RGB", size, (200, 40, 40))
+    for x in range(0, size[0], 100):
+        image.paste((20, 20, 200), (x, 0, x + 40, size[1] // 3))
+    exif = Image.Exif()
+    exif[0x0112] = orientation  # rotate 90° clockwise to display
+    exif[0x010F] = "PhoneMaker"
+    gps = {1: "N", 2: (22.0, 32.0, 10.0), 3: "E", 4: (113.0, 56.0, 30.0)}
+    exif[0x8825] = gps
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes(), quality=90)
+    return out.getvalue()

@@ -1,0 +1,49 @@
+"""The live weight of the scale the page's receive desk uses, read from the store (the
+scale is read by `station scanner`, a separate process)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from web import context
+
+
+def scale_name() -> str | None:
+    """[web] scale, else the only configured scale, else none."""
+    config = context.config()
+    if config.web.scale:
+        return config.web.scale
+    return config.scales[0].name if len(config.scales) == 1 else None
+
+
+def _age_s(at: str | None) -> float | None:
+    if not at:
+        return None
+    try:
+        return (context.now() - datetime.fromisoformat(at)).total_seconds()
+    except (TypeError, ValueError):
+        return None
+
+
+def desk_scale() -> dict[str, Any]:
+    """The scale's name, link state, live weight, and the stable weight a scan would take.
+
+    ``stable_g`` is set only when the latest stable reading is fresh (weight_max_age_s)
+    and is the latest reading at all: a parcel lifted off since then voids it.
+    """
+    name = scale_name()
+    row = context.store().device(name) if name else None
+    if row is None:
+        return {"name": name, "connected": False, "weight_g": None, "stable_g": None}
+    age = _age_s(row["stable_at"])
+    fresh = age is not None and age <= context.config().web.weight_max_age_s
+    latest = row["stable_at"] is not None and row["stable_at"] == row["weight_at"]
+    connected = row["state"] == "connected"
+    stable = connected and fresh and latest and (row["stable_g"] or 0) > 0
+    return {
+        "name": name,
+        "connected": connected,
+        "weight_g": row["weight_g"] if connected else None,
+        "stable_g": row["stable_g"] if stable else None,
+    }

@@ -1,0 +1,145 @@
+"""The sorting screen: every read from every gun, live, and a scan field for the page.
+
+The feed is server-sent events. Each stream polls ``reads`` by primary key
+(``id > ?``: one index seek) every feed_poll_ms with its own connection, sends each
+new read as an event whose id is the read id, and resumes from Last-Event-ID (or
+?after=) when the browser reconnects, so nothing is missed after a Wi-Fi drop. A
+stream ends after feed_max_s and the browser reconnects where it left off; waitress
+keeps one thread per open stream, so the number of streams is capped below the
+thread count and pages always have threads left.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from edge.barcode import DISPATCH_REASONS, PROBLEM_CODES, SCAN_TYPES
+from edge.store import Store
+from web import context
+from web.context import PageError, bad
+from web.present import outcome_card, read_card
+
+bp = Blueprint("sorting", __name__)
+
+BACKLOG = 8  # reads shown when the screen opens
+HEARTBEAT_S = 15.0
+BATCH = 200
+RESERVED_THREADS = 4
+
+SCREEN_STRINGS = (
+    "sort.connected", "sort.reconnecting", "sort.sound_on", "sort.sound_off",
+    "sort.speak_on", "sort.speak_off", "sort.waiting", "sort.weight", "err.network",
+)  # fmt: skip
+
+
+def _streams() -> threading.BoundedSemaphore:
+    ext = current_app.extensions
+    if "station_streams" not in ext:
+        ext["station_streams"] = threading.BoundedSemaphore(
+            max(1, context.config().web.threads - RESERVED_THREADS)
+        )
+    sem: threading.BoundedSemaphore = ext["station_streams"]
+    return sem
+
+
+@bp.get("/")
+def screen() -> str:
+    last = context.store().web_last_read_id()
+    desk = context.page_desk()
+    return render_template(
+        "sort.html",
+        after=max(0, last - BACKLOG),
+        last=last,
+        desk=desk,
+        modes=SCAN_TYPES,
+        dispatch_reasons=DISPATCH_REASONS,
+        problem_codes=PROBLEM_CODES,
+        speak_default=context.config().web.speak_pickup_code,
+        strings=SCREEN_STRINGS,
+    )
+
+
+def _after_id() -> int:
+    raw = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad("err.bad_number", field="after") from None
+    if value < 0:
+        raise bad("err.bad_number", field="after")
+    return value
+
+
+def events(rows: list[Any], lang: str) -> str:
+    parts = []
+    for row in rows:
+        data = read_card(row, lang, context_free_time(row["at"]))
+        parts.append(
+            f"id: {row['id']}\nevent: read\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+        )
+    return "".join(parts)
+
+
+def context_free_time(at: str) -> str:
+    """HH:MM:SS of a read: the stored time is already the station's local time."""
+    return at[11:19] if len(at) >= 19 else at
+
+
+@bp.get("/feed")
+def feed() -> Response:
+    after = _after_id()
+    sem = _streams()
+    if not sem.acquire(blocking=False):
+        raise PageError(503, "err.too_many_screens")
+    web = context.config().web
+    db_path = context.state().db_path
+    lang = context.lang()
+    poll = web.feed_poll_ms / 1000
+    deadline = time.monotonic() + web.feed_max_s
+
+    def stream() -> Iterator[str]:
+        last = after
+        store = None
+        try:
+            store = Store(db_path)
+            yield "retry: 1000\n\n"
+            beat = time.monotonic()
+            while time.monotonic() < deadline:
+                rows = store.web_reads_after(last, BATCH)
+                if rows:
+                    last = rows[-1]["id"]
+                    beat = time.monotonic()
+                    yield events(rows, lang)
+                    if len(rows) == BATCH:
+                        continue
+                elif time.monotonic() - beat > HEARTBEAT_S:
+                    # Also how a dead client is noticed: the write fails.
+                    beat = time.monotonic()
+                    yield ": ping\n\n"
+                time.sleep(poll)
+        finally:
+            if store is not None:
+                store.close()
+            sem.release()
+
+    return Response(
+        stream(),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+@bp.post("/api/read")
+def api_read() -> Any:
+    """A code from the page's scan field, read at this operator's page desk."""
+    code = (request.form.get("code") or "").strip()
+    if not code:
+        raise bad("err.code_missing")
+    outcome = context.station().read(code, context.page_desk())
+    return jsonify(outcome_card(outcome, context.lang(), context_free_time(context.now_iso())))

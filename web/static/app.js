@@ -1,0 +1,147 @@
+/* Station page: scan fields that keep focus without a soft keyboard, and forms that
+   post with the CSRF token and show the core's answer. No dependencies. */
+"use strict";
+(function () {
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+
+  function post(url, data) {
+    return fetch(url, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf, "X-Requested-With": "fetch", "Accept": "application/json" }
+    }).then(function (r) {
+      return r.json().catch(function () { return { error: r.status + " " + r.statusText }; })
+        .then(function (body) { body.httpStatus = r.status; return body; });
+    });
+  }
+
+  function editable(el) {
+    return el && el !== document.body && (el.isContentEditable ||
+      /^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName));
+  }
+
+  /* A gun types fast and ends with Enter. Android IMEs may swallow keydown (keyCode 229)
+     and deliver the Enter as a newline in an input event, or both: take whichever comes
+     first and clear the field, so the other finds nothing. */
+  function scanField(input, onCode) {
+    var last = "", lastAt = 0;
+    function flush(text) {
+      var code = (text || "").replace(/[\r\n\t]+/g, "").trim();
+      input.value = "";
+      if (!code) return;
+      var now = Date.now();
+      if (code === last && now - lastAt < 150) return;  // the same read seen twice
+      last = code; lastAt = now;
+      onCode(code);
+    }
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" || e.keyCode === 13) { e.preventDefault(); flush(input.value); }
+    });
+    input.addEventListener("input", function () {
+      var v = input.value;
+      if (/[\r\n\t]/.test(v)) {
+        var parts = v.split(/[\r\n\t]+/);
+        input.value = parts.pop();
+        parts.forEach(flush);
+      }
+    });
+    input.form && input.form.addEventListener("submit", function (e) {
+      e.preventDefault(); flush(input.value);
+    });
+    if (input.dataset.keep !== "no") {
+      input.addEventListener("blur", function () {
+        setTimeout(function () {
+          if (!editable(document.activeElement)) input.focus({ preventScroll: true });
+        }, 150);
+      });
+      document.addEventListener("click", function (e) {
+        if (!editable(e.target) && !e.target.closest("a,button,label,summary")) {
+          input.focus({ preventScroll: true });
+        }
+      });
+      input.focus({ preventScroll: true });
+    }
+    return flush;
+  }
+
+  function text(el, value) { if (el) el.textContent = value == null ? "" : value; }
+
+  function showCard(box, card) {
+    if (!box) return;
+    box.hidden = false;
+    box.className = "result tone-" + (card.error ? "bad" : card.tone);
+    text(box.querySelector("[data-f=shelf]"), card.shelf || "");
+    text(box.querySelector("[data-f=pickup]"), card.pickup_code || "");
+    text(box.querySelector("[data-f=code]"), card.waybill || card.code || "");
+    var msg = card.error || card.message || "";
+    if (card.verdict_text) msg = card.verdict_text + " · " + msg;
+    if (card.warnings && card.warnings.length) msg += " · " + card.warnings.join(" · ");
+    text(box.querySelector("[data-f=msg]"), msg);
+  }
+
+  /* Forms whose scan field posts each code to data-api and shows the answer. */
+  document.querySelectorAll("form[data-api]").forEach(function (form) {
+    var input = form.querySelector("input.scan");
+    if (!input || form.id === "scan-form") return;
+    var box = document.querySelector(form.dataset.result || "#result");
+    scanField(input, function (code) {
+      var data = new FormData(form);
+      data.set("code", code);
+      post(form.dataset.api, data).then(function (card) {
+        showCard(box, card);
+        if (window.StationSound) window.StationSound.play(card.error ? "bad" : card.tone);
+        if (card.reload && !card.error) setTimeout(function () { location.reload(); }, 600);
+      }, function () { showCard(box, { error: form.dataset.offline || "offline" }); });
+    });
+  });
+
+  /* Pickup: scanning a parcel ticks it in the list. */
+  var pick = document.getElementById("pick-scan");
+  if (pick) {
+    scanField(pick, function (code) {
+      var box = document.getElementById("pick-result");
+      var key = code.toUpperCase();
+      var hit = Array.prototype.find.call(document.querySelectorAll("input[name=waybill]"),
+        function (c) { return c.value.toUpperCase() === key || c.dataset.pickup === code; });
+      if (hit) {
+        hit.checked = true;
+        hit.closest("li").classList.add("ticked");
+        showCard(box, { tone: "ok", message: hit.dataset.label, code: hit.value });
+      } else {
+        showCard(box, { error: pick.dataset.missing + " " + code });
+      }
+    });
+  }
+
+  /* Three tones made by Web Audio, nothing fetched: a short high beep (accepted), two
+     mid beeps (duplicate or warnings), a low buzz (refused). Browsers allow sound only
+     after a tap or a key, so the first one unlocks it. */
+  var Sound = (function () {
+    var ctx = null;
+    function unlock() {
+      var A = window.AudioContext || window.webkitAudioContext;
+      if (!ctx && A) ctx = new A();
+      if (ctx && ctx.state === "suspended") ctx.resume();
+    }
+    function beep(freq, at, dur, type, vol) {
+      var osc = ctx.createOscillator(), gain = ctx.createGain();
+      osc.type = type; osc.frequency.value = freq;
+      gain.gain.setValueAtTime(vol, at);
+      gain.gain.exponentialRampToValueAtTime(0.001, at + dur);
+      osc.connect(gain); gain.connect(ctx.destination);
+      osc.start(at); osc.stop(at + dur + 0.02);
+    }
+    function play(tone) {
+      if (!ctx || localStorage.getItem("sound") === "off") return;
+      var t = ctx.currentTime;
+      if (tone === "ok") beep(1046, t, 0.12, "sine", 0.35);
+      else if (tone === "warn") { beep(660, t, 0.1, "square", 0.15); beep(660, t + 0.18, 0.1, "square", 0.15); }
+      else beep(196, t, 0.5, "sawtooth", 0.25);
+    }
+    document.addEventListener("pointerdown", unlock, true);
+    document.addEventListener("keydown", unlock, true);
+    return { play: play, unlock: unlock, on: function () { return localStorage.getItem("sound") !== "off"; } };
+  })();
+  window.StationSound = Sound;
+
+  window.Station = { post: post, scanField: scanField, showCard: showCard };
+})();

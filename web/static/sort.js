@@ -1,0 +1,119 @@
+/* Sorting screen: follows every read over server-sent events, resuming from the last
+   id seen after a drop; large shelf and pickup code, three tones, optional speech. */
+"use strict";
+(function () {
+  var root = document.getElementById("sort");
+  var S = JSON.parse(document.getElementById("strings").textContent);
+  var lastId = parseInt(root.dataset.after, 10) || 0;
+  var quietUpTo = parseInt(root.dataset.last, 10) || 0;  // backlog: shown, not sounded
+  var $ = function (id) { return document.getElementById(id); };
+  var history = $("history"), link = $("link"), current = null, source = null;
+  var Sound = window.StationSound;
+
+  function setText(id, v) { $(id).textContent = v == null ? "" : v; }
+
+  function toggle(button, key, onText, offText, fallback) {
+    function show() {
+      var on = (localStorage.getItem(key) || fallback) === "on";
+      button.textContent = on ? S[onText] : S[offText];
+      button.classList.toggle("on", on);
+      return on;
+    }
+    button.addEventListener("click", function () {
+      var on = (localStorage.getItem(key) || fallback) === "on";
+      localStorage.setItem(key, on ? "off" : "on");
+      if (!on && key === "sound") { Sound.unlock(); Sound.play("ok"); }
+      show();
+    });
+    return show;
+  }
+  var soundOn = toggle($("sound"), "sound", "sort.sound_on", "sort.sound_off", "on");
+  var speakOn = toggle($("speak"), "speak", "sort.speak_on", "sort.speak_off", root.dataset.speak);
+  soundOn(); speakOn();
+
+  function speak(code) {
+    if (!code || !window.speechSynthesis || !speakOn()) return;
+    // Digit by digit, as stations announce it: 3-2-1045 -> "3 2 1 0 4 5".
+    var u = new SpeechSynthesisUtterance(code.replace(/[^0-9A-Za-z]/g, "").split("").join(" "));
+    u.lang = "zh-CN"; u.rate = 0.9;
+    speechSynthesis.cancel(); speechSynthesis.speak(u);
+  }
+
+  function archive(card) {
+    var li = document.createElement("li");
+    li.className = "tone-" + card.tone;
+    li.innerHTML = "<b></b><span class=code></span><span class=m></span><time></time>";
+    li.children[0].textContent = card.pickup_code || card.shelf || "·";
+    li.children[1].textContent = card.code || "";
+    li.children[2].textContent = card.message;
+    li.children[3].textContent = card.at + " " + (card.device || "");
+    history.insertBefore(li, history.firstChild);
+    while (history.children.length > 30) history.removeChild(history.lastChild);
+  }
+
+  function show(card) {
+    if (current) archive(current);
+    current = card;
+    $("now").className = "now tone-" + card.tone;
+    setText("shelf", card.shelf || (card.kind === "scan" ? "—" : ""));
+    setText("pickup", card.pickup_code);
+    setText("carrier", card.carrier);
+    setText("weight", card.weight_g ? (card.weight_g / 1000).toFixed(2) + " kg" : "");
+    setText("type", card.type);
+    setText("device", card.device);
+    setText("at", card.at);
+    var msg = card.message;
+    if (card.warnings.length) msg += " · " + card.warnings.join(" · ");
+    if (card.code && !card.shelf) msg = card.code + " · " + msg;
+    setText("msg", msg);
+    $("now").dataset.id = card.id;
+    if (card.id > quietUpTo) {
+      Sound.play(card.tone);
+      if (card.tone !== "bad") speak(card.pickup_code);
+    }
+  }
+
+  function online(ok) {
+    link.className = "link " + (ok ? "on" : "off");
+    link.textContent = ok ? S["sort.connected"] : S["sort.reconnecting"];
+  }
+
+  function connect() {
+    // The browser resends Last-Event-ID itself when it reconnects; ?after= covers a
+    // fresh EventSource after the server refused one (a closed source never retries).
+    source = new EventSource(root.dataset.feed + "?after=" + lastId);
+    source.onopen = function () { online(true); };
+    source.addEventListener("read", function (e) {
+      var card = JSON.parse(e.data);
+      lastId = Math.max(lastId, parseInt(e.lastEventId, 10) || card.id);
+      show(card);
+    });
+    source.onerror = function () {
+      online(false);
+      if (source.readyState === EventSource.CLOSED) setTimeout(connect, 2000);
+    };
+  }
+  connect();
+
+  var scan = $("scan");
+  function send(code) {
+    var data = new FormData(); data.set("code", code);
+    return window.Station.post($("scan-form").dataset.api, data).then(function (card) {
+      if (card.error) { setText("msg", card.error); $("now").className = "now tone-bad"; Sound.play("bad"); }
+      return card;
+    }, function () { setText("msg", S["err.network"]); $("now").className = "now tone-bad"; });
+  }
+  window.Station.scanField(scan, send);
+
+  document.querySelectorAll("button[data-code]").forEach(function (b) {
+    b.addEventListener("click", function () {
+      send(b.dataset.code).then(function (card) {
+        if (card && card.status === "accepted") {
+          document.querySelectorAll("button.mode").forEach(function (m) { m.classList.remove("on"); });
+          b.classList.add("on");
+        }
+        scan.focus({ preventScroll: true });
+      });
+    });
+  });
+})();

@@ -1,0 +1,63 @@
+"""Supervisor only: operators (unlock), recent scans with undo, the config in force."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from edge.config import commented_template
+from web import context
+from web.auth import supervisor_only
+from web.context import PageError, bad
+from web.present import outcome_card
+
+bp = Blueprint("supervisor", __name__)
+
+# Config lines whose values are secrets: shown masked.
+SECRET_KEY = re.compile(r"^(\s*[\w.]*(token|secret|password|key)\w*\s*=\s*).+$", re.I | re.M)
+
+
+@bp.get("/operators")
+@supervisor_only
+def operators() -> str:
+    return render_template("operators.html", operators=context.store().web_operators())
+
+
+@bp.post("/operators/<operator_id>/unlock")
+@supervisor_only
+def unlock(operator_id: str) -> Response:
+    if not context.store().web_unlock(operator_id, context.operator_id()):
+        raise PageError(404, "err.not_found")
+    return redirect(url_for("supervisor.operators"))
+
+
+@bp.get("/scans")
+@supervisor_only
+def scans() -> str:
+    return render_template("scans.html", scans=context.store().web_recent_scans(), result=None)
+
+
+@bp.post("/scans/<int:seq>/undo")
+@supervisor_only
+def undo(seq: int) -> Any:
+    reason = (request.form.get("reason") or "").strip()[:200]
+    if not reason:
+        raise bad("err.undo_reason")
+    if context.store().scan_row(seq) is None:
+        raise PageError(404, "err.not_found")
+    outcome = context.station().undo(seq, context.operator_id(), reason)
+    result = outcome_card(outcome, context.lang())
+    status = 409 if outcome.status == "refused" else 200
+    return render_template(
+        "scans.html", scans=context.store().web_recent_scans(), result=result
+    ), status
+
+
+@bp.get("/config")
+@supervisor_only
+def config_view() -> str:
+    text = SECRET_KEY.sub(lambda m: m.group(1) + '"••••••"', commented_template(context.config()))
+    return render_template("config.html", text=text, path=context.config().path)
