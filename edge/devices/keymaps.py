@@ -32,6 +32,7 @@ _LETTERS = {f"KEY_{c.upper()}": Keys(c, c.upper()) for c in "abcdefghijklmnopqrs
 
 US: dict[str, Keys] = {
     **_LETTERS,
+    "KEY_TAB": Keys("\t", "\t"),  # a character when Tab is not a terminator
     **_row(
         "KEY_1 KEY_2 KEY_3 KEY_4 KEY_5 KEY_6 KEY_7 KEY_8 KEY_9 KEY_0", "1234567890", "!@#$%^&*()"
     ),

@@ -15,6 +15,7 @@ GRAMS = {
     "oz": Decimal("28.349523125"),
 }
 MAX_BUFFER = 512
+_SEVEN_BIT = bytes(i & 0x7F for i in range(256))
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class FrameParser:
     defaults: ClassVar[SerialDefaults] = SerialDefaults()
     poll: ClassVar[bytes | None] = None  # polled protocols: the request for a weight
     commands: ClassVar[dict[str, bytes]] = {}  # "tare"/"zero" -> bytes, where supported
+    # 7-bit protocols: bit 7 is parity (a 7E1 line read as 8N1) and is dropped on arrival.
+    seven_bit: ClassVar[bool] = False
 
     def __init__(self, unit: str = "kg") -> None:
         self.unit = unit
@@ -82,7 +85,7 @@ class FrameParser:
         self.last_error = ""
 
     def feed(self, data: bytes) -> list[Reading | Reply]:
-        self.buffer += data
+        self.buffer += data.translate(_SEVEN_BIT) if self.seven_bit else data
         out: list[Reading | Reply] = []
         while True:
             item = self._next()

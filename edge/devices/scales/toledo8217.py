@@ -23,6 +23,7 @@ class Toledo8217Parser(FrameParser):
     name = "toledo8217"
     defaults = SerialDefaults(9600, 7, "E")
     poll = b"W"
+    seven_bit = True
     commands: ClassVar[dict[str, bytes]] = {"zero": b"Z"}
 
     def _next(self) -> Reading | Reply | str | None:
@@ -41,7 +42,7 @@ class Toledo8217Parser(FrameParser):
                 self._bad(1)
                 return "8217 frame without CR"
             return None
-        body = bytes(b & 0x7F for b in self.buffer[1:end])
+        body = bytes(self.buffer[1:end])
         if STX in body:  # a frame cut short by another: resync on the later STX
             self._bad(1 + body.index(STX))
             return "8217 frame cut short"

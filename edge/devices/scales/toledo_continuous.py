@@ -31,17 +31,14 @@ class ToledoContinuousParser(FrameParser):
     name = "toledo_continuous"
     defaults = SerialDefaults(9600, 7, "E")
     commands: ClassVar[dict[str, bytes]] = {"tare": b"T", "zero": b"Z"}
+    seven_bit = True
 
     def __init__(self, unit: str = "kg") -> None:
         super().__init__(unit)
         self.with_checksum: bool | None = None
 
     def _next(self) -> Reading | Reply | str | None:
-        start = -1
-        for i, b in enumerate(self.buffer):
-            if b & 0x7F == STX:
-                start = i
-                break
+        start = self.buffer.find(STX)
         if start < 0:
             if self.buffer:
                 self.buffer.clear()
@@ -51,13 +48,13 @@ class ToledoContinuousParser(FrameParser):
             self._bad(start)
             return "bytes before STX"
         if self.with_checksum is False and len(self.buffer) >= LENGTH:
-            raw = bytes(b & 0x7F for b in self.buffer[:LENGTH])
+            raw = bytes(self.buffer[:LENGTH])
             if raw[-1] == CR:  # no checksum expected: no need to wait for the next byte
                 del self.buffer[:LENGTH]
                 return self._decode(raw)
         if len(self.buffer) < LENGTH + 1:
             return None
-        raw = bytes(b & 0x7F for b in self.buffer[: LENGTH + 1])
+        raw = bytes(self.buffer[: LENGTH + 1])
         if raw[LENGTH - 1] != CR:
             self._bad(1)
             return f"Toledo frame without CR: {raw.hex()}"
