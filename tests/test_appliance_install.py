@@ -104,6 +104,7 @@ def test_install_into_a_root(root: Path, config: Path, capsys: pytest.CaptureFix
     wrapper = root / "usr/local/bin/station"
     assert wrapper.stat().st_mode & 0o111
     assert "/opt/station-edge/venv/bin/station" in wrapper.read_text()
+    assert subprocess.run(["sh", "-n", str(wrapper)]).returncode == 0
 
     plan = (root / install.PLAN_LOG).read_text().splitlines()
     assert any(line.endswith("-m venv /opt/station-edge/venv") for line in plan)

@@ -57,15 +57,17 @@ NIGHTLY_DROPIN = "station-nightly.service.d/backup-dir.conf"
 # Debian's fixed ids (base-passwd), used when an offline root has no such group yet.
 STATIC_GIDS = {"dialout": 20}
 
-# Root runs only `install`; everything else runs as the station user, so that files in
-# the data folder (the database's -wal and -shm among them) never end up owned by root.
+# Root keeps only `install` and `devices` (listing every input device needs root);
+# everything else runs as the station user, so that files in the data folder (the
+# database's -wal and -shm among them) never end up owned by root.
 WRAPPER_TEXT = f"""#!/bin/sh
 # Station Edge: run `station` against the installed station's data and config.
 export STATION_DATA="${{STATION_DATA:-{HOME}}}"
 export STATION_CONFIG="${{STATION_CONFIG:-{CONFIG}}}"
-if [ "$(id -u)" = 0 ] && [ "$1" != install ]; then
-  exec runuser -u {USER} -- {VENV}/bin/station "$@"
-fi
+case "$(id -u) $1" in
+  "0 install" | "0 devices") ;;
+  "0 "*) exec runuser -u {USER} -- {VENV}/bin/station "$@" ;;
+esac
 exec {VENV}/bin/station "$@"
 """
 
