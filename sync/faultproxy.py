@@ -108,9 +108,10 @@ class FaultProxy:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def count(self, kind: str, bytes_in: int = 0, bytes_out: int = 0) -> None:
+    def count(self, kind: str | None, bytes_in: int = 0, bytes_out: int = 0) -> None:
         with self._lock:
-            self.counts[kind] += 1
+            if kind:
+                self.counts[kind] += 1
             self.bytes_in += bytes_in
             self.bytes_out += bytes_out
 
@@ -146,16 +147,17 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             size_in = len(self.requestline) + 2 + len(bytes(self.headers)) + len(body)
             fault = proxy.plan.choose(self.path)
+            proxy.count(fault)  # now: a slow answer may never finish
             if fault == "reset-before":
-                proxy.count(fault, size_in)
+                proxy.count(None, size_in)
                 self._reset()
                 return
             if fault in ("500", "401"):
-                self._answer(int(fault), [], b'{"error":"injected"}', fault, size_in)
+                self._answer(int(fault), [], b'{"error":"injected"}', None, size_in)
                 return
             if fault == "503":
                 retry = [("Retry-After", str(proxy.plan.retry_after_s))]
-                self._answer(503, retry, b'{"error":"busy"}', fault, size_in)
+                self._answer(503, retry, b'{"error":"busy"}', None, size_in)
                 return
             if fault == "429-date":
                 now = time.time()
@@ -163,7 +165,7 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                     ("Date", formatdate(now, usegmt=True)),
                     ("Retry-After", formatdate(now + proxy.plan.retry_after_s, usegmt=True)),
                 ]
-                self._answer(429, date, b'{"error":"slow down"}', fault, size_in)
+                self._answer(429, date, b'{"error":"slow down"}', None, size_in)
                 return
             refusal = _strict(proxy.plan, self.command, self.path, self.headers, body)
             if refusal:
@@ -181,7 +183,7 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 self._reset()
                 return
             if fault == "reset-after":
-                proxy.count(fault, size_in)
+                proxy.count(None, size_in)
                 self._reset()
                 return
             if fault == "slow":
@@ -192,7 +194,12 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 if k.lower() not in HOP_BY_HOP and k.lower() != "content-length"
             ]
             self._answer(
-                status, kept, data, fault or "passed", size_in, head_only=self.command == "HEAD"
+                status,
+                kept,
+                data,
+                None if fault else "passed",
+                size_in,
+                head_only=self.command == "HEAD",
             )
 
         def _answer(
@@ -200,7 +207,7 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
             status: int,
             headers: list[tuple[str, str]],
             body: bytes,
-            kind: str,
+            kind: str | None,
             size_in: int,
             head_only: bool = False,
         ) -> None:

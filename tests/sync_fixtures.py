@@ -15,6 +15,7 @@ import pytest
 
 from edge import config as config_mod
 from edge.config import Config
+from edge.station import Outcome, ScanRequest, Station
 from edge.store import Store
 from sync.receiver.app import hash_token, new_token
 from sync.receiver.server import Running, start
@@ -178,3 +179,49 @@ def count_report(store: Store, receiver: Receiver, station: str = STATION) -> di
         "held_twice": len(held) - len(set(held)),
         "pending": sum(1 for _, state in local.values() if state == "pending"),
     }
+
+
+@dataclass
+class Env:
+    """A station (real Store and Station, manual clock) and a receiver it syncs to."""
+
+    tmp: Path
+    receiver: Receiver
+    clock: ManualClock
+    store: Store
+    token_file: Path
+
+    def config(self, url: str | None = None, **head_office: Any) -> Config:
+        return station_config(url or self.receiver.url, self.token_file, **head_office)
+
+    def uploader(self, url: str | None = None, **head_office: Any) -> Uploader:
+        return make_uploader(self.store, self.config(url, **head_office), self.tmp, self.clock)
+
+    def station(self) -> Station:
+        return Station(self.store, self.config(), self.clock)
+
+    def scan(self, kind: str, waybill: str, **fields: Any) -> Outcome:
+        out = self.station().scan(ScanRequest(kind, waybill, "gun-1", operator="op-1", **fields))
+        assert out.status == "accepted", out
+        self.clock.advance(1)
+        return out
+
+    def states(self) -> dict[str, str]:
+        return {
+            r["event_id"]: r["state"]
+            for r in self.store.all(
+                "SELECT s.event_id, y.state FROM scans s JOIN scan_sync y ON y.seq = s.seq"
+            )
+        }
+
+    def held(self) -> dict[str, sqlite3.Row]:
+        with self.receiver.db() as conn:
+            return {r["event_id"]: r for r in conn.execute("SELECT * FROM scans ORDER BY id")}
+
+
+@pytest.fixture(name="env")
+def env_fixture(tmp_path: Path, receiver: Receiver) -> Iterator[Env]:
+    store = Store(tmp_path / "station.db")
+    token_file = write_token(tmp_path / "head-office.token", receiver.token)
+    yield Env(tmp_path, receiver, ManualClock(), store, token_file)
+    store.close()

@@ -48,7 +48,7 @@ class Running:
 
 
 def make_server(
-    data_dir: Path, host: str, port: int, threads: int = THREADS
+    data_dir: Path, host: str, port: int, threads: int = THREADS, loop_timeout: float = 1.0
 ) -> tuple[Any, SQLiteStorage]:
     storage = SQLiteStorage(data_dir)
     server = create_server(
@@ -60,6 +60,7 @@ def make_server(
         # Large batches are read whole before the app sees them.
         max_request_body_size=64 * 1024 * 1024,
         clear_untrusted_proxy_headers=True,
+        asyncore_loop_timeout=loop_timeout,
     )
     return server, storage
 
@@ -67,7 +68,8 @@ def make_server(
 def start(
     data_dir: Path, host: str = "127.0.0.1", port: int = 0, threads: int = THREADS
 ) -> Running:
-    server, storage = make_server(data_dir, host, port, threads)
+    # A short loop timeout lets close() return quickly.
+    server, storage = make_server(data_dir, host, port, threads, loop_timeout=0.05)
     running = Running(server, threading.Thread(), storage)
     running.thread = threading.Thread(target=running._serve, name="head-office", daemon=True)
     running.thread.start()
