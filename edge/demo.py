@@ -1,57 +1,290 @@
 """`station demo`: a complete station on one machine, for a first look.
 
-It prepares a demo data folder and config, then reads codes typed at the terminal
-(a command card like MODE:SIGN works too) and answers each as the gun would.
+It prepares a demo data folder (config, operators, a head-office token), starts the four
+processes a real station runs — the local head office, the scanning process with a
+simulated gun and scale, the tablet page and sync — and types what you enter at the
+terminal through the simulated gun. Each answer is read back from the store, as the
+page reads it, and each accepted scan is followed until head office holds it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
+import os
+import signal
+import subprocess
 import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
 
 from edge import config as config_mod
 from edge.cli_support import Context, add_command
-from edge.station import Desk, Station
+from edge.pins import hash_pin
+from edge.store import Store
+
+log = logging.getLogger(__name__)
 
 COLOURS = {"accepted": "\033[32m", "duplicate": "\033[33m", "refused": "\033[31m"}
+OPERATORS = (
+    ("admin", "Demo Supervisor", "supervisor", "1234"),
+    ("clerk", "Demo Clerk", "clerk", "0000"),
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    add_command(sub, "demo", cmd_demo, "run a complete demo station (simulated hardware)")
-
-
-def prepare(ctx: Context) -> None:
-    """A data folder with a demo config, once."""
-    ctx.data_dir.mkdir(parents=True, exist_ok=True)
-    if not ctx.config_path.exists():
-        ctx.config_path.write_text(config_mod.commented_template(), encoding="utf-8")
-
-
-def terminal_loop(station: Station, desk: Desk, lang: str) -> None:
-    tty = sys.stdin.isatty()
-    print(
-        "Type or scan a code and press Enter (MODE:SIGN, MODE:DISPATCH … switch mode; "
-        "Ctrl-D quits)."
+    p = add_command(
+        sub,
+        "demo",
+        cmd_demo,
+        "run a complete demo station: simulated gun and scale, tablet page, local head office",
     )
-    while True:
-        if tty:
-            print(f"[{desk.mode}] scan> ", end="", flush=True)
-        line = sys.stdin.readline()
-        if not line:
-            return
-        if not line.strip():
-            continue
-        outcome = station.read(line.rstrip("\r\n"), desk)
-        colour = COLOURS[outcome.status] if tty else ""
-        reset = "\033[0m" if tty else ""
-        code = f"  {outcome.pickup_code}" if outcome.pickup_code else ""
-        print(
-            f"{colour}{outcome.status.upper():9}{reset} {outcome.message(lang)}{code}", flush=True
+    p.add_argument("--web-port", type=int, default=8080, help="tablet page port (default 8080)")
+    p.add_argument("--web-host", default="127.0.0.1", help="tablet page address (127.0.0.1)")
+    p.add_argument(
+        "--head-office-port", type=int, default=8090, help="local head office port (default 8090)"
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=30.0,
+        help="when input ends (not a terminal): seconds to wait for head office to hold "
+        "every scan before stopping (default 30)",
+    )
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+
+@dataclass
+class Demo:
+    ctx: Context
+    args: argparse.Namespace
+    children: list[Child] = field(default_factory=list)
+    query_token: str = ""
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def head_office_dir(self) -> Path:
+        return self.ctx.data_dir / "head-office"
+
+    def station_cmd(self, *words: str) -> list[str]:
+        return [sys.executable, "-m", "edge.cli", "--data", str(self.ctx.data_dir),
+                "--config", str(self.ctx.config_path), *words]  # fmt: skip
+
+    def prepare(self) -> None:
+        """Data folder, config pointing at the local head office, tokens, operators."""
+        data = self.ctx.data_dir.resolve()
+        data.mkdir(parents=True, exist_ok=True)
+        token_file = data / "head-office.token"
+        if not token_file.exists():
+            token = self._token_add("DEMO-0001")
+            token_file.write_text(token + "\n")
+            token_file.chmod(0o600)
+        query_file = data / "head-office-query.token"
+        if not query_file.exists():
+            query_file.write_text(self._token_add("demo-query", "--query") + "\n")
+            query_file.chmod(0o600)
+        self.query_token = query_file.read_text().strip()
+        if not self.ctx.config_path.exists():
+            cfg = config_mod.Config()
+            cfg.head_office.url = f"http://127.0.0.1:{self.args.head_office_port}"
+            cfg.head_office.token_file = str(token_file)
+            cfg.head_office.poll_s = 0.5
+            # A dev machine may have no timesyncd: send at once instead of waiting to correct.
+            cfg.head_office.hold_unsynced_s = 0.0
+            cfg.web.port = self.args.web_port
+            self.ctx.config_path.write_text(config_mod.commented_template(cfg), encoding="utf-8")
+        with Store(self.ctx.db_path) as store:
+            for op_id, name, role, pin in OPERATORS:
+                if store.operator(op_id) is None:
+                    store.add_operator(op_id, name, role, hash_pin(pin))
+
+    def _token_add(self, name: str, *extra: str) -> str:
+        out = subprocess.run(
+            [
+                *self.station_cmd("head-office", "token", "add", name, *extra),
+                "--data",
+                str(self.head_office_dir),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         )
+        return out.stdout.strip().splitlines()[-1]
+
+    def start(self, name: str, command: list[str], stdin: int | None = None) -> Child:
+        logs = self.ctx.data_dir / "logs"
+        logs.mkdir(exist_ok=True)
+        log_path = logs / f"{name}.log"
+        with log_path.open("ab") as out:
+            process = subprocess.Popen(
+                command, stdin=stdin, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        child = Child(name, process, log_path)
+        self.children.append(child)
+        return child
+
+    def start_all(self) -> Child:
+        ho_port = str(self.args.head_office_port)
+        self.start(
+            "head-office",
+            [
+                *self.station_cmd("head-office", "--host", "127.0.0.1", "--port", ho_port),
+                "--data",
+                str(self.head_office_dir),
+            ],
+        )
+        scanner = self.start(
+            "scanner", self.station_cmd("scanner", "--simulate"), stdin=subprocess.PIPE
+        )
+        self.start(
+            "web",
+            self.station_cmd(
+                "web", "--host", self.args.web_host, "--port", str(self.args.web_port)
+            ),
+        )
+        self.start("sync", self.station_cmd("sync", "run"))
+        return scanner
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for child in self.children:
+            if child.process.poll() is None:
+                child.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        for child in self.children:
+            try:
+                child.process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.process.kill()
+
+    def check_children(self) -> None:
+        for child in self.children:
+            code = child.process.poll()
+            if code is not None and not self.stopping.is_set():
+                tail = child.log_path.read_text(errors="replace").splitlines()[-5:]
+                print(f"\n!! {child.name} stopped (exit {code}); last lines of {child.log_path}:")
+                for line in tail:
+                    print(f"   {line}")
+                self.children.remove(child)
+
+    def head_office_count(self, waybill: str) -> int | None:
+        url = f"http://127.0.0.1:{self.args.head_office_port}/v1/query/parcels/{waybill}/timeline"
+        request = urllib.request.Request(
+            url, headers={"Authorization": f"Bearer {self.query_token}"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=3) as answer:
+                body = json.load(answer)
+        except (OSError, ValueError):
+            return None
+        return len(body.get("events", []))
+
+
+def follow(demo: Demo, lang: str, tty: bool, answered: threading.Event) -> None:
+    """Print each new read's answer, then tell when head office holds the scan."""
+    with Store(demo.ctx.db_path) as store:
+        row = store.one("SELECT COALESCE(MAX(id), 0) FROM reads")
+        last = int(row[0]) if row else 0
+        waiting: dict[int, str] = {}
+        while not demo.stopping.is_set():
+            for read in store.all("SELECT * FROM reads WHERE id > ? ORDER BY id", (last,)):
+                last = read["id"]
+                colour, reset = (COLOURS[read["status"]], "\033[0m") if tty else ("", "")
+                where = f"  {read['pickup_code']}" if read["pickup_code"] else ""
+                if read["weight_g"]:
+                    where += f"  {read['weight_g'] / 1000:.3f} kg"
+                message = read["message_en"] if lang == "en" else read["message_zh"]
+                print(
+                    f"{colour}{read['status'].upper():9}{reset} {read['device']}: {message}{where}",
+                    flush=True,
+                )
+                if read["seq"] and read["status"] == "accepted":
+                    waiting[read["seq"]] = read["waybill"]
+                answered.set()
+            for seq, waybill in list(waiting.items()):
+                state = store.one("SELECT state FROM scan_sync WHERE seq = ?", (seq,))
+                if state and state[0] == "sent":
+                    held = demo.head_office_count(waybill)
+                    print(
+                        f"          → head office holds {held if held is not None else '?'} "
+                        f"scan(s) of {waybill}",
+                        flush=True,
+                    )
+                    del waiting[seq]
+            demo.check_children()
+            time.sleep(0.05)
+
+
+def backlog(store: Store) -> int:
+    row = store.one("SELECT COUNT(*) FROM scan_sync WHERE state = 'pending'")
+    return int(row[0]) if row else 0
+
+
+def feed(demo: Demo, gun: IO[bytes], tty: bool, answered: threading.Event) -> None:
+    if tty:
+        print(
+            "Type or scan a code and press Enter. Try: SF1234567890123, then MODE:SIGN and the "
+            "same code again. '#weight 1200' puts 1.2 kg on the scale. Ctrl-D stops."
+        )
+    for line in sys.stdin:
+        text = line.strip()
+        if not text:
+            continue
+        answered.clear()
+        gun.write((text + "\n").encode())
+        gun.flush()
+        if text.startswith("#"):
+            if not tty:
+                time.sleep(1.5)  # piped input: let the scale settle before the next code
+            continue
+        answered.wait(5)  # keep answers next to their codes
+        if not tty:
+            time.sleep(0.3)  # piped input: let the gun's idle gap pass
 
 
 def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
-    prepare(ctx)
-    station = Station(ctx.store(), ctx.config)
-    terminal_loop(station, station.desk("terminal"), ctx.config.station.language)
+    demo = Demo(ctx, args)
+    demo.prepare()
+    lang = ctx.config.station.language
+    tty = sys.stdin.isatty()
+    scanner = demo.start_all()
+    answered = threading.Event()
+    print(f"Demo station {ctx.config.station.code}, data in {ctx.data_dir}/")
+    print(
+        f"  tablet page:  http://{args.web_host}:{args.web_port}/  "
+        f"(sign in: {OPERATORS[0][0]} / PIN {OPERATORS[0][3]}, or {OPERATORS[1][0]} / "
+        f"{OPERATORS[1][3]})"
+    )
+    print(
+        f"  head office:  http://127.0.0.1:{args.head_office_port}/  (data {demo.head_office_dir})"
+    )
+    print(f"  logs:         {ctx.data_dir / 'logs'}/")
+    follower = threading.Thread(target=follow, args=(demo, lang, tty, answered), daemon=True)
+    follower.start()
+    assert scanner.process.stdin is not None
+    signal.signal(signal.SIGTERM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
+    try:
+        time.sleep(1.5)  # let the processes come up before the first code
+        feed(demo, scanner.process.stdin, tty, answered)
+        if not tty:
+            deadline = time.monotonic() + args.wait
+            with Store(ctx.db_path) as store:
+                while backlog(store) and time.monotonic() < deadline:
+                    time.sleep(0.2)
+            time.sleep(1)  # let the follower print the last arrivals
+    except KeyboardInterrupt:
+        pass
+    finally:
+        demo.stop()
     return 0

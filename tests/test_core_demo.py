@@ -1,0 +1,42 @@
+"""The README's demo command end to end: codes typed into the simulated gun are recorded,
+answered, and reach the local head office."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_demo_station_records_and_syncs(tmp_path: Path) -> None:
+    codes = (
+        "SF1234567890123\n#weight 1250\n75123456789012\nRB123456784GB\nMODE:SIGN\nSF1234567890123\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "edge.cli", "--data", str(tmp_path / "demo"), "demo",
+         "--web-port", str(free_port()), "--head-office-port", str(free_port()), "--wait", "40"],
+        input=codes,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )  # fmt: skip
+    out = result.stdout
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [line for line in out.splitlines() if line.startswith(("ACCEPTED", "REFUSED"))]
+    assert len(lines) == 5, out
+    assert "入库 1-1-" in lines[0]
+    assert "1.250 kg" in lines[1], "the scale's stable weight joins the receive scan"
+    assert lines[2].startswith("REFUSED") and "校验位" in lines[2]
+    assert "签收成功" in lines[4]
+    assert "head office holds 2 scan(s) of SF1234567890123" in out
+    assert "head office holds 1 scan(s) of 75123456789012" in out
