@@ -83,7 +83,7 @@ def test_alt_code_pages_follow_windows():
 
 
 def test_ctrl_bracket_is_gs():
-    seq = press(K.KEY_A, K.KEY_B) + [(K.EV_KEY, K.KEY_LEFTCTRL, 1), *press(K.KEY_RIGHTBRACE)]
+    seq = [*press(K.KEY_A, K.KEY_B), (K.EV_KEY, K.KEY_LEFTCTRL, 1), *press(K.KEY_RIGHTBRACE)]
     seq += [(K.EV_KEY, K.KEY_LEFTCTRL, 0), *press(K.KEY_C, K.KEY_D, K.KEY_ENTER)]
     assert codes(decode(events(seq))) == ["ab\x1dcd"]
 

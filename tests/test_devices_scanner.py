@@ -1,0 +1,244 @@
+"""The scanning loop end to end: simulated guns at the evdev boundary (real fds, real
+InputEvents), simulated scales on ptys, the real scan core and a real SQLite store."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+
+import pytest
+
+from edge.devices.simulate import FakeSource, SimulatedScale, Typist
+from tests.devices_fixtures import gun, make_scanner, run_until, scale
+
+
+@pytest.fixture
+def source():
+    return FakeSource()
+
+
+@pytest.fixture
+def sims():
+    made: list[SimulatedScale] = []
+    yield made
+    for sim in made:
+        sim.close()
+
+
+def test_a_typed_code_is_recorded_through_the_scan_core(config, store, station, source):
+    device = source.plug()
+    scanner, deliveries = make_scanner(config, store, station, source, [gun()])
+    assert device.grabbed
+    Typist(device).type("SF1234567890123")
+    assert run_until(scanner, lambda: deliveries)
+    outcome = deliveries[0].outcome
+    assert outcome is not None and outcome.status == "accepted"
+    row = store.one("SELECT device, raw, status FROM reads WHERE id = ?", (outcome.read_id,))
+    assert dict(row) == {"device": "desk-1", "raw": "SF1234567890123", "status": "accepted"}
+    assert store.device("desk-1")["last_code"] == "SF1234567890123"
+    scanner.close()
+
+
+def test_the_read_is_committed_before_the_sound_plays(config, store, station, source, tmp_path):
+    # The "sound" is a program that counts the committed read in another connection.
+    marker = tmp_path / "played"
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        f"import sqlite3\nc = sqlite3.connect({str(store.path)!r})\n"
+        "n = c.execute(\"SELECT count(*) FROM reads WHERE raw = 'SF5555555555555'\")"
+        f".fetchone()[0]\nopen({str(marker)!r}, 'w').write(str(n))\n"
+    )
+    section = gun(sound_accepted=f"{sys.executable} {probe}")
+    device = source.plug()
+    scanner, deliveries = make_scanner(config, store, station, source, [section])
+    Typist(device).type("SF5555555555555")
+    assert run_until(
+        scanner, lambda: deliveries and marker.exists() and marker.read_text(), timeout=10
+    )
+    assert marker.read_text() == "1"
+    scanner.close()
+
+
+def test_paired_scale_weight_goes_with_a_receive_scan(
+    config, store, station, source, sims, tmp_path
+):
+    sim = SimulatedScale("cas", tmp_path / "scale-1", 0)
+    sims.append(sim)
+    device = source.plug()
+    scanner, deliveries = make_scanner(
+        config, store, station, source, [gun(scale="scale-1")], [scale("scale-1", sim.link)]
+    )
+    sim.set_weight(1500, swing_s=0.3)
+    unit = scanner.scale_units["scale-1"]
+    assert run_until(scanner, lambda: unit.tracker.stable and unit.tracker.stable.weight_g == 1500)
+    assert run_until(scanner, lambda: (store.device("scale-1")["stable_g"] or 0) == 1500)
+    row = store.device("scale-1")
+    assert row["state"] == "connected" and row["stable_at"] and row["weight_g"] == 1500
+    Typist(device).type("SF1234567890123")
+    assert run_until(scanner, lambda: deliveries)
+    assert deliveries[0].weight_g == 1500
+    read = store.one("SELECT weight_g FROM reads WHERE id = ?", (deliveries[0].outcome.read_id,))
+    assert read["weight_g"] == 1500
+    scanner.close()
+
+
+def test_a_stale_weight_is_not_attached(config, store, station, source, sims, tmp_path):
+    sim = SimulatedScale("cas", tmp_path / "scale-1", 900)
+    sims.append(sim)
+    device = source.plug()
+    section = gun(scale="scale-1", weight_max_age_s=0.3)
+    scanner, deliveries = make_scanner(
+        config, store, station, source, [section], [scale("scale-1", sim.link)]
+    )
+    unit = scanner.scale_units["scale-1"]
+    assert run_until(scanner, lambda: unit.tracker.stable is not None)
+    sim.set_weight(900, swing_s=30)  # someone leans on it: no fresh stable reading
+    stable_at = unit.tracker.stable.at
+    assert run_until(scanner, lambda: scanner.clock() - stable_at > 0.5)
+    Typist(device).type("SF1234567890123")
+    assert run_until(scanner, lambda: deliveries)
+    assert deliveries[0].weight_g is None
+    scanner.close()
+
+
+def test_unplugged_gun_shows_within_2s_others_unaffected_and_replug_resumes(
+    config, store, station, source
+):
+    a = source.plug(name="Gun A", uniq="A1")
+    b = source.plug(name="Gun B", uniq="B1")
+    scanner, deliveries = make_scanner(
+        config,
+        store,
+        station,
+        source,
+        [gun("desk-a", "name:Gun A"), gun("desk-b", "serial:B1")],
+    )
+    assert store.device("desk-a")["state"] == "connected"
+    Typist(a).type("SF12345", enter=None)  # half a code, then the cable comes out
+    source.unplug(a)
+    assert run_until(
+        scanner, lambda: store.device("desk-a")["state"] == "disconnected", timeout=2.0
+    )
+    assert "unplugged" in store.device("desk-a")["detail"]
+    assert deliveries == []  # the partial code was discarded, not sent
+    Typist(b).type("YT9876543210987")
+    assert run_until(scanner, lambda: deliveries)
+    assert [(d.gun, d.barcode.text) for d in deliveries] == [("desk-b", "YT9876543210987")]
+    a2 = source.plug(name="Gun A", uniq="A1")
+    assert run_until(scanner, lambda: store.device("desk-a")["state"] == "connected", timeout=3)
+    Typist(a2).type("SF1234567890123")
+    assert run_until(scanner, lambda: len(deliveries) == 2)
+    assert deliveries[1].gun == "desk-a"
+    scanner.close()
+
+
+def test_two_guns_typing_at_once_and_command_cards_change_one_desk(config, store, station, source):
+    a = source.plug(name="Gun A")
+    b = source.plug(name="Gun B")
+    scanner, deliveries = make_scanner(
+        config,
+        store,
+        station,
+        source,
+        [gun("desk-a", "name:Gun A"), gun("desk-b", "name:Gun B")],
+    )
+    threads = [
+        threading.Thread(target=Typist(a).type, args=("MODE:SIGN",)),
+        threading.Thread(target=Typist(b).type, args=("JT3012345678901",)),
+    ]
+    for t in threads:
+        t.start()
+    assert run_until(scanner, lambda: len(deliveries) == 2)
+    for t in threads:
+        t.join()
+    got = {d.gun: d.barcode.text for d in deliveries}
+    assert got == {"desk-a": "MODE:SIGN", "desk-b": "JT3012345678901"}
+    assert station.desk("desk-a").mode == "sign"
+    assert station.desk("desk-b").mode == "receive"
+    scanner.close()
+
+
+def test_a_gun_that_is_not_there_is_a_warning_not_a_crash(config, store, station, source, caplog):
+    scanner, _ = make_scanner(config, store, station, source, [gun("desk-x", "name:Nothing")])
+    scanner.turn(max_wait=0.01)
+    row = store.device("desk-x")
+    assert row["state"] == "disconnected" and "no input device matches" in row["detail"]
+    scanner.rescan(scanner.clock())
+    warnings = [r for r in caplog.records if "no input device matches" in r.getMessage()]
+    assert len(warnings) == 1  # the first failure is logged, not every retry
+    scanner.close()
+
+
+def test_scale_unplug_is_visible_and_clears_the_weight(
+    config, store, station, source, sims, tmp_path
+):
+    sim = SimulatedScale("xk3190a9", tmp_path / "scale-1", 2000)
+    sims.append(sim)
+    scanner, _ = make_scanner(
+        config, store, station, source, [], [scale("scale-1", sim.link, "xk3190a9")]
+    )
+    assert run_until(scanner, lambda: store.device("scale-1")["weight_g"] == 2000)
+    sim.unplug()
+    assert run_until(scanner, lambda: store.device("scale-1")["state"] == "disconnected")
+    row = store.device("scale-1")
+    assert row["weight_g"] is None and row["stable_g"] is None
+    scanner.close()
+
+
+def test_tare_requested_through_the_store_reaches_the_scale(
+    config, store, station, source, sims, tmp_path
+):
+    sim = SimulatedScale("sics", tmp_path / "scale-1", 600)
+    sims.append(sim)
+    scanner, _ = make_scanner(
+        config, store, station, source, [], [scale("scale-1", sim.link, "sics")]
+    )
+    assert run_until(scanner, lambda: store.device("scale-1")["weight_g"] == 600)
+    tare = store.request_device_command("scale-1", "tare", "2026-11-23T09:00:00+08:00", "test")
+    refused = store.request_device_command("nope", "zero", "2026-11-23T09:00:00+08:00", "test")
+    assert run_until(scanner, lambda: store.device_command(tare)["done_at"] is not None)
+    assert store.device_command(tare)["ok"] == 1 and sim.tared == 600
+    assert store.device_command(refused)["ok"] == 0
+    scanner.close()
+
+
+def test_ready_once_then_watchdog_each_turn(config, store, station, source, tmp_path, monkeypatch):
+    path = tmp_path / "notify.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.settimeout(1)
+    monkeypatch.setenv("NOTIFY_SOCKET", str(path))
+    scanner, _ = make_scanner(config, store, station, source, [])
+    scanner.turn(max_wait=0.01)
+    scanner.turn(max_wait=0.01)
+    got = [sock.recv(100) for _ in range(3)]
+    assert got == [b"READY=1", b"WATCHDOG=1", b"WATCHDOG=1"]
+    sock.close()
+    scanner.close()
+
+
+@pytest.mark.skipif(
+    not os.access("/dev/uinput", os.W_OK),
+    reason="/dev/uinput is not writable here (needs the uinput module and "
+    "write access); the fake InputDevice tests cover the same loop",
+)
+def test_a_uinput_keyboard_is_read_like_a_gun(config, store, station):
+    from evdev import UInput, ecodes
+
+    from edge.devices.guns import EvdevSource
+    from edge.devices.simulate import key_events
+
+    with UInput(name="Station UInput Test Gun") as ui:
+        scanner, deliveries = make_scanner(
+            config, store, station, EvdevSource(), [gun("desk-u", "name:Station UInput Test Gun")]
+        )
+        for chunk in key_events("SF1234567890123"):
+            for type_, code, value in chunk:
+                if type_ == ecodes.EV_KEY:
+                    ui.write(type_, code, value)
+                    ui.syn()
+        assert run_until(scanner, lambda: deliveries)
+        assert deliveries[0].barcode.text == "SF1234567890123"
+        scanner.close()
