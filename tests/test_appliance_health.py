@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def test_status_names_each_problem_and_exits_non_zero(
     assert set(failing) == {"gun desk-1", "scale scale-1"}
     assert "journalctl -u station-scanner" in failing["gun desk-1"]
 
-    with Store(data / "station.db") as store:
+    with closing(Store(data / "station.db")) as store:
         connect_all(store, "2026-11-23T09:00:00+08:00")
     code, out = status(data, capsys)
     assert code == 0 and out["ok"] is True
@@ -88,7 +89,7 @@ def test_status_names_each_problem_and_exits_non_zero(
         "disk",
     ]
 
-    with Store(data / "station.db") as store:
+    with closing(Store(data / "station.db")) as store:
         store.set_device_state(
             "scale-1",
             "scale",

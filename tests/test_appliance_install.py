@@ -84,8 +84,10 @@ def test_install_into_a_root(root: Path, config: Path, capsys: pytest.CaptureFix
     assert groups["dialout"][3].split(",") == ["pi", "station"]
 
     units = root / "etc/systemd/system"
+    source = install.project_dir()
+    assert source is not None
     for name in install.ALL_UNITS:
-        assert (units / name).read_text() == (install.project_dir() / "systemd" / name).read_text()
+        assert (units / name).read_text() == (source / "systemd" / name).read_text()
     for name in STATION_UNITS:
         link = units / "multi-user.target.wants" / name
         assert link.is_symlink() and str(link.readlink()) == f"/etc/systemd/system/{name}"
@@ -192,3 +194,14 @@ def test_installed_root_verifies(root: Path, config: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 0 and done.stderr.strip() == "", done.stderr
+
+
+def test_a_gun_no_rule_can_match_stops_the_install(
+    root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[scanners]]\nname = "desk-1"\nmatch = "/dev/station/scanner-desk-1"\n')
+    assert run(root, bad) == 1
+    err = capsys.readouterr().err
+    assert "[[scanners]]" in err and "/dev/input/by-id" in err
+    assert not (root / "etc/udev/rules.d/70-station-edge.rules").exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from contextlib import closing
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -227,7 +228,7 @@ def test_backup_restore_and_nightly_commands(
 
     assert main([*base, "restore", str(saved)]) == 0
     assert "previous database is kept" in capsys.readouterr().out
-    with Store(data / "station.db") as store:
+    with closing(Store(data / "station.db")) as store:
         assert count(store, "scans") == 1
 
     assert main([*base, "restore", str(tmp_path / "missing.db")]) == 1

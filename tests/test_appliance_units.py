@@ -156,6 +156,8 @@ def test_rules_for_each_kind_of_match() -> None:
         ScannerSection(name="desk-2", match="name:Honeywell*"),
         ScannerSection(name="desk-3", match="/dev/input/by-id/usb-Zebra_Scanner-event-kbd"),
         ScannerSection(name="desk-4", match="serial:S12345"),
+        ScannerSection(name="desk-5", match="usb:05E0:1200"),
+        ScannerSection(name="desk-6", match="/dev/input/event7"),
     ]
     text = udev.render(template, scanners)
     assert udev.PLACEHOLDER not in text
@@ -165,8 +167,10 @@ def test_rules_for_each_kind_of_match() -> None:
     )
     assert 'ATTRS{name}=="Honeywell*"' in text
     assert 'SYMLINK=="input/by-id/usb-Zebra_Scanner-event-kbd"' in text
-    assert 'ATTRS{serial}=="S12345"' in text
-    assert text.count('GROUP="station", MODE="0660"') == 4
+    assert 'ATTRS{uniq}=="S12345"' in text
+    assert 'ATTRS{idVendor}=="05e0", ATTRS{idProduct}=="1200"' in text
+    assert 'KERNEL=="event7"' in text
+    assert text.count('GROUP="station", MODE="0660"') == 6
     for vid, pid in (("1a86", "7523"), ("10c4", "ea60"), ("0403", "6001"), ("0403", "6015")):
         assert f'ATTRS{{idVendor}}=="{vid}", ATTRS{{idProduct}}=="{pid}"' in text
     assert 'ENV{ID_MM_DEVICE_IGNORE}="1"' in text
@@ -182,7 +186,9 @@ def test_no_gun_configured_gives_no_keyboard_away() -> None:
     assert 'GROUP="station"' not in text
 
 
-@pytest.mark.parametrize("match", ['name:"evil"', "1234", "vid:pid:zzzz:0001", "by-id/x"])
+@pytest.mark.parametrize(
+    "match", ['name:"evil"', "1234", "vid:pid:zzzz:0001", "by-id/x", "/dev/station/scanner-a"]
+)
 def test_bad_matches_are_refused(match: str) -> None:
     with pytest.raises(udev.RuleError, match="match"):
         udev.match_keys(match)

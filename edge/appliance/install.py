@@ -159,7 +159,11 @@ def install(opts: Options) -> Host:
         host.write(f"{UNIT_DIR}/{unit.name}", unit.read_text(encoding="utf-8"))
     backup_dropin(host, config.appliance.backup_dir)
     template = (source / "systemd" / (udev.RULES_NAME + ".in")).read_text(encoding="utf-8")
-    host.write(RULES, udev.render(template, config.scanners))
+    try:
+        rules = udev.render(template, config.scanners)
+    except udev.RuleError as exc:
+        raise InstallError(f"{CONFIG}: [[scanners]] {exc}") from None
+    host.write(RULES, rules)
     host.write(WRAPPER, WRAPPER_TEXT, 0o755)
     host.run("udevadm", "control", "--reload")
     host.run(

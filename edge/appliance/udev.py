@@ -11,7 +11,7 @@ PLACEHOLDER = "@SCANNER_RULES@"
 # The service's primary group: configured guns get it, other keyboards stay group input.
 GUN_GROUP = "station"
 
-_HEX4 = re.compile(r"^[0-9a-fA-F]{4}$")
+_USB = re.compile(r"(?:usb:|vid:pid:)?([0-9a-fA-F]{4}):([0-9a-fA-F]{4})")
 _UNSAFE = re.compile(r'["\\\n\r]')
 
 
@@ -26,32 +26,32 @@ def link_name(name: str) -> str:
 
 
 def match_keys(match: str) -> str:
-    """udev match keys for a [[scanners]].match value.
+    """udev match keys selecting what the scanner's ``match`` selects (edge.devices.guns).
 
-    Accepts a /dev/input/by-id or by-path link, ``name:GLOB``, ``serial:GLOB`` or a USB
-    ``vid:pid`` (optionally written ``vid:pid:VVVV:PPPP`` or ``usb:VVVV:PPPP``).
+    Accepts a /dev/input/by-id or by-path link, /dev/input/eventN, ``name:GLOB``,
+    ``serial:GLOB`` (the input device's uniq) or a USB ``vid:pid`` (also written
+    ``usb:VVVV:PPPP`` or ``vid:pid:VVVV:PPPP``).
     """
     value = match.strip()
     if _UNSAFE.search(value):
         raise RuleError(f"match {match!r}: quotes, backslashes and newlines cannot go in a rule")
-    for prefix in ("/dev/input/by-id/", "/dev/input/by-path/"):
-        if value.startswith(prefix):
-            # 60-persistent-input.rules made this link before our rules run.
-            return f'SYMLINK=="{value.removeprefix("/dev/")}"'
+    if value.startswith(("/dev/input/by-id/", "/dev/input/by-path/")):
+        # 60-persistent-input.rules made this link before our rules run.
+        return f'SYMLINK=="{value.removeprefix("/dev/")}"'
+    if re.fullmatch(r"/dev/input/event[0-9]+", value):
+        return f'KERNEL=="{value.removeprefix("/dev/input/")}"'
     kind, _, rest = value.partition(":")
     if kind == "name" and rest:
         return f'ATTRS{{name}}=="{rest}"'
     if kind == "serial" and rest:
-        return f'ATTRS{{serial}}=="{rest}"'
-    parts = value.split(":")
-    if parts[:2] == ["vid", "pid"] or parts[:1] == ["usb"]:
-        parts = parts[2:] if parts[0] == "vid" else parts[1:]
-    if len(parts) == 2 and all(_HEX4.match(p) for p in parts):
-        vid, pid = (p.lower() for p in parts)
+        return f'ATTRS{{uniq}}=="{rest}"'
+    usb = _USB.fullmatch(value)
+    if usb:
+        vid, pid = (g.lower() for g in usb.groups())
         return f'ATTRS{{idVendor}}=="{vid}", ATTRS{{idProduct}}=="{pid}"'
     raise RuleError(
-        f"match {match!r}: expected /dev/input/by-id/…, /dev/input/by-path/…, name:…, "
-        "serial:… or a USB vid:pid such as 0c2e:0b61"
+        f"match {match!r}: a udev rule needs /dev/input/by-id/…, /dev/input/by-path/…, "
+        "name:…, serial:… or a USB vid:pid such as 0c2e:0b61"
     )
 
 
