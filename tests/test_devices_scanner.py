@@ -242,3 +242,46 @@ def test_a_uinput_keyboard_is_read_like_a_gun(config, store, station):
         assert run_until(scanner, lambda: deliveries)
         assert deliveries[0].barcode.text == "SF1234567890123"
         scanner.close()
+
+
+def test_station_scanner_simulate_types_stdin_lines_through_the_whole_path(tmp_path):
+    import signal
+    import sqlite3
+    import subprocess
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "edge.cli", "--data", str(tmp_path), "scanner", "--simulate"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        proc.stdin.write("#weight 2100\n")
+        proc.stdin.flush()
+        db = tmp_path / "station.db"
+        end = time.monotonic() + 15
+        stable = None
+        while time.monotonic() < end and not stable:
+            time.sleep(0.1)
+            try:
+                with sqlite3.connect(db) as c:
+                    stable = c.execute(
+                        "SELECT stable_g FROM devices WHERE name = 'scale-1' AND stable_g = 2100"
+                    ).fetchone()
+            except sqlite3.OperationalError:
+                continue  # not created or migrated yet
+        assert stable, "the simulated scale never settled"
+        proc.stdin.write("SF1234567890123\n")
+        proc.stdin.flush()
+        row = None
+        while time.monotonic() < end and not row:
+            time.sleep(0.1)
+            with sqlite3.connect(db) as c:
+                row = c.execute("SELECT device, raw, status, weight_g FROM reads").fetchone()
+        assert row == ("desk-1", "SF1234567890123", "accepted", 2100)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err

@@ -10,6 +10,7 @@ station scale tare|zero NAME        ask the scanning process to tare or zero a s
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -20,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from edge.cli_support import Context, add_command, print_json
+from edge.cli_support import Context, add_command
 from edge.devices.guns import EvdevSource, GunFinder, matches
 from edge.devices.recording import BadRecording, record_input, record_serial, replay
 from edge.devices.settings import PROTOCOLS, ScaleSection, ScannerSection
@@ -294,7 +295,7 @@ def cmd_replay(args: argparse.Namespace, ctx: Context) -> int:
     try:
         for result in replay(stream, args.layout):
             if args.json:
-                print_json(result)
+                print(json.dumps(result, separators=(",", ":"), ensure_ascii=False))
             elif "barcode" in result:
                 aim = f"  (AIM {result['aim']})" if result["aim"] else ""
                 print(f"barcode {result['barcode']!r}{aim}")
