@@ -32,7 +32,6 @@ MIGRATIONS: list[Migration] = [
             note TEXT
         );
         CREATE INDEX scans_waybill ON scans (waybill, seq);
-        CREATE INDEX scans_device ON scans (device, seq);
         CREATE INDEX scans_time ON scans (scanned_at);
 
         -- Per-scan sync state: pending, sent, rejected (set aside) or withheld (undone
@@ -78,8 +77,8 @@ MIGRATIONS: list[Migration] = [
         CREATE UNIQUE INDEX parcels_pickup_on_shelf ON parcels (pickup_code)
             WHERE state = 'on_shelf';
         CREATE INDEX parcels_phone ON parcels (phone_last4, state);
+        -- Also serves the overdue list: on-shelf parcels are few, scanned in full.
         CREATE INDEX parcels_state_shelf ON parcels (state, shelf);
-        CREATE INDEX parcels_state_received ON parcels (state, received_at);
 
         -- Every code read at any device, whatever became of it: the local journal the
         -- sorting screen follows (by id) and the answer each read got.

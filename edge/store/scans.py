@@ -138,6 +138,7 @@ class ScanSQL(StoreBase):
         )
 
     def last_scan_seq(self, device: str) -> int | None:
+        # No index on device: walking back from the newest scan finds it within a few rows.
         row = self.one(
             "SELECT s.seq FROM scans s WHERE s.device = ?"
             " AND NOT EXISTS (SELECT 1 FROM scan_undos u WHERE u.seq = s.seq)"
