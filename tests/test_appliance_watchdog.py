@@ -1,8 +1,8 @@
 """The systemd watchdog sees a frozen loop: READY, then pings, then silence when frozen.
 
-Runs the real `station sync run` under a NOTIFY_SOCKET of our own, as systemd would
-(Type=notify, WatchdogSec=), against an empty store and a head office that refuses
-connections, so the loop keeps turning without anything to send.
+Runs the real `station sync run` and `station scanner` under a NOTIFY_SOCKET of our own,
+as systemd would (Type=notify, WatchdogSec=). Sync runs against an empty store and a
+head office that refuses connections, so its loop keeps turning with nothing to send.
 """
 
 from __future__ import annotations
@@ -83,25 +83,40 @@ def test_sync_loop_pings_and_stops_pinging_when_frozen(
         "backoff_initial_s = 0.01\n"
         "backoff_max_s = 0.05\n"
     )
+    freeze_and_thaw(sock, path, tmp_path, ["sync", "run"])
+
+
+def test_scanner_loop_pings_and_stops_pinging_when_frozen(
+    tmp_path: Path, notify_socket: tuple[socket.socket, str]
+) -> None:
+    # The scanning process with its simulated gun and scale, read through the same
+    # evdev and serial code as real ones.
+    sock, path = notify_socket
+    freeze_and_thaw(sock, path, tmp_path, ["scanner", "--simulate"])
+
+
+def freeze_and_thaw(sock: socket.socket, path: str, data: Path, command: list[str]) -> None:
+    """Start ``station COMMAND`` as systemd would; READY, pings, none while frozen, pings."""
     env = {**os.environ, "NOTIFY_SOCKET": path, "STATION_CONFIG": ""}
-    child = subprocess.Popen(
-        [sys.executable, "-m", "edge.cli", "--data", str(tmp_path), "sync", "run"],
-        cwd=TOP,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    with (data / "stderr.log").open("wb") as log:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "edge.cli", "--data", str(data), *command],
+            cwd=TOP,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     try:
         got = wait_for(sock, "READY=1", 20)
-        assert "READY=1" in got, got
+        assert "READY=1" in got, (data / "stderr.log").read_text()
         assert "WATCHDOG=1" in wait_for(sock, "WATCHDOG=1", 20)
         running = messages(sock, 1.0)
         assert running.count("WATCHDOG=1") >= 3, running
 
         child.send_signal(signal.SIGSTOP)
         messages(sock, 0.3)  # whatever was already on its way
-        # Ten poll intervals without a single ping.
-        frozen = messages(sock, 1.0)
+        frozen = messages(sock, 1.5)
         assert "WATCHDOG=1" not in frozen, frozen
 
         child.send_signal(signal.SIGCONT)
@@ -111,6 +126,6 @@ def test_sync_loop_pings_and_stops_pinging_when_frozen(
         child.send_signal(signal.SIGCONT)
         child.terminate()
         child.wait(timeout=20)
-        assert child.stderr is not None
-        child.stderr.close()
-    assert child.returncode == 0
+        assert child.stdin is not None
+        child.stdin.close()
+    assert child.returncode == 0, (data / "stderr.log").read_text()
