@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -104,7 +105,10 @@ def cmd_install(args: argparse.Namespace, ctx: Context) -> int:
             opts = install.Options(
                 root=root,
                 source=Path(args.source) if args.source else None,
-                config_from=ctx.config_path,
+                # Only a config named on purpose, never ./var's by accident.
+                config_from=ctx.config_path
+                if ctx.config_file or os.environ.get("STATION_CONFIG")
+                else None,
                 head_office=args.head_office,
             )
             host = install.install(opts)

@@ -92,10 +92,15 @@ class Host:
         return self.root / absolute.lstrip("/")
 
     def run(self, *cmd: str) -> None:
-        self.commands.append(shlex.join(cmd))
-        if self.live:
-            log.info("running: %s", shlex.join(cmd))
-            subprocess.run(cmd, check=True)
+        line = shlex.join(cmd)
+        self.commands.append(line)
+        if not self.live:
+            return
+        log.info("running: %s", line)
+        done = subprocess.run(cmd, check=False)
+        if done.returncode != 0:
+            raise InstallError(f"`{line}` failed (exit status {done.returncode}); see above")
+        self.actions.append(f"ran {line}")
 
     def write(self, absolute: str, text: str, mode: int = 0o644) -> None:
         target = self.path(absolute)
@@ -179,7 +184,9 @@ def uninstall(root: Path, purge: bool) -> Host:
     host = Host(root)
     if host.live and os.geteuid() != 0:
         raise InstallError("uninstalling needs root: run it with sudo")
-    host.run("systemctl", "disable", "--now", *ALL_UNITS)
+    installed = [u for u in ALL_UNITS if host.path(f"{UNIT_DIR}/{u}").exists()]
+    if installed:
+        host.run("systemctl", "disable", "--now", *installed)
     for unit in ALL_UNITS:
         for wants in ("multi-user.target.wants", "timers.target.wants"):
             host.remove(f"{UNIT_DIR}/{wants}/{unit}")
