@@ -47,30 +47,40 @@ def run_and_kill(db: Path, prefix: str, rng: random.Random) -> list[tuple[int, s
     return acked
 
 
-def test_sigkill_loses_no_acknowledged_scan(tmp_path: Path) -> None:
-    db = tmp_path / "station.db"
-    rng = random.Random(20261122)
+def check_after_restart(db: Path, acked_all: dict[str, int], new: list[int], last_max: int) -> int:
+    """Assert nothing acknowledged is lost, no seq repeats or is reused, the database is
+    sound; return the highest seq now held."""
+    with Store(db) as store:
+        assert store.integrity_check() == "ok"
+        rows = store.all("SELECT seq, event_id FROM scans ORDER BY seq")
+        held = {r["event_id"]: r["seq"] for r in rows}
+        missing = [e for e in acked_all if held.get(e) != acked_all[e]]
+        assert missing == [], f"acknowledged scans lost: {missing[:3]}"
+        seqs = [r["seq"] for r in rows]
+        assert len(seqs) == len(set(seqs))
+        # seq strictly increases across restarts: nothing new reuses an old number.
+        assert all(seq > last_max for seq in new), "seq reused after a restart"
+        orphans = store.one(
+            "SELECT COUNT(*) FROM scans s LEFT JOIN scan_sync y ON y.seq = s.seq"
+            " WHERE y.seq IS NULL"
+        )
+        assert orphans is not None and orphans[0] == 0
+        return max(seqs, default=last_max)
+
+
+def soak(db: Path, rounds: int, seed: int) -> int:
+    """Kill the writer ``rounds`` times; return how many scans were acknowledged."""
+    rng = random.Random(seed)
     acked_all: dict[str, int] = {}
     last_max = 0
-    rounds = 50
     for n in range(rounds):
-        acked = run_and_kill(db, f"{n:03d}", rng)
+        acked = run_and_kill(db, f"{n:04d}", rng)
         acked_all.update({event: seq for seq, event in acked})
-        with Store(db) as store:
-            assert store.integrity_check() == "ok"
-            rows = store.all("SELECT seq, event_id FROM scans ORDER BY seq")
-            held = {r["event_id"]: r["seq"] for r in rows}
-            missing = [e for e in acked_all if held.get(e) != acked_all[e]]
-            assert missing == [], f"round {n}: acknowledged scans lost: {missing[:3]}"
-            seqs = [r["seq"] for r in rows]
-            assert len(seqs) == len(set(seqs))
-            # seq strictly increases across restarts: nothing new reuses an old number.
-            new = [seq for seq, _ in acked]
-            assert all(seq > last_max for seq in new), f"round {n}: seq reused"
-            last_max = max(seqs, default=last_max)
-            orphans = store.one(
-                "SELECT COUNT(*) FROM scans s LEFT JOIN scan_sync y ON y.seq = s.seq"
-                " WHERE y.seq IS NULL"
-            )
-            assert orphans is not None and orphans[0] == 0
-    assert len(acked_all) > rounds, "the child hardly ever got to record anything"
+        last_max = check_after_restart(db, acked_all, [seq for seq, _ in acked], last_max)
+    return len(acked_all)
+
+
+def test_sigkill_loses_no_acknowledged_scan(tmp_path: Path) -> None:
+    rounds = 50
+    acknowledged = soak(tmp_path / "station.db", rounds, seed=20261122)
+    assert acknowledged > rounds, "the writer hardly ever got to record anything"
