@@ -16,6 +16,7 @@ import json
 import random
 import socket
 import struct
+import sys
 import threading
 import time
 from collections import Counter, deque
@@ -75,6 +76,13 @@ class FaultPlan:
         return None
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Clients that vanish (killed, timed out) are part of the test, not errors."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class FaultProxy:
     def __init__(self, upstream: str, plan: FaultPlan | None = None, port: int = 0) -> None:
         self.upstream = urlsplit(upstream)
@@ -83,7 +91,7 @@ class FaultProxy:
         self.bytes_in = 0  # client -> proxy
         self.bytes_out = 0  # proxy -> client
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
+        self.server = _Server(("127.0.0.1", port), _handler(self))
         self.server.daemon_threads = True
         self._thread = threading.Thread(
             target=self.server.serve_forever, daemon=True, name="fault-proxy"
