@@ -18,6 +18,7 @@ from edge.cli import main
 from edge.config import Config
 from edge.station import Desk, Station
 from edge.store import Store
+from edge.store import appliance as appliance_sql
 from tests.conftest import ManualClock
 
 CONFIG = """
@@ -103,7 +104,11 @@ def test_a_photo_outside_the_data_folder_is_never_deleted(
         outside.unlink()
 
 
-def test_scans_go_only_when_sent_long_enough_ago(store: Store, cfg: Config) -> None:
+def test_scans_go_only_when_sent_long_enough_ago(
+    store: Store, cfg: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chunks of one row: every step of the chunked delete's cursor is exercised.
+    monkeypatch.setattr(appliance_sql, "DELETE_CHUNK", 1)
     clock = ManualClock()
     station = Station(store, cfg, clock)
     for i in range(6):

@@ -116,32 +116,37 @@ class ApplianceSQL(StoreBase):
 
     def delete_sent_scans(self, cutoff: str) -> int:
         """Delete scans head office accepted before ``cutoff``; never pending or rejected ones."""
-        total = 0
-        while True:
-            with self.transaction():
-                cur = self.conn.execute(
-                    "DELETE FROM scans WHERE seq IN (SELECT seq FROM scan_sync"
-                    " WHERE state = 'sent' AND julianday(updated_at) < julianday(?) LIMIT ?)",
-                    (cutoff, DELETE_CHUNK),
-                )
-            total += cur.rowcount
-            if cur.rowcount < DELETE_CHUNK:
-                return total
+        return self._delete_in_chunks(
+            "SELECT seq FROM scan_sync WHERE state = 'sent' AND seq > ?"
+            " AND julianday(updated_at) < julianday(?) ORDER BY seq LIMIT ?",
+            "DELETE FROM scans WHERE seq IN ({})",
+            cutoff,
+        )
 
     def delete_old_reads(self, cutoff: str) -> int:
         """Delete journal lines older than ``cutoff`` whose scan is gone or never was."""
-        total = 0
+        return self._delete_in_chunks(
+            "SELECT r.id FROM reads r LEFT JOIN scans s ON s.seq = r.seq"
+            " WHERE r.id > ? AND s.seq IS NULL AND julianday(r.at) < julianday(?)"
+            " ORDER BY r.id LIMIT ?",
+            "DELETE FROM reads WHERE id IN ({})",
+            cutoff,
+        )
+
+    def _delete_in_chunks(self, select: str, delete: str, cutoff: str) -> int:
+        """Walk the keys upwards with a cursor, so each row is looked at once however many
+        recent rows stay; each chunk is its own short transaction."""
+        total, cursor = 0, 0
         while True:
             with self.transaction():
-                cur = self.conn.execute(
-                    "DELETE FROM reads WHERE id IN (SELECT r.id FROM reads r"
-                    " LEFT JOIN scans s ON s.seq = r.seq"
-                    " WHERE s.seq IS NULL AND julianday(r.at) < julianday(?) LIMIT ?)",
-                    (cutoff, DELETE_CHUNK),
-                )
-            total += cur.rowcount
-            if cur.rowcount < DELETE_CHUNK:
+                keys = [r[0] for r in self.all(select, (cursor, cutoff, DELETE_CHUNK))]
+                if keys:
+                    marks = ",".join("?" * len(keys))
+                    self.conn.execute(delete.format(marks), keys)
+            total += len(keys)
+            if len(keys) < DELETE_CHUNK:
                 return total
+            cursor = keys[-1]
 
     def backup_to(self, target: Path) -> None:
         """A consistent, compact copy of the live database (writers go on meanwhile)."""
