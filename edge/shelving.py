@@ -19,8 +19,7 @@ class Shelving:
 
     def __init__(self, config: Config) -> None:
         self.rules = config.sorting
-        self.capacity = {s.id: s.capacity for s in config.shelves}
-        self.rule_slots = []
+        self.rule_slots: list[tuple[str, ...]] = []
         for rule in config.sorting:
             slots = []
             for shelf_id in rule.shelves:
@@ -28,6 +27,11 @@ class Shelving:
                 if shelf:
                     slots += [slot_label(shelf.id, layer) for layer in range(1, shelf.layers + 1)]
             self.rule_slots.append(tuple(slots))
+        self.capacity = {
+            slot_label(s.id, layer): s.capacity
+            for s in config.shelves
+            for layer in range(1, s.layers + 1)
+        }
         self._groups = cache(self._groups_for)
 
     def matching_rules(self, carrier: str | None, weight_g: int | None) -> tuple[int, ...]:
@@ -59,15 +63,14 @@ class Shelving:
         (on a tie, the rule's order)."""
         groups = self._groups(self.matching_rules(carrier, weight_g))
 
-        def free(slot: str) -> int:
-            return self.capacity[slot.rsplit("-", 1)[0]] - loads.get(slot, 0)
-
-        if together and any(together in g for g in groups) and free(together) > 0:
-            return together
+        capacity = self.capacity
+        if together and any(together in g for g in groups):
+            if capacity[together] - loads.get(together, 0) > 0:
+                return together
         for group in groups:
             best, room = None, 0
             for slot in group:
-                n = free(slot)
+                n = capacity[slot] - loads.get(slot, 0)
                 if n > room:
                     best, room = slot, n
             if best:

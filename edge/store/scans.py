@@ -60,7 +60,9 @@ class ScanSQL(StoreBase):
 
     def slot_loads(self) -> dict[str, int]:
         """Parcels on the shelves per slot, from the trigger-kept counts."""
-        return {row[0]: int(row[1]) for row in self.all("SELECT slot, n FROM slot_loads")}
+        cur = self.conn.cursor()
+        cur.row_factory = None  # plain tuples: this runs on every receive
+        return dict(cur.execute("SELECT slot, n FROM slot_loads"))
 
     def slot_of_recipient(self, phone_last4: str) -> str | None:
         row = self.one(
