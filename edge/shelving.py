@@ -64,9 +64,9 @@ class Shelving:
         groups = self._groups(self.matching_rules(carrier, weight_g))
 
         capacity = self.capacity
-        if together and any(together in g for g in groups):
-            if capacity[together] - loads.get(together, 0) > 0:
-                return together
+        has_room = together is not None and capacity.get(together, 0) > loads.get(together, 0)
+        if has_room and any(together in g for g in groups):
+            return together
         for group in groups:
             best, room = None, 0
             for slot in group:
