@@ -108,11 +108,16 @@ def test_unplug_mid_frame_then_replug_reconnects(sims, tmp_path):
     link.close()
 
 
-def test_missing_port_backs_off_and_says_why(tmp_path):
+def test_missing_port_backs_off_and_logs_the_first_failure_only(tmp_path, caplog):
     link = ScaleLink(scale("s", tmp_path / "nothing-here", "cas"))
     assert link.open(0.0) is False
     assert link.state == "disconnected" and "cannot open" in link.detail
     assert link.open(0.1) is False and link.deadline(0.1) == pytest.approx(0.5)
+    for now in (0.5, 1.5, 3.5, 8.5, 18.5):
+        assert link.open(now) is False
+    assert link.deadline(18.5) == pytest.approx(48.5)  # backoff capped at 30 s
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "nothing-here" in warnings[0].getMessage()
 
 
 def test_sics_tare_and_zero_are_answered(sims, tmp_path):

@@ -267,11 +267,14 @@ class GunFinder:
         return changed
 
     def _open(self, gun: Gun, ident: Identity) -> bool:
+        device = None
         try:
             device = self.source.open(ident.path)
             if gun.section.grab:
                 device.grab()
         except OSError as exc:
+            if device is not None:
+                device.close()
             detail = f"cannot open {ident.path}: {exc}"
             if exc.errno == errno.EBUSY:
                 detail += " (grabbed by another program: is a second scanner running?)"

@@ -267,7 +267,12 @@ class Scanner:
             log.error("gun %s: %r NOT recorded: %s", gun.name, barcode.text, exc)
             self.feedback.play(section, "refused")
             delivery = Delivery(gun.name, barcode, None, None, str(exc))
+        except Exception as exc:  # one bad code must not stop every gun and scale
+            log.exception("gun %s: %r NOT recorded: unexpected error", gun.name, barcode.text)
+            self.feedback.play(section, "refused")
+            delivery = Delivery(gun.name, barcode, None, None, repr(exc))
         else:
+            log.info("gun %s: %s %s", gun.name, outcome.status, barcode.text)
             self.feedback.play(section, outcome.status)
             self._store(lambda: self.store.set_device_code(gun.name, barcode.text, self._wall()))
             delivery = Delivery(gun.name, barcode, weight, outcome)
@@ -299,10 +304,12 @@ class Scanner:
             return
         current = (live.weight_g, ",".join(live.flags()))
         stable = scale.tracker.stable
+        # While a parcel rests, its time is refreshed so the page can judge freshness; an
+        # empty scale is written once, not every second (SD cards wear).
         stable_due = stable is not None and (
             scale.stable_published is None
             or scale.stable_published[0] != stable.weight_g
-            or stable.at - scale.stable_published[1] >= STABLE_REFRESH_S
+            or (stable.weight_g > 0 and stable.at - scale.stable_published[1] >= STABLE_REFRESH_S)
         )
         live_due = current != scale.published and now - scale.published_at >= LIVE_WEIGHT_EVERY_S
         if not (live_due or stable_due):

@@ -293,7 +293,8 @@ class SimulatedScale:
     def _send_frame(self) -> None:
         weight, stable = self.current()
         if self.garbage:
-            self._write(b"\x02\x7f#garbage" + bytes(random.randrange(256) for _ in range(7)))
+            noise = bytes(random.randrange(256) for _ in range(7))
+            self._write(b"\x02\x7f#garbage" + noise + b"\r\n")
         self._write(self.frame(weight, stable))
 
     def _answer(self, pending: bytes) -> bytes:
