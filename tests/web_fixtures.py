@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import waitress
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
@@ -66,8 +68,8 @@ class Env:
         return out
 
 
-@pytest.fixture
-def web_env(tmp_path: Path) -> Iterator[Env]:
+@pytest.fixture(name="web_env")
+def web_env_fixture(tmp_path: Path) -> Iterator[Env]:
     config = config_mod.parse(WEB_CONFIG, "test.toml")
     clock = ManualClock()
     store = Store(tmp_path / "station.db")
@@ -78,8 +80,8 @@ def web_env(tmp_path: Path) -> Iterator[Env]:
     store.close()
 
 
-@pytest.fixture
-def app(web_env: Env) -> Flask:
+@pytest.fixture(name="app")
+def app_fixture(web_env: Env) -> Flask:
     app = create_app(web_env.data_dir, config=web_env.config, clock=web_env.clock)
     app.testing = True
     return app
@@ -101,14 +103,14 @@ def sign_in(client: FlaskClient, who: tuple[str, str, str] = CLERK) -> str:
         return str(session["csrf"])
 
 
-@pytest.fixture
-def clerk(app: Flask) -> tuple[FlaskClient, str]:
+@pytest.fixture(name="clerk")
+def clerk_fixture(app: Flask) -> tuple[FlaskClient, str]:
     client = app.test_client()
     return client, sign_in(client, CLERK)
 
 
-@pytest.fixture
-def supervisor(app: Flask) -> tuple[FlaskClient, str]:
+@pytest.fixture(name="supervisor")
+def supervisor_fixture(app: Flask) -> tuple[FlaskClient, str]:
     client = app.test_client()
     return client, sign_in(client, SUPERVISOR)
 
@@ -126,3 +128,37 @@ def jpeg_with_gps(size: tuple[int, int] = (2400, 1200), orientation: int = 6) ->
     out = io.BytesIO()
     image.save(out, "JPEG", exif=exif.tobytes(), quality=90)
     return out.getvalue()
+
+
+@dataclass
+class Served:
+    url: str
+    app: Flask
+
+
+def serve_in_thread(app: Flask, threads: int = 8) -> tuple[str, Callable[[], None]]:
+    """The app under waitress on 127.0.0.1 (a free port), as `station web` serves it."""
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
+    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    thread.start()
+    port = server.socket.getsockname()[1]
+
+    def stop() -> None:
+        server.task_dispatcher.shutdown(timeout=2)
+        server.close()
+
+    return f"http://127.0.0.1:{port}", stop
+
+
+@pytest.fixture(name="served")
+def served_fixture(app: Flask) -> Iterator[Served]:
+    url, stop = serve_in_thread(app)
+    yield Served(url, app)
+    stop()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip

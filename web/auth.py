@@ -25,7 +25,7 @@ from web.context import PageError, bad, config, local, now, store, t
 bp = Blueprint("auth", __name__)
 
 PUBLIC_ENDPOINTS = {"auth.sign_in", "auth.language", "static", "health.healthz",
-                    "health.metrics", "health.livez"}  # fmt: skip
+                    "health.metrics_text", "health.livez"}  # fmt: skip
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 F = TypeVar("F", bound=Callable[..., Any])

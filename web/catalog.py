@@ -243,6 +243,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "添加或改密码：在工作站上运行 station operator add",
         "To add an operator or change a PIN: run `station operator add` on the station",
     ),
+    "ops.id": ("工号", "ID"),
     "ops.name": ("姓名", "Name"),
     "ops.role": ("角色", "Role"),
     "ops.state": ("状态", "State"),

@@ -44,9 +44,11 @@
         parts.forEach(flush);
       }
     });
-    input.form && input.form.addEventListener("submit", function (e) {
-      e.preventDefault(); flush(input.value);
-    });
+    // A form that exists only for this field posts by script; a bigger form (pickup)
+    // still submits normally from its own button.
+    if (input.form && input.form.dataset.api) {
+      input.form.addEventListener("submit", function (e) { e.preventDefault(); flush(input.value); });
+    }
     if (input.dataset.keep !== "no") {
       input.addEventListener("blur", function () {
         setTimeout(function () {

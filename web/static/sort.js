@@ -55,7 +55,8 @@
     if (current) archive(current);
     current = card;
     $("now").className = "now tone-" + card.tone;
-    setText("shelf", card.shelf || (card.kind === "scan" ? "—" : ""));
+    // No shelf: a cross for a refusal, nothing for a command; the message says why.
+    setText("shelf", card.shelf || (card.tone === "bad" ? "\u2715" : ""));
     setText("pickup", card.pickup_code);
     setText("carrier", card.carrier);
     setText("weight", card.weight_g ? (card.weight_g / 1000).toFixed(2) + " kg" : "");
