@@ -158,12 +158,15 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     poll = ctx.config.head_office.poll_s
     notify("READY=1")
     log.info("sync to %s started", ctx.config.head_office.url)
-    while not stop.is_set():
-        result = uploader.turn()
-        notify("WATCHDOG=1")
-        if result.state == "sent":
-            continue
-        stop.wait(_pause(uploader, poll))
+    try:
+        while not stop.is_set():
+            result = uploader.turn()
+            notify("WATCHDOG=1")
+            if result.state == "sent":
+                continue
+            stop.wait(_pause(uploader, poll))
+    finally:
+        uploader.close()
     log.info("sync stopped")
     return 0
 
@@ -180,8 +183,14 @@ def cmd_once(args: argparse.Namespace, ctx: Context) -> int:
     uploader = _uploader(ctx)
     if uploader is None:
         return EXIT_STOPPED
-    deadline = None if args.timeout is None else time.monotonic() + args.timeout
-    poll = ctx.config.head_office.poll_s
+    try:
+        return _once(uploader, args.timeout, ctx.config.head_office.poll_s)
+    finally:
+        uploader.close()
+
+
+def _once(uploader: Uploader, timeout: float | None, poll: float) -> int:
+    deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         result = uploader.turn()
         if result.state == "blocked":
@@ -189,8 +198,6 @@ def cmd_once(args: argparse.Namespace, ctx: Context) -> int:
             return EXIT_STOPPED
         if result.state == "idle":
             break
-        if result.state == "sent":
-            continue
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0:
             backlog = uploader.store.sync_status()["backlog"]
@@ -199,6 +206,8 @@ def cmd_once(args: argparse.Namespace, ctx: Context) -> int:
                 file=sys.stderr,
             )
             return EXIT_BACKLOG
+        if result.state == "sent":
+            continue
         pause = _pause(uploader, poll)
         time.sleep(pause if left is None else min(pause, left))
     status = uploader.store.sync_status()

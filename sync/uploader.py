@@ -14,6 +14,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -107,6 +108,11 @@ class Uploader:
                 self.settings.ca_bundle,
             )
         self.batch_limit = self.batch_limit or self.settings.batch_max_scans
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.http.close()
 
     @property
     def http(self) -> HeadOfficeClient:
@@ -177,15 +183,19 @@ class Uploader:
 
     def _push(self, tally: _Tally) -> None:
         started = self.now()
-        while self.now() - started < TURN_BUDGET_S:
-            batch = self._next_batch()
-            if batch.held:
-                tally.held = True
-            if not batch.scans:
-                break
-            self._send(batch.scans, tally)
-        else:
-            return  # budget spent; photos and manifest wait for a turn without backlog
+        batch = self._next_batch(after_seq=0)
+        while batch.scans:
+            request = self._pool.submit(self.http.post_json, "/v1/scans", self._body(batch.scans))
+            # Read and encode the next batch while head office works on this one. Requests
+            # still go one at a time, in seq order.
+            following = None
+            if self.now() - started < TURN_BUDGET_S:
+                following = self._next_batch(after_seq=batch.scans[-1][0])
+            self._handle(batch.scans, self._call(request.result), tally)
+            if following is None:
+                return  # budget spent; photos and manifest wait for a turn without backlog
+            batch = following
+        tally.held = batch.held
         self._push_photos(tally)
         self._pull_manifest()
 
@@ -212,8 +222,8 @@ class Uploader:
             self._boot_recorded = reading.boot_id
 
     # -- scans -------------------------------------------------------------------------
-    def _next_batch(self) -> _Batch:
-        rows = self.store.unsent_scans(self.batch_limit)
+    def _next_batch(self, after_seq: int) -> _Batch:
+        rows = self.store.unsent_scans(self.batch_limit, after_seq)
         batch = _Batch()
         if not rows:
             return batch
@@ -244,14 +254,20 @@ class Uploader:
             return False
         return now.mono_ns - row["mono_ns"] < self.settings.hold_unsynced_s * 1e9
 
-    def _send(self, scans: list[tuple[int, str, str]], tally: _Tally) -> None:
+    def _body(self, scans: list[tuple[int, str, str]]) -> bytes:
         # Scans are encoded once, when the batch is measured; only the envelope is new.
         sent_at = stamp(datetime.fromtimestamp(self.now(), self.tz), self.tz)
-        body = (
+        return (
             f'{{"station":{json.dumps(self.station)},"batch_id":"{uuid.uuid4()}",'
             f'"sent_at":"{sent_at}","scans":[{",".join(s[2] for s in scans)}]}}'
         ).encode()
-        reply = self._call(lambda: self.http.post_json("/v1/scans", body))
+
+    def _send(self, scans: list[tuple[int, str, str]], tally: _Tally) -> None:
+        body = self._body(scans)
+        self._handle(scans, self._call(lambda: self.http.post_json("/v1/scans", body)), tally)
+
+    def _handle(self, scans: list[tuple[int, str, str]], reply: Reply, tally: _Tally) -> None:
+        """Act on head office's answer to one batch (bisecting or halving it if asked)."""
         if reply.status == 200:
             self._apply(scans, reply, tally)
         elif reply.status in (400, 422):

@@ -62,8 +62,9 @@ def _utc_now() -> str:
 
 class SyncSQL(StoreBase):
     # -- scans to send ----------------------------------------------------------------
-    def unsent_scans(self, limit: int) -> list[sqlite3.Row]:
-        """The oldest pending scans in seq order, each with its photos ("sha,sha" or None)."""
+    def unsent_scans(self, limit: int, after_seq: int = 0) -> list[sqlite3.Row]:
+        """The oldest pending scans after ``after_seq``, in seq order, each with its photos
+        ("sha,sha" or None)."""
         return self.all(
             """
             SELECT s.*, (
@@ -71,11 +72,11 @@ class SyncSQL(StoreBase):
                     SELECT sha256 FROM scan_photos p WHERE p.seq = s.seq ORDER BY p.rowid)
             ) AS photos
             FROM scan_sync y JOIN scans s ON s.seq = y.seq
-            WHERE y.state = 'pending'
+            WHERE y.state = 'pending' AND y.seq > ?
             ORDER BY y.seq
             LIMIT ?
             """,
-            (limit,),
+            (after_seq, limit),
         )
 
     def apply_sync_results(
