@@ -300,3 +300,12 @@ def test_fuzz_corrupted_frames_never_yield_a_wrong_weight(protocol, data):
     assert readings and readings[-1].weight_g == 1234
     if protocol in ("toledo_continuous", "xk3190a9"):
         assert all(r.weight_g == 1234 for r in readings)
+
+
+def test_more_field_variants():
+    assert parser_for("cas").feed(b"ST,GS,  1.234,kg\r\n") == [Reading(1234, True)]
+    assert parser_for("toledo8217").feed(b"\x02 01.234N\r") == [Reading(1234, True, net=True)]
+    body = b"\x02\x22\x30\x21000123000000\r"  # no decimals; SWC unit code 1: grams
+    assert weights("toledo_continuous", body + bytes([toledo_continuous.checksum(body)])) == [
+        (123, True)
+    ]

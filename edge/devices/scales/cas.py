@@ -13,7 +13,8 @@ import re
 from edge.devices.scales.frames import FrameParser, Reading, Reply, grams
 
 _HEADER = re.compile(rb"(ST|US|OL),(GS|NT|GR|TR)")
-_WEIGHT = re.compile(r"\s*([+-])?\s*(\d+(?:\.\d+)?)\s*(kg|g|lb|oz|t)\s*", re.IGNORECASE)
+# The weight at the end of the frame; anything (ID, lamp bytes, commas) may come before it.
+_WEIGHT = re.compile(r"([+-])?\s*(\d+(?:\.\d+)?)[\s,]*(kg|g|lb|oz|t)\s*$", re.IGNORECASE)
 
 
 class CasParser(FrameParser):
@@ -33,8 +34,8 @@ class CasParser(FrameParser):
         net = kind == b"NT"
         if state == b"OL":
             return Reading(None, stable=False, overload=True, net=net)
-        rest = line[head.end() :].decode("latin-1").rsplit(",", 1)[-1]
-        match = _WEIGHT.fullmatch(rest)
+        rest = line[head.end() :].decode("latin-1")
+        match = _WEIGHT.search(rest)
         if not match:
             return f"CAS frame without a weight: {line[:40]!r}"
         sign, number, unit = match.groups()

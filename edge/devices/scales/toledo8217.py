@@ -1,10 +1,11 @@
 """Mettler Toledo 8217 (polled), as spoken by many POS scales.
 
 Host sends ``W``; the scale answers ``STX`` + weight (digits with a decimal point, no unit)
-+ ``CR`` when the weight is valid, or ``STX ? status CR`` when it is not (motion, over,
-under zero). Status bits: 0 motion, 1 over capacity, 2 under zero, 3 outside zero
-capture range, 4 centre of zero, 5 net (or always 1), 6 always 1, 7 parity. ``Z`` zeroes
-and is answered with a status frame; there is no tare command. 9600 7E1.
+(an ``N`` after it on a net weight) + ``CR`` when the weight is valid, or
+``STX ? status CR`` when it is not (motion, over, under zero). Status bits: 0 motion,
+1 over capacity, 2 under zero, 3 outside zero capture range, 4 centre of zero, 5 net (or
+always 1), 6 always 1, 7 parity. ``Z`` zeroes and ``T`` tares; the scale answers with a
+status frame or nothing. 9600 7E1.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from edge.devices.scales.frames import FrameParser, Reading, Reply, SerialDefaul
 
 STX, CR = 0x02, 0x0D
 MAX_FRAME = 16
-_WEIGHT = re.compile(rb"\s*(-?)\s*(\d*\.?\d+)\s*")
+_WEIGHT = re.compile(rb"\s*(-?)\s*(\d*\.?\d+)\s*(N?)")
 
 
 class Toledo8217Parser(FrameParser):
@@ -24,7 +25,7 @@ class Toledo8217Parser(FrameParser):
     defaults = SerialDefaults(9600, 7, "E")
     poll = b"W"
     seven_bit = True
-    commands: ClassVar[dict[str, bytes]] = {"zero": b"Z"}
+    commands: ClassVar[dict[str, bytes]] = {"zero": b"Z", "tare": b"T"}
 
     def _next(self) -> Reading | Reply | str | None:
         start = self.buffer.find(STX)
@@ -64,7 +65,12 @@ class Toledo8217Parser(FrameParser):
         if weight is None:
             return "8217 weight unreadable"
         negative = bool(match.group(1)) and weight != 0
-        return Reading(-weight if negative else weight, stable=True, negative=negative)
+        return Reading(
+            -weight if negative else weight,
+            stable=True,
+            negative=negative,
+            net=bool(match.group(3)),
+        )
 
 
 def weight_frame(weight_g: int) -> bytes:

@@ -3,8 +3,9 @@
 ``STX SWA SWB SWC`` + 6 digits displayed weight + 6 digits tare + ``CR`` [+ checksum].
 
 SWA bits 0-2: decimal point (0: x100, 1: x10, 2: none, 3..7: 1..5 decimals), bits 3-4
-increment size, bit 5 always 1. SWB bit 0 net, 1 negative, 2 out of range, 3 motion,
-4 kg (else lb), 6 power-up not zeroed. SWC bit 0 grams (some terminals). The checksum is
+increment size, bit 5 always 1 (not relied on: clones differ). SWB bit 0 net, 1 negative,
+2 out of range, 3 motion, 4 kg (else lb), 6 power-up not zeroed. SWC bits 0-2 the unit
+where the terminal sends one (1 g, 2 t, 3 oz; 0: as SWB says). The checksum is
 the 2's complement of the 7-bit sum of every byte from STX to CR; bit 7 of every byte
 is parity and is ignored, so 7E1 links read as 8N1 still work. Whether the checksum is
 sent is learned: once a frame carried a valid one, every frame must.
@@ -20,6 +21,8 @@ from edge.devices.scales.frames import FrameParser, Reading, Reply, SerialDefaul
 
 STX, CR = 0x02, 0x0D
 LENGTH = 17  # STX .. CR
+# SWC bits 0-2: 0 = kg/lb as SWB bit 4 says, 1 g, 2 metric ton, 3 oz; others unsupported.
+_SWC_UNITS = {0: "", 1: "g", 2: "t", 3: "oz", 4: "?", 5: "?", 6: "?", 7: "?"}
 _EXPONENT = {0: 2, 1: 1, 2: 0, 3: -1, 4: -2, 5: -3, 6: -4, 7: -5}
 
 
@@ -76,12 +79,14 @@ class ToledoContinuousParser(FrameParser):
     def _decode(self, raw: bytes) -> Reading | str:
         swa, swb, swc = raw[1], raw[2], raw[3]
         digits = raw[4:10]
-        if not swa & 0x20 or not raw[4:16].replace(b" ", b"0").isdigit():
+        if not raw[4:16].replace(b" ", b"0").isdigit():
             return f"Toledo frame with bad fields: {raw.hex()}"
         net, negative = bool(swb & 0x01), bool(swb & 0x02)
         out_of_range, motion = bool(swb & 0x04), bool(swb & 0x08)
         not_zeroed = bool(swb & 0x40)
-        unit = "g" if swc & 0x01 else "kg" if swb & 0x10 else "lb"
+        unit = _SWC_UNITS.get(swc & 0x07) or ("kg" if swb & 0x10 else "lb")
+        if unit == "?":
+            return f"Toledo unit code {swc & 0x07} not supported"
         if out_of_range or not_zeroed:
             return Reading(
                 None,
