@@ -132,14 +132,27 @@ def test_tab_is_a_character_when_not_a_terminator():
     assert codes(decode(events(seq), decoder)) == ["a\tb"]
 
 
-def test_syn_dropped_discards_the_partial_code_and_modifiers():
+def test_syn_dropped_discards_the_partial_code_its_tail_and_modifiers():
+    decoder = WedgeDecoder()
     seq = [(K.EV_KEY, K.KEY_LEFTSHIFT, 1), *press(K.KEY_A, K.KEY_B)]
-    seq += [(K.EV_SYN, K.SYN_DROPPED, 0), (K.EV_KEY, K.KEY_C, 1), (K.EV_KEY, K.KEY_ENTER, 1)]
-    seq += [SYN, *press(K.KEY_W, K.KEY_X, K.KEY_Y, K.KEY_Z, K.KEY_ENTER)]
-    results = decode(events(seq))
-    assert [r for r in results if isinstance(r, Rejected)] == [Rejected("AB", "SYN_DROPPED")]
-    # events up to the next SYN_REPORT are ignored; Shift state was forgotten
-    assert codes(results) == ["wxyz"]
+    seq += [(K.EV_SYN, K.SYN_DROPPED, 0), (K.EV_KEY, K.KEY_C, 1), SYN]
+    seq += press(K.KEY_D, K.KEY_E, K.KEY_F, K.KEY_G, K.KEY_ENTER)  # the rest of that code
+    results = decode(events(seq), decoder, flush=False)
+    assert results == [Rejected("AB", "SYN_DROPPED")]
+    # the next scan is read, and Shift (held when events were lost) was forgotten
+    assert codes(decode(events(press(K.KEY_W, K.KEY_X, K.KEY_Y, K.KEY_Z, K.KEY_ENTER),
+                               start=200.0), decoder)) == ["wxyz"]
+
+
+def test_syn_dropped_tail_without_terminator_ends_at_the_idle_gap():
+    decoder = WedgeDecoder()
+    first = typed("SF1234", enter=None, start=1.0)
+    decode(first, decoder, flush=False)
+    drop = first[-1][1]
+    decoder.feed(InputEvent(1, 0, K.EV_SYN, K.SYN_DROPPED, 0), drop)
+    tail = typed("567890", enter=None, start=drop + 0.003)
+    assert decode(tail, decoder) == []
+    assert codes(decode(typed("YT9876543210987", start=5.0), decoder)) == ["YT9876543210987"]
 
 
 def test_two_guns_interleaved_keep_their_own_state():

@@ -14,7 +14,6 @@ import errno
 import fnmatch
 import logging
 import os
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,13 +21,12 @@ from typing import Any, Protocol, cast
 
 from evdev import ecodes
 
-from edge.devices.settings import ScannerSection
+from edge.devices.settings import USB_MATCH, ScannerSection
 from edge.devices.wedge import Result, WedgeDecoder
 
 log = logging.getLogger(__name__)
 
 LINK_DIRS = (Path("/dev/input/by-id"), Path("/dev/input/by-path"))
-_USB = re.compile(r"(?:usb:|vid:pid:)?([0-9a-fA-F]{4}):([0-9a-fA-F]{4})")
 
 
 class InputLike(Protocol):
@@ -116,20 +114,10 @@ def matches(spec: str, ident: Identity) -> bool:
         return fnmatch.fnmatchcase(ident.name, spec[5:])
     if spec.startswith("serial:"):
         return bool(ident.uniq) and fnmatch.fnmatchcase(ident.uniq, spec[7:])
-    usb = _USB.fullmatch(spec)
+    usb = USB_MATCH.fullmatch(spec)
     if usb:
         return (int(usb.group(1), 16), int(usb.group(2), 16)) == (ident.vendor, ident.product)
     return False
-
-
-def check_match(spec: str) -> str | None:
-    """A problem with a ``match`` value, or None."""
-    if spec.startswith(("/", "name:", "serial:")) or _USB.fullmatch(spec):
-        return None
-    return (
-        f"match {spec!r}: expected a /dev/input/by-id/… path, name:<glob>, usb:<vid>:<pid> "
-        "or serial:<glob>"
-    )
 
 
 @dataclass

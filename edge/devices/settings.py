@@ -1,5 +1,6 @@
 """The [[scanners]] and [[scales]] config tables."""
 
+import re
 from dataclasses import dataclass
 
 from edge.config_base import Section, doc
@@ -7,6 +8,7 @@ from edge.devices.keymaps import LAYOUTS
 from edge.devices.wedge import TERMINATOR_KEYS, WedgeSettings
 
 MODES = ("receive", "dispatch", "sign", "problem", "stocktake")
+USB_MATCH = re.compile(r"(?:usb:|vid:pid:)?([0-9a-fA-F]{4}):([0-9a-fA-F]{4})")
 PROTOCOLS = ("cas", "toledo8217", "sics", "toledo_continuous", "xk3190a9")
 
 
@@ -55,6 +57,13 @@ class ScannerSection(Section):
         errors = []
         if not self.name:
             errors.append("name: a desk name such as desk-1")
+        if not (
+            self.match.startswith(("/", "name:", "serial:")) or USB_MATCH.fullmatch(self.match)
+        ):
+            errors.append(
+                f"match: expected a /dev/input/by-id/… path, name:<glob>, usb:<vid>:<pid> or "
+                f"serial:<glob>, got {self.match!r}"
+            )
         if self.mode not in MODES:
             errors.append(f"mode: expected one of {', '.join(MODES)}, got {self.mode!r}")
         if self.layout not in LAYOUTS:

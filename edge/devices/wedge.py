@@ -111,7 +111,7 @@ class WedgeDecoder:
         self._alt_digits = ""
         self._last_key: float | None = None
         self._dropping = False
-        self._overflow = False
+        self._discarding = False
         self._uses_altgr = any(k.altgr for k in self._keys.values())
 
     @property
@@ -120,7 +120,7 @@ class WedgeDecoder:
 
     def deadline(self) -> float | None:
         """When the idle gap ends the code being typed, or None when nothing is pending."""
-        busy = self._buffer or self._overflow
+        busy = self._buffer or self._discarding
         if not busy or self._last_key is None or self.settings.idle_gap_s <= 0:
             return None
         return self._last_key + self.settings.idle_gap_s
@@ -130,8 +130,8 @@ class WedgeDecoder:
         deadline = self.deadline()
         if deadline is None or now < deadline:
             return []
-        if self._overflow:
-            self._overflow = False
+        if self._discarding:
+            self._discarding = False
             return []
         return [self._finish("idle")]
 
@@ -139,9 +139,18 @@ class WedgeDecoder:
         """Decode one event received at ``now`` (seconds, any monotonic origin)."""
         if event.type == ecodes.EV_SYN:
             if event.code == ecodes.SYN_DROPPED:
-                # The kernel lost events: the partial code and the modifier state are wrong.
+                # The kernel lost events: the partial code and the modifier state are wrong,
+                # and so is the rest of that code still to come: it is swallowed up to its
+                # terminator or idle gap, so no tail of a waybill is ever recorded.
+                recent = self._last_key is not None and now - self._last_key < max(
+                    self.settings.idle_gap_s, 0.1
+                )
+                in_code = bool(self._buffer) or recent
+                out = self.reset("SYN_DROPPED")
                 self._dropping = True
-                return self.reset("SYN_DROPPED")
+                if in_code:
+                    self._discarding, self._last_key = True, now
+                return out
             if event.code == ecodes.SYN_REPORT:
                 self._dropping = False
             return []
@@ -161,7 +170,7 @@ class WedgeDecoder:
         if code in self._terminators:
             if self._buffer:
                 out.append(self._finish(self._terminators[code]))
-            self._overflow = False
+            self._discarding = False
             return out
         if self._alt and code in self._keypad and self._keypad[code].isdigit():
             self._alt_digits += self._keypad[code]
@@ -184,7 +193,7 @@ class WedgeDecoder:
         if self._buffer:
             out.append(self._discard(reason))
         self._buffer.clear()
-        self._overflow = False
+        self._discarding = False
         self._alt_digits = ""
         self._shift.clear()
         self._ctrl.clear()
@@ -216,13 +225,13 @@ class WedgeDecoder:
         return self._append(alt_code_char(digits)) if digits else []
 
     def _append(self, char: str) -> list[Result]:
-        if self._overflow:
+        if self._discarding:
             return []
         self._buffer.append(char)
         if len(self._buffer) <= self.settings.max_length + 3:  # room for an AIM prefix
             return []
         # Swallow the rest of an over-long code up to its end, so no tail becomes a code.
-        self._overflow = True
+        self._discarding = True
         return [self._discard("longer than max_length")]
 
     def _char(self, code: int) -> str | None:
