@@ -10,6 +10,7 @@ import time
 import pytest
 
 from edge.devices.recording import record_serial, replay
+from edge.devices.scales import cas
 from edge.devices.scales.frames import Reading, Reply
 from edge.devices.scales.link import ScaleLink, Unsupported
 from edge.devices.scales.stability import StabilityTracker
@@ -150,3 +151,26 @@ def test_record_a_polled_scale_then_replay_it(sims, tmp_path):
     results = list(replay(lines))
     assert results and all(r["weight_g"] == 2345 for r in results)
     assert results[-1]["stable"] is True and results[0]["stable"] is False
+
+
+def test_an_open_scale_that_sends_nothing_is_silent(tmp_path):
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    link_path = tmp_path / "quiet"
+    link_path.symlink_to(os.ttyname(slave))
+    link = ScaleLink(scale("s", link_path, "cas"))
+    try:
+        assert link.open(100.0) and link.state == "connected"
+        link.tick(101.0)
+        assert link.state == "connected"
+        link.tick(102.5)
+        assert link.state == "silent" and "protocol (cas) and baud rate (9600)" in link.detail
+        os.write(master, cas.frame(500))
+        select.select([link.fileno()], [], [], 1.0)
+        assert weights(link.read(103.0)) == [500] and link.state == "connected"
+    finally:
+        link.close()
+        os.close(master)
+        os.close(slave)

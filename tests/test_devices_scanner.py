@@ -285,3 +285,24 @@ def test_station_scanner_simulate_types_stdin_lines_through_the_whole_path(tmp_p
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
+
+
+def test_syn_dropped_through_the_loop_records_no_fragment(config, store, station, source):
+    from evdev import ecodes
+
+    from edge.devices.simulate import key_events
+
+    device = source.plug()
+    scanner, deliveries = make_scanner(config, store, station, source, [gun()])
+    chunks = key_events("SF1234567890123")
+    for chunk in chunks[:6]:
+        device.write(chunk)
+    device.write([(ecodes.EV_SYN, ecodes.SYN_DROPPED, 0)])
+    for chunk in chunks[6:]:
+        device.write(chunk)
+    scanner.turn(max_wait=0.05)
+    Typist(device).type("YT9876543210987")  # the next scan
+    assert run_until(scanner, lambda: deliveries)
+    assert [d.barcode.text for d in deliveries] == ["YT9876543210987"]
+    assert store.one("SELECT count(*) FROM reads")[0] == 1
+    scanner.close()

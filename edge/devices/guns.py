@@ -157,8 +157,15 @@ class Gun:
         except OSError as exc:
             return self.lose(node, exc)
         out: list[Result] = []
+        dropped = False
         for event in events:
+            dropped |= event.type == ecodes.EV_SYN and event.code == ecodes.SYN_DROPPED
             out += node.decoder.feed(event, self._event_time(node, event, now))
+        if dropped:  # the kernel lost key-ups too: ask it which modifiers are held now
+            try:
+                node.decoder.sync_modifiers(node.device.active_keys())
+            except OSError as exc:
+                return out + self.lose(node, exc)
         return out
 
     @staticmethod
