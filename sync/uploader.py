@@ -14,7 +14,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -184,17 +184,21 @@ class Uploader:
     def _push(self, tally: _Tally) -> None:
         started = self.now()
         batch = self._next_batch(after_seq=0)
-        while batch.scans:
-            request = self._pool.submit(self.http.post_json, "/v1/scans", self._body(batch.scans))
-            # Read and encode the next batch while head office works on this one. Requests
-            # still go one at a time, in seq order.
+        request = self._submit(batch)
+        # Requests go one at a time, in seq order; the work around them overlaps: the next
+        # batch is read while head office works on this one, and an answer is recorded
+        # while the next batch is on its way.
+        while request is not None:
             following = None
             if self.now() - started < TURN_BUDGET_S:
                 following = self._next_batch(after_seq=batch.scans[-1][0])
-            self._handle(batch.scans, self._call(request.result), tally)
+            reply = self._call(request.result)
+            request = self._submit(following) if reply.status == 200 else None
+            self._handle(batch.scans, reply, tally)
             if following is None:
                 return  # budget spent; photos and manifest wait for a turn without backlog
             batch = following
+            request = request or self._submit(batch)
         tally.held = batch.held
         self._push_photos(tally)
         self._pull_manifest()
@@ -253,6 +257,11 @@ class Uploader:
         if row["clock_synced"] or point is not None or now.synced or row["boot_id"] != now.boot_id:
             return False
         return now.mono_ns - row["mono_ns"] < self.settings.hold_unsynced_s * 1e9
+
+    def _submit(self, batch: _Batch | None) -> Future[Reply] | None:
+        if batch is None or not batch.scans:
+            return None
+        return self._pool.submit(self.http.post_json, "/v1/scans", self._body(batch.scans))
 
     def _body(self, scans: list[tuple[int, str, str]]) -> bytes:
         # Scans are encoded once, when the batch is measured; only the envelope is new.
