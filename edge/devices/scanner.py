@@ -229,6 +229,8 @@ class Scanner:
     def _hotplug(self, now: float) -> None:
         if self.hotplug and self.hotplug.drain():
             self._rescan_at = now + 0.2  # let udev finish creating the links first
+            for scale in self.scale_units.values():
+                scale.link.retry_soon(now + 0.2)
 
     def close(self) -> None:
         for gun in self.guns:

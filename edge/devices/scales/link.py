@@ -104,6 +104,11 @@ class ScaleLink:
         self.parser.buffer.clear()
         return True
 
+    def retry_soon(self, now: float) -> None:
+        """Something was plugged in: try again now rather than at the end of the backoff."""
+        if self.port is None:
+            self._retry_at = min(self._retry_at, now)
+
     def close(self) -> None:
         if self.port is not None:
             with contextlib.suppress(OSError, serial.SerialException):
