@@ -174,3 +174,15 @@ def test_an_open_scale_that_sends_nothing_is_silent(tmp_path):
         link.close()
         os.close(master)
         os.close(slave)
+
+
+def test_a_hotplug_event_cuts_the_backoff_short(sims, tmp_path):
+    port = tmp_path / "scale-late"
+    link = ScaleLink(scale("s", port, "cas"))
+    for now in (0.0, 0.5, 1.5, 3.5):
+        link.open(now)
+    assert link.deadline(4.0) == pytest.approx(8.5)  # waiting 5 s for the next try
+    sims.append(SimulatedScale("cas", port, 700))  # plugged in
+    link.retry_soon(4.0)
+    assert link.open(4.0) is True
+    link.close()
