@@ -373,7 +373,7 @@ def test_a_station_booted_at_1970_sends_corrected_times(env: Env) -> None:
     clock.wall, clock.synced = true_wall, True
     result = up.turn()
     assert result.sent == 1
-    row = env.held()[early.event_id]
+    row = env.held()[early.event_id or ""]
     expected = true_wall - timedelta(seconds=(clock.mono_ns - mono_early) / 1e9)
     assert datetime.fromisoformat(row["scanned_at"]) == expected
     assert (row["clock_synced"], row["clock_corrected"]) == (0, 1)
