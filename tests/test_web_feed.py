@@ -4,6 +4,7 @@ as server-sent events in id order and a reconnect resumes from Last-Event-ID."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import requests
@@ -103,3 +104,12 @@ def test_streams_are_capped_below_the_thread_count(served: Served, web_env: Env)
     finally:
         for s in streams:
             s.close()
+    # Closed screens give their threads back at once, not at the next heartbeat.
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        again = session.get(served.url + "/feed", stream=True, timeout=10)
+        again.close()
+        if again.status_code == 200:
+            break
+        time.sleep(0.1)
+    assert again.status_code == 200

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import waitress
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
@@ -23,6 +22,7 @@ from edge.station import ScanRequest, Station
 from edge.store import Store
 from tests.conftest import ManualClock
 from web.app import create_app
+from web.server import make_server
 
 WEB_CONFIG = """
 [station]
@@ -138,7 +138,7 @@ class Served:
 
 def serve_in_thread(app: Flask, threads: int = 8) -> tuple[str, Callable[[], None]]:
     """The app under waitress on 127.0.0.1 (a free port), as `station web` serves it."""
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
+    server = make_server(app, "127.0.0.1", 0, threads)
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
     port = server.socket.getsockname()[1]

@@ -8,8 +8,10 @@ import os
 import threading
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import waitress
+from flask import Flask
 
 from edge.config import Config
 from edge.notify import notify
@@ -62,17 +64,25 @@ def watchdog(url: str, stop: threading.Event, interval: float) -> None:
         stop.wait(0.2 if not ready else interval)
 
 
-def serve(data_dir: Path, config: Config, host: str, port: int) -> int:
-    app = create_app(data_dir, config=config)
-    # One thread per open sorting screen (a long-lived stream) plus spare ones for pages.
-    server = waitress.create_server(
+def make_server(app: Flask, host: str, port: int, threads: int) -> Any:
+    """waitress as the page needs it: one thread per open sorting screen (a long-lived
+    stream) plus spare ones for pages; a request lookahead of 1 keeps reading each
+    connection, so a stream learns at once that its screen went away and frees its
+    thread (waitress.client_disconnected)."""
+    return waitress.create_server(
         app,
         host=host,
         port=port,
-        threads=config.web.threads,
+        threads=threads,
         channel_timeout=60,
+        channel_request_lookahead=1,
         ident="station",
     )
+
+
+def serve(data_dir: Path, config: Config, host: str, port: int) -> int:
+    app = create_app(data_dir, config=config)
+    server = make_server(app, host, port, config.web.threads)
     url = loopback_url(host, int(getattr(server, "effective_port", port)))
     stop = threading.Event()
     threading.Thread(

@@ -102,6 +102,7 @@ def feed() -> Response:
     lang = context.lang()
     poll = web.feed_poll_ms / 1000
     deadline = time.monotonic() + web.feed_max_s
+    gone = request.environ.get("waitress.client_disconnected") or (lambda: False)
 
     def stream() -> Iterator[str]:
         last = after
@@ -110,7 +111,7 @@ def feed() -> Response:
             store = Store(db_path)
             yield "retry: 1000\n\n"
             beat = time.monotonic()
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and not gone():
                 rows = store.web_reads_after(last, BATCH)
                 if rows:
                     last = rows[-1]["id"]
