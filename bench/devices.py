@@ -6,8 +6,8 @@
   each event's fields (the floor of any decoder in Python);
 - scan-to-commit: a simulated gun typing one character every 3 ms into the scanning loop
   (fake evdev device over a pipe, real scan core, real SQLite with synchronous=FULL);
-  latency from the terminator key to the committed read, against Station.read() called
-  directly with the same codes (the commit alone);
+  latency from the terminator key until the read is committed and the gun's last code is
+  stored (two commits), against Station.read() called directly (one commit);
 - scale frames/s per protocol through the parsers, against splitting the same bytes on the
   frame delimiter with bytes.split (C speed, no validation).
 """
@@ -63,8 +63,9 @@ def bench_decode(codes: int) -> None:
     assert decoded == codes, decoded
     rate, base_rate = len(events) / took, len(events) / base
     print(
-        f"keystroke decoding: {rate:,.0f} events/s ({rate / 30:,.0f} codes/s at ~30 events"
-        f"/code); baseline bare loop {base_rate:,.0f} events/s; ratio {rate / base_rate:.2f}"
+        f"keystroke decoding: {rate:,.0f} events/s ({rate * codes / len(events):,.0f} codes/s at"
+        f" {len(events) / codes:.0f} events/code); baseline bare loop {base_rate:,.0f} events/s;"
+        f" ratio {rate / base_rate:.2f}"
     )
 
 
