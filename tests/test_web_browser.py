@@ -192,3 +192,32 @@ def test_sorting_screen_weighs_under_100_kb(served: Served) -> None:
         total += len(session.get(served.url + "/static/" + asset).content)
     assert "http://" not in html.replace(served.url, "") and "https://" not in html
     assert total < 100 * 1024, total
+
+
+def test_scan_field_takes_codes_however_android_ends_them(
+    page: object, served: Served, web_env: Env
+) -> None:
+    sign_in(page, served)
+    ends = [
+        # a hardware Enter key
+        "code => { const s = document.getElementById('scan'); s.value = code;"
+        " s.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', keyCode: 13,"
+        " bubbles: true})); }",
+        # an IME that sends the Enter only as a line break before input
+        "code => { const s = document.getElementById('scan'); s.value = code;"
+        " s.dispatchEvent(new InputEvent('beforeinput', {inputType: 'insertLineBreak',"
+        " bubbles: true, cancelable: true})); }",
+        # a gun ending with Tab, committed by the IME as text
+        "code => { const s = document.getElementById('scan'); s.value = code + '\\t';"
+        " s.dispatchEvent(new InputEvent('input', {bubbles: true})); }",
+    ]
+    for waybill, end in zip(ZTO[30:33], ends, strict=True):
+        web_env.clock.advance(3)
+        page.evaluate(end, waybill)  # type: ignore[attr-defined]
+    # All three came back on the feed: one on top, two in the history.
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => document.querySelectorAll('#history li').length >= 2"
+    )
+    rows = web_env.store.all("SELECT code FROM reads WHERE device = 'web:c1' ORDER BY id")
+    assert [r["code"] for r in rows] == ZTO[30:33]
+    assert page.input_value("#scan") == ""  # type: ignore[attr-defined]

@@ -19,9 +19,10 @@
       /^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName));
   }
 
-  /* A gun types fast and ends with Enter. Android IMEs may swallow keydown (keyCode 229)
-     and deliver the Enter as a newline in an input event, or both: take whichever comes
-     first and clear the field, so the other finds nothing. */
+  /* A gun types fast and ends with Enter (or Tab). With a soft IME active, Android
+     reports keys as keyCode 229 "Unidentified" and the Enter may come only as a
+     beforeinput line break, a form submit, or a tab/newline inside the text: take
+     whichever comes first and clear the field, so the others find nothing. */
   function scanField(input, onCode) {
     var last = "", lastAt = 0;
     function flush(text) {
@@ -34,7 +35,14 @@
       onCode(code);
     }
     input.addEventListener("keydown", function (e) {
-      if (e.key === "Enter" || e.keyCode === 13) { e.preventDefault(); flush(input.value); }
+      if (e.key === "Enter" || e.keyCode === 13 || e.key === "Tab") {
+        e.preventDefault(); flush(input.value);
+      }
+    });
+    input.addEventListener("beforeinput", function (e) {
+      if (e.inputType === "insertLineBreak" || e.inputType === "insertParagraph") {
+        e.preventDefault(); flush(input.value);
+      }
     });
     input.addEventListener("input", function () {
       var v = input.value;
@@ -90,6 +98,8 @@
       data.set("code", code);
       post(form.dataset.api, data).then(function (card) {
         showCard(box, card);
+        // Per-parcel fields (a phone's last 4) must not carry over to the next parcel.
+        form.querySelectorAll("[data-clear]").forEach(function (f) { f.value = ""; });
         if (window.StationSound) window.StationSound.play(card.error ? "bad" : card.tone);
         if (card.reload && !card.error) setTimeout(function () { location.reload(); }, 600);
       }, function () { showCard(box, { error: form.dataset.offline || "offline" }); });
