@@ -1,8 +1,12 @@
 """The [head_office] config section."""
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from edge.config_base import Section, doc
+
+# The token travels in a header: unencrypted only where it never leaves the machine.
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass
@@ -35,6 +39,8 @@ class HeadOfficeSection(Section):
         errors = []
         if self.url and not self.url.startswith(("https://", "http://")):
             errors.append("url: expected http:// or https://, e.g. https://ho.example.com")
+        elif self.url.startswith("http://") and urlsplit(self.url).hostname not in LOOPBACK:
+            errors.append("url: plain http:// only to this machine (127.0.0.1); use https://")
         if self.url and not self.token_file:
             errors.append("token_file: needed when url is set")
         if self.connect_timeout_s <= 0 or self.read_timeout_s <= 0:
