@@ -46,6 +46,7 @@ def weights(protocol: str, data: bytes, unit: str = "kg") -> list[tuple[int | No
         (b"ST,GS,\x01,\xa0,+  2.000 kg\r\n", Reading(2000, True)),
         (b"ST,GS,+  2.20lb\r\n", Reading(998, True)),
         (b"ST,GS,+  0.000kg\n", Reading(0, True)),
+        (b"ST,GS,+  0.250kg\r", Reading(250, True)),  # CR alone ends a line too
     ],
 )
 def test_cas_lines(line, expected):

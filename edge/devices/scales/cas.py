@@ -21,11 +21,9 @@ class CasParser(FrameParser):
     name = "cas"
 
     def _next(self) -> Reading | Reply | str | None:
-        end = self.buffer.find(b"\n")
-        if end < 0:
+        line = self._line()
+        if line is None:
             return None
-        line = bytes(self.buffer[:end]).rstrip(b"\r")
-        del self.buffer[: end + 1]
         headers = list(_HEADER.finditer(line))
         if not headers:
             return f"not a CAS frame: {line[:40]!r}"

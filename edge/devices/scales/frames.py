@@ -109,3 +109,15 @@ class FrameParser:
 
     def _bad(self, n: int) -> None:
         del self.buffer[:n]
+
+    def _line(self) -> bytes | None:
+        """The next non-empty line (CR, LF or CR LF ends one), or None for 'need more'."""
+        while True:
+            ends = [i for i in (self.buffer.find(b"\r"), self.buffer.find(b"\n")) if i >= 0]
+            if not ends:
+                return None
+            end = min(ends)
+            line = bytes(self.buffer[:end])
+            del self.buffer[: end + 1]
+            if line:
+                return line

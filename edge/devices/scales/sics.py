@@ -25,14 +25,13 @@ class SicsParser(FrameParser):
     commands: ClassVar[dict[str, bytes]] = {"tare": b"T\r\n", "zero": b"Z\r\n"}
 
     def _next(self) -> Reading | Reply | str | None:
-        end = self.buffer.find(b"\n")
-        if end < 0:
+        raw = self._line()
+        if raw is None:
             if len(self.buffer) > MAX_LINE:
                 self.buffer.clear()
                 return "SICS line too long"
             return None
-        line = bytes(self.buffer[:end]).rstrip(b"\r").decode("latin-1")
-        del self.buffer[: end + 1]
+        line = raw.decode("latin-1")
         if len(line) > MAX_LINE:
             return "SICS line too long"
         if line in ("S +", "S -"):

@@ -2,8 +2,8 @@
 
 ``STX, sign '+'/'-', 6 weight digits (most significant first), decimal places '0'-'4',
 XOR high nibble, XOR low nibble, ETX``. The XOR covers sign through decimal places; each
-nibble is sent as a hex digit ('0'-'9', 'A'-'F'; some firmware sends 0x30+n, also
-accepted). The frame has no unit (set ``unit``) and no stability flag, so stability comes
+nibble is sent as a hex digit ('0'-'9', 'A'-'F'; 'a'-'f' and 0x30+n from other firmware
+are accepted too). The frame has no unit (set ``unit``) and no stability flag, so stability comes
 from equal readings alone. The indicator takes no commands in this mode.
 """
 
@@ -22,6 +22,8 @@ def _nibble(byte: int) -> int | None:
         return byte - 0x30
     if 0x41 <= byte <= 0x46:
         return byte - 0x37
+    if 0x61 <= byte <= 0x66:
+        return byte - 0x57
     return None
 
 
