@@ -1,9 +1,10 @@
 """CAS and the generic Chinese indicator stream: ``ST,GS,+  1.234kg\\r\\n``.
 
 Header ``ST`` stable, ``US`` unstable, ``OL`` overload; then ``GS`` gross or ``NT`` net;
-then the signed weight with its unit. Variants seen in the field are accepted: a space
-instead of the comma after GS, a space before the unit, ID/lamp fields between header and
-weight, a leading STX. The scale streams; it takes no commands.
+then the signed weight with its unit. CR, LF or both end a frame. Variants seen in the
+field are accepted: a space instead of the comma after GS, a space or comma before the
+unit, ID/lamp fields between header and weight, a leading STX. The scale streams; it
+takes no commands.
 """
 
 from __future__ import annotations
