@@ -306,3 +306,17 @@ def test_syn_dropped_through_the_loop_records_no_fragment(config, store, station
     assert [d.barcode.text for d in deliveries] == ["YT9876543210987"]
     assert store.one("SELECT count(*) FROM reads")[0] == 1
     scanner.close()
+
+
+def test_stopping_marks_every_device_disconnected(config, store, station, source, sims, tmp_path):
+    sim = SimulatedScale("cas", tmp_path / "scale-1", 400)
+    sims.append(sim)
+    source.plug()
+    scanner, _ = make_scanner(config, store, station, source, [gun()], [scale("scale-1", sim.link)])
+    assert run_until(scanner, lambda: store.device("scale-1")["weight_g"] == 400)
+    assert store.device("desk-1")["state"] == "connected"
+    scanner.close()
+    for name in ("desk-1", "scale-1"):
+        row = store.device(name)
+        assert row["state"] == "disconnected" and row["detail"] == "the scanning process stopped"
+    assert store.device("scale-1")["weight_g"] is None

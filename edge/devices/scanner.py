@@ -160,6 +160,7 @@ class Scanner:
         now = self.clock()
         self.rescan(now)
         for scale in self.scale_units.values():
+            self._store(functools.partial(self.store.clear_scale_weight, scale.name))  # last run's
             scale.link.open(now)
             self._publish_state(
                 scale.name, "scale", scale.link.state, scale.section.port, scale.link.detail
@@ -233,10 +234,16 @@ class Scanner:
                 scale.link.retry_soon(now + 0.2)
 
     def close(self) -> None:
+        """Release every device and say so in the store: rows must not claim "connected"
+        for a process that is gone."""
+        stopped = "the scanning process stopped"
         for gun in self.guns:
             gun.close()
+            self._publish_state(gun.name, "gun", "disconnected", gun.section.match, stopped)
         for scale in self.scale_units.values():
             scale.link.close()
+            self._publish_state(scale.name, "scale", "disconnected", scale.section.port, stopped)
+            self._store(functools.partial(self.store.clear_scale_weight, scale.name))
 
     # --- guns ---
 
