@@ -127,13 +127,16 @@ def _receiver_dir(args: argparse.Namespace) -> Path:
 
 
 # -- uploader ----------------------------------------------------------------------------
+def _say_sync_off(ctx: Context) -> None:
+    print(
+        f"sync is off: set [head_office] url and token_file in {ctx.config_path}", file=sys.stderr
+    )
+
+
 def _uploader(ctx: Context) -> Uploader | None:
     config = ctx.config
     if not config.head_office.url:
-        print(
-            f"sync is off: set [head_office] url and token_file in {ctx.config_path}",
-            file=sys.stderr,
-        )
+        _say_sync_off(ctx)
         return None
     try:
         return Uploader(
@@ -150,12 +153,20 @@ def _uploader(ctx: Context) -> Uploader | None:
 
 
 def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
-    uploader = _uploader(ctx)
-    if uploader is None:
-        return 2
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     poll = ctx.config.head_office.poll_s
+    if not ctx.config.head_office.url:
+        # Sync is off: stay up quietly (a service restarting every few seconds only
+        # fills the journal); setting url takes a restart, like any config change.
+        _say_sync_off(ctx)
+        notify("READY=1")
+        while not stop.wait(poll * 10):
+            notify("WATCHDOG=1")
+        return 0
+    uploader = _uploader(ctx)
+    if uploader is None:
+        return 2
     notify("READY=1")
     log.info("sync to %s started", ctx.config.head_office.url)
     try:

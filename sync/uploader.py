@@ -200,7 +200,7 @@ class Uploader:
             batch = following
             request = request or self._submit(batch)
         tally.held = batch.held
-        self._push_photos(tally)
+        self._push_photos(tally, started)
         self._pull_manifest()
 
     def _unblock(self) -> bool:
@@ -321,6 +321,8 @@ class Uploader:
             raise Transient(f"head office busy ({status}) without Retry-After")
         if status == 408 or status >= 500:
             raise Transient(f"head office answered {status} to {what}")
+        # Blocked until the token file changes or the process restarts (after a config fix).
+        self._refused_token = self.http.token
         raise Blocked(
             f"head office answered {status} to {what}: check [head_office] url "
             f"({reply.reason()[:80]})"
@@ -352,8 +354,8 @@ class Uploader:
         self.store.apply_sync_results(outcome)
 
     # -- photos ------------------------------------------------------------------------
-    def _push_photos(self, tally: _Tally) -> None:
-        for _ in range(50):
+    def _push_photos(self, tally: _Tally, started: float) -> None:
+        while self.now() - started < TURN_BUDGET_S:
             rows = self.store.photos_to_upload()
             if not rows:
                 return
@@ -400,38 +402,43 @@ class Uploader:
 
     # -- manifest ----------------------------------------------------------------------
     def _pull_manifest(self) -> None:
+        """Pull new manifest pages when due; a failure waits for the next interval."""
         interval = self.settings.manifest_interval_s
-        state = self.store.sync_state()
-        due = state.get("manifest_next_at")
+        due = self.store.sync_state().get("manifest_next_at")
         now = self.now()
         if not interval or (due and now < due <= now + interval):
             return
-        cursor = state.get("manifest_cursor") or ""
+        try:
+            self._fetch_manifest()
+        except (Transient, RetryLater) as exc:
+            log.warning("manifest not pulled (%s); next try in %.0f s", exc, interval)
+        self.store.update_sync_state(manifest_next_at=now + interval)
+
+    def _fetch_manifest(self) -> None:
+        cursor = self.store.sync_state().get("manifest_cursor") or ""
         path = f"/v1/stations/{quote(self.station, safe='')}/manifest"
         for _ in range(50):
             params = {"after": cursor} if cursor else None
             reply = self._call(lambda p=params: self.http.request("GET", path, params=p))  # type: ignore[misc]
             if reply.status == 404:
-                break
+                return
             if reply.status != 200:
                 self._other(reply, f"GET {path}")
             data = reply.json()
             parcels = data.get("parcels") if isinstance(data, dict) else None
             if not isinstance(parcels, list):
                 log.warning("head office's manifest answer has no parcel list; ignored")
-                break
+                return
             good = [p for p in parcels if isinstance(p, dict) and isinstance(p.get("waybill"), str)]
             if good:
                 self.store.upsert_manifest(good)
             nxt = data.get("next")
-            if not parcels or nxt in (None, "", cursor):
-                if nxt not in (None, ""):
-                    cursor = str(nxt)
-                break
+            if nxt in (None, "") or nxt == cursor:
+                return
             cursor = str(nxt)
-        self.store.update_sync_state(
-            manifest_cursor=cursor or None, manifest_next_at=now + interval
-        )
+            self.store.update_sync_state(manifest_cursor=cursor)
+            if not parcels:
+                return
 
 
 @dataclass

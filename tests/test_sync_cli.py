@@ -176,3 +176,25 @@ def test_manifest_import_refuses_a_bad_file(
     csv.write_text("station,waybill,phone_last4\nS,SF1234567890123,13812345678\n")
     assert main(["head-office", "manifest", "import", str(csv), "--data", str(tmp_path)]) == 2
     assert "line 2: phone_last4" in capsys.readouterr().err
+
+
+def test_sync_run_without_a_url_stays_up_quietly(tmp_path: Path) -> None:
+    (tmp_path / "station.toml").write_text(f'[station]\ncode = "{STATION}"\n', encoding="utf-8")
+    sock_path = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(str(sock_path))
+        sock.settimeout(20)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "edge.cli", "--data", str(tmp_path), "sync", "run"],
+            cwd=ROOT,
+            env={**os.environ, "NOTIFY_SOCKET": str(sock_path)},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            ready = sock.recv(100).decode()
+        finally:
+            child.send_signal(signal.SIGTERM)
+            _, err = child.communicate(timeout=20)
+    assert ready == "READY=1" and child.returncode == 0
+    assert "sync is off" in err

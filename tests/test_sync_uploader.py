@@ -406,3 +406,13 @@ def test_status_reports_age_of_the_oldest_unsent(env: Env) -> None:
     assert status["backlog"] == 3 and status["oldest_unsent_age_s"] == 3600.0
     assert status["last_success_at"] is None
     assert uuid.UUID(env.store.unsent_scans(1)[0]["event_id"])
+
+
+def test_a_manifest_failure_does_not_hold_up_scans(env: Env) -> None:
+    bulk_scans(env.store, 3)
+    with FaultProxy(env.receiver.url, FaultPlan(paths=("/v1/stations/",))) as proxy:
+        proxy.plan.queue("500")
+        result = env.uploader(proxy.url, manifest_interval_s=60.0).turn()
+    assert (result.state, result.sent) == ("sent", 3)
+    state = env.store.sync_state()
+    assert state["attempts"] == 0 and state["manifest_next_at"]
