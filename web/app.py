@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from edge import config as config_mod
 from edge.clock import Clock, SystemClock
 from edge.config import Config
-from edge.store import Store, StoreError
+from edge.store import DB_NAME, Store, StoreError
 from web import auth, catalog, context
 from web.context import PageError, WebState
 
@@ -74,7 +74,7 @@ def create_app(
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     # Migrate once here, so the first requests do not race to do it.
-    Store(data_dir / "station.db").close()
+    Store(data_dir / DB_NAME).close()
 
     from web import desk, health, overdue, parcels, reports, sorting, status, stocktake, supervisor
 
