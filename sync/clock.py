@@ -23,11 +23,15 @@ def stamp(moment: datetime, tz: tzinfo) -> str:
     return moment.astimezone(tz).isoformat(timespec="milliseconds")
 
 
+def corrected(point: SyncPoint, mono_ns: int) -> datetime:
+    """When a scan recorded at ``mono_ns`` in the point's boot really happened."""
+    return point.wall_at_sync - timedelta(microseconds=(point.mono_at_sync - mono_ns) / 1000)
+
+
 def corrected_time(
     scanned_at: str, mono_ns: int, synced: bool, point: SyncPoint | None, tz: tzinfo
 ) -> tuple[str, bool]:
     """(scanned_at to send, corrected?) for one scan."""
     if synced or point is None:
         return scanned_at, False
-    moment = point.wall_at_sync - timedelta(microseconds=(point.mono_at_sync - mono_ns) / 1000)
-    return stamp(moment, tz), True
+    return stamp(corrected(point, mono_ns), tz), True

@@ -182,7 +182,7 @@ class Uploader:
         return backoff_s(attempts, s.backoff_initial_s, s.backoff_max_s, self.rng)
 
     def _push(self, tally: _Tally) -> None:
-        started = self.now()
+        started = time.monotonic()  # a budget, immune to wall-clock jumps
         batch = self._next_batch(after_seq=0)
         request = self._submit(batch)
         # Requests go one at a time, in seq order; the work around them overlaps: the next
@@ -190,7 +190,7 @@ class Uploader:
         # while the next batch is on its way.
         while request is not None:
             following = None
-            if self.now() - started < TURN_BUDGET_S:
+            if time.monotonic() - started < TURN_BUDGET_S:
                 following = self._next_batch(after_seq=batch.scans[-1][0])
             reply = self._call(request.result)
             request = self._submit(following) if reply.status == 200 else None
@@ -355,7 +355,7 @@ class Uploader:
 
     # -- photos ------------------------------------------------------------------------
     def _push_photos(self, tally: _Tally, started: float) -> None:
-        while self.now() - started < TURN_BUDGET_S:
+        while time.monotonic() - started < TURN_BUDGET_S:
             rows = self.store.photos_to_upload()
             if not rows:
                 return

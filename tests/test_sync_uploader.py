@@ -416,3 +416,16 @@ def test_a_manifest_failure_does_not_hold_up_scans(env: Env) -> None:
     assert (result.state, result.sent) == ("sent", 3)
     state = env.store.sync_state()
     assert state["attempts"] == 0 and state["manifest_next_at"]
+
+
+def test_status_age_of_an_unsynced_scan_uses_the_corrected_time(env: Env) -> None:
+    clock = ManualClock(
+        wall=datetime(1970, 1, 1, 8, 0, tzinfo=SHANGHAI), synced=False, boot_id="boot-x"
+    )
+    bulk_scans(env.store, 1, clock=clock)
+    later = datetime(2026, 11, 22, 9, 0, tzinfo=SHANGHAI)
+    assert env.store.sync_status(now=later)["oldest_unsent_age_s"] is None  # unknowable yet
+    # The clock synced 100 s (monotonic) after the scan, reading 09:00.
+    env.store.record_clock_sync_point("boot-x", later.isoformat(), clock.mono_ns + 99_500_000_000)
+    status = env.store.sync_status(now=later + timedelta(seconds=60))
+    assert status["oldest_unsent_age_s"] == 160.0

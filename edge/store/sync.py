@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from edge.store.base import Migration, StoreBase
+from sync.clock import SyncPoint, corrected
 
 MIGRATIONS: list[Migration] = [
     (
@@ -54,6 +55,20 @@ _STATE_FIELDS = (
     "manifest_cursor",
     "manifest_next_at",
 )
+
+
+def _true_time(row: sqlite3.Row) -> datetime | None:
+    """A scan's time, corrected from its boot's sync point when recorded unsynced."""
+    try:
+        scanned = datetime.fromisoformat(row["scanned_at"])
+        if row["clock_synced"]:
+            return scanned
+        if row["wall_at_sync"] is None:
+            return None
+        point = SyncPoint(datetime.fromisoformat(row["wall_at_sync"]), row["mono_at_sync"])
+        return corrected(point, row["mono_ns"])
+    except (TypeError, ValueError):
+        return None
 
 
 def _utc_now() -> str:
@@ -176,15 +191,17 @@ class SyncSQL(StoreBase):
             for r in self.all("SELECT state, count(*) AS n FROM scan_sync GROUP BY state")
         }
         oldest = self.one(
-            "SELECT s.scanned_at FROM scan_sync y JOIN scans s ON s.seq = y.seq"
+            "SELECT s.scanned_at, s.clock_synced, s.mono_ns, p.wall_at_sync, p.mono_at_sync"
+            " FROM scan_sync y JOIN scans s ON s.seq = y.seq"
+            " LEFT JOIN clock_sync_points p ON p.boot_id = s.boot_id"
             " WHERE y.state = 'pending' ORDER BY y.seq LIMIT 1"
         )
         age = None
         if oldest is not None:
-            try:
-                age = max(0.0, (now - datetime.fromisoformat(oldest["scanned_at"])).total_seconds())
-            except (TypeError, ValueError):
-                age = None
+            scanned = _true_time(oldest)
+            # An unsynced time that cannot be corrected (1970 …) has no meaningful age.
+            if scanned is not None:
+                age = max(0.0, (now - scanned).total_seconds())
         photos = self.one(
             "SELECT sum(uploaded_at IS NULL AND upload_error IS NULL) AS waiting,"
             " sum(upload_error IS NOT NULL) AS failed FROM photos"
