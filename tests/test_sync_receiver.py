@@ -189,6 +189,12 @@ def test_a_batch_of_more_than_1000_is_refused(receiver: Receiver) -> None:
         ({"photos": ["ABC"]}, "photos"),
         ({"note": "x" * 501}, "note"),
         ({"clock": {"synced": True, "corrected": False, "boot_id": "b"}}, "clock.mono_ns"),
+        (
+            {"clock": {"synced": True, "corrected": False, "boot_id": "b", "mono_ns": 2**64}},
+            "clock.mono_ns",
+        ),
+        ({"note": "bad \ud800 text"}, "note"),
+        ({"operator": "\udfff"}, "operator"),
     ],
 )
 def test_scan_problem_names_the_field(fields: dict[str, Any], field: str) -> None:
@@ -343,3 +349,8 @@ def test_query_api_by_station_time_waybill_and_timeline(receiver: Receiver) -> N
         timeout=5,
     )
     assert bad.status_code == 400
+
+
+def test_text_the_database_cannot_hold_is_rejected_not_a_500(receiver: Receiver) -> None:
+    resp = post(receiver, batch(a_scan(1, note="\ud800"), a_scan(2)))
+    assert statuses(resp) == ["rejected", "accepted"]

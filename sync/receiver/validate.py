@@ -66,7 +66,20 @@ def _opt_str(
         return f"{key}: not of the expected form"
     if not value or len(value) > max_len:
         return f"{key}: expected 1 to {max_len} characters"
+    if not is_text(value):
+        return f"{key}: not valid Unicode text"
     return None
+
+
+def is_text(value: str) -> bool:
+    """False for lone surrogates JSON can carry but UTF-8 (and the database) cannot."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def scan_problem(scan: Any) -> str | None:
@@ -103,10 +116,12 @@ def scan_problem(scan: Any) -> str | None:
             return f"clock.{key}: expected true or false"
     if not isinstance(clock.get("boot_id"), str) or not 0 < len(clock["boot_id"]) <= SHORT_MAX:
         return "clock.boot_id: expected a string"
-    if not is_int(clock.get("mono_ns")) or clock["mono_ns"] < 0:
+    if not is_text(clock["boot_id"]):
+        return "clock.boot_id: not valid Unicode text"
+    if not is_int(clock.get("mono_ns")) or not 0 <= clock["mono_ns"] < 2**63:
         return "clock.mono_ns: expected an integer of 0 or more"
     device = scan.get("device")
-    if not isinstance(device, str) or not 0 < len(device) <= SHORT_MAX:
+    if not isinstance(device, str) or not 0 < len(device) <= SHORT_MAX or not is_text(device):
         return f"device: expected 1 to {SHORT_MAX} characters"
     for key in ("operator", "shelf", "pickup_code"):
         if (problem := _opt_str(scan, key)) is not None:
@@ -135,7 +150,9 @@ def scan_problem(scan: Any) -> str | None:
     if any(not isinstance(p, str) or not SHA256.fullmatch(p) for p in photos):
         return "photos: expected lowercase hex SHA-256 hashes"
     note = scan.get("note")
-    if note is not None and (not isinstance(note, str) or len(note) > NOTE_MAX):
+    if note is not None and (
+        not isinstance(note, str) or len(note) > NOTE_MAX or not is_text(note)
+    ):
         return f"note: expected text of at most {NOTE_MAX} characters or null"
     return None
 
