@@ -14,7 +14,7 @@ bp = Blueprint("status", __name__)
 
 def snapshot() -> dict[str, Any]:
     store = context.store()
-    sync = store.sync_status()
+    sync = store.sync_status(context.now())
     return {
         "devices": [dict(r) for r in store.devices()],
         "reads": [dict(r) for r in store.web_last_read_per_device()],
