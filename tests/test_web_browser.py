@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -24,6 +25,7 @@ from tests.web_fixtures import (  # noqa: F401 (fixtures)
 )
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+Browser, Page = playwright_api.Browser, playwright_api.Page
 
 pytestmark = [
     pytest.mark.browser,
@@ -36,7 +38,7 @@ PHONE = {"width": 412, "height": 860}
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Any]:
     with playwright_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
@@ -44,87 +46,87 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser: object, served: Served) -> Iterator[object]:
-    context = browser.new_context(viewport=TABLET, locale="zh-CN")  # type: ignore[attr-defined]
+def page(browser: Browser, served: Served) -> Iterator[Any]:
+    context = browser.new_context(viewport=TABLET, locale="zh-CN")
     pg = context.new_page()
     pg.set_default_timeout(10_000)
     yield pg
     context.close()
 
 
-def sign_in(page: object, served: Served, who: tuple[str, str, str] = CLERK) -> None:
-    page.goto(served.url + "/")  # type: ignore[attr-defined]
-    page.fill("input[name=operator]", who[0])  # type: ignore[attr-defined]
-    page.fill("input[name=pin]", who[2])  # type: ignore[attr-defined]
-    page.click("button.primary")  # type: ignore[attr-defined]
-    page.wait_for_selector("#sort")  # type: ignore[attr-defined]
+def sign_in(page: Page, served: Served, who: tuple[str, str, str] = CLERK) -> None:
+    page.goto(served.url + "/")
+    page.fill("input[name=operator]", who[0])
+    page.fill("input[name=pin]", who[2])
+    page.click("button.primary")
+    page.wait_for_selector("#sort")
 
 
-def test_gun_scan_appears_on_the_sorting_screen(page: object, served: Served, web_env: Env) -> None:
+def test_gun_scan_appears_on_the_sorting_screen(page: Page, served: Served, web_env: Env) -> None:
     sign_in(page, served)
-    page.wait_for_selector("#link.on")  # type: ignore[attr-defined]
+    page.wait_for_selector("#link.on")
     # The gun: another writer of the same database, as `station scanner` is.
     desk = web_env.station.desk("gun-1")
     web_env.clock.advance(3)
     out = web_env.station.read(ZTO[0], desk)
     assert out.status == "accepted" and out.pickup_code
-    page.wait_for_function(  # type: ignore[attr-defined]
+    page.wait_for_function(
         "code => document.getElementById('pickup').textContent === code", arg=out.pickup_code
     )
-    assert page.text_content("#shelf") == out.shelf  # type: ignore[attr-defined]
-    assert "tone-ok" in page.get_attribute("#now", "class")  # type: ignore[attr-defined]
+    assert page.text_content("#shelf") == out.shelf
+    assert "tone-ok" in page.get_attribute("#now", "class")
     # The page's own scan field (a gun plugged into the tablet): a refused code is red.
-    page.fill("#scan", "hello world!")  # type: ignore[attr-defined]
-    page.press("#scan", "Enter")  # type: ignore[attr-defined]
-    page.wait_for_selector("#now.tone-bad")  # type: ignore[attr-defined]
-    assert page.evaluate("document.activeElement.id") == "scan"  # type: ignore[attr-defined]
-    assert page.get_attribute("#scan", "inputmode") == "none"  # type: ignore[attr-defined]
+    page.fill("#scan", "hello world!")
+    page.press("#scan", "Enter")
+    page.wait_for_selector("#now.tone-bad")
+    assert page.evaluate("document.activeElement.id") == "scan"
+    assert page.get_attribute("#scan", "inputmode") == "none"
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "sorting-tablet.png"))  # type: ignore[attr-defined]
-    page.set_viewport_size(PHONE)  # type: ignore[attr-defined]
-    page.screenshot(path=str(SHOTS / "sorting-phone.png"))  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / "sorting-tablet.png"))
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(SHOTS / "sorting-phone.png"))
 
 
-def test_feed_resumes_after_a_drop(page: object, served: Served, web_env: Env) -> None:
+def test_feed_resumes_after_a_drop(page: Page, served: Served, web_env: Env) -> None:
     sign_in(page, served)
-    page.wait_for_selector("#link.on")  # type: ignore[attr-defined]
-    page.context.set_offline(True)  # type: ignore[attr-defined]
-    page.evaluate("() => { window.__dropped = true; }")  # type: ignore[attr-defined]
+    page.wait_for_selector("#link.on")
+    page.context.set_offline(True)
+    page.evaluate("() => { window.__dropped = true; }")
     desk = web_env.station.desk("gun-2")
     codes = []
     for waybill in ZTO[10:13]:
         web_env.clock.advance(3)
         codes.append(web_env.station.read(waybill, desk).pickup_code)
-    page.context.set_offline(False)  # type: ignore[attr-defined]
+    page.context.set_offline(False)
     # Every read made during the drop arrives: the last on top, the others in history.
-    page.wait_for_function(  # type: ignore[attr-defined]
+    page.wait_for_function(
         "code => document.getElementById('pickup').textContent === code", arg=codes[-1]
     )
-    history = page.text_content("#history")  # type: ignore[attr-defined]
+    history = page.text_content("#history")
     assert codes[0] in history and codes[1] in history
 
 
 def test_pickup_with_a_photo_stores_it_without_exif(
-    page: object, served: Served, web_env: Env
+    page: Page, served: Served, web_env: Env
 ) -> None:
     first = web_env.receive(ZTO[1], phone_last4="5678")
     second = web_env.receive(ZTO[2], phone_last4="5678")
     sign_in(page, served)
-    page.goto(served.url + "/pickup?q=" + first["pickup_code"])  # type: ignore[attr-defined]
+    page.goto(served.url + "/pickup?q=" + first["pickup_code"])
     # Both parcels for that phone are listed; the one asked for is ticked, scan the other.
-    assert page.locator("ul.parcels li").count() == 2  # type: ignore[attr-defined]
-    page.fill("#pick-scan", second["waybill"])  # type: ignore[attr-defined]
-    page.press("#pick-scan", "Enter")  # type: ignore[attr-defined]
-    assert page.is_checked(f"input[value='{second['waybill']}']")  # type: ignore[attr-defined]
-    page.set_input_files(  # type: ignore[attr-defined]
+    assert page.locator("ul.parcels li").count() == 2
+    page.fill("#pick-scan", second["waybill"])
+    page.press("#pick-scan", "Enter")
+    assert page.is_checked(f"input[value='{second['waybill']}']")
+    page.set_input_files(
         "input[name=photo]",
         files=[{"name": "proof.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps()}],
     )
-    page.screenshot(path=str(SHOTS / "pickup-tablet.png"), full_page=True)  # type: ignore[attr-defined]
-    with page.expect_navigation():  # type: ignore[attr-defined]
-        page.click("#pickup-form button.primary")  # type: ignore[attr-defined]
-    assert page.locator(".result.tone-ok").count() == 2  # type: ignore[attr-defined]
-    page.screenshot(path=str(SHOTS / "pickup-done.png"), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / "pickup-tablet.png"), full_page=True)
+    with page.expect_navigation():
+        page.click("#pickup-form button.primary")
+    assert page.locator(".result.tone-ok").count() == 2
+    page.screenshot(path=str(SHOTS / "pickup-done.png"), full_page=True)
     rows = web_env.store.all(
         "SELECT p.path FROM scan_photos sp JOIN photos p USING (sha256) JOIN scans s USING (seq)"
         " WHERE s.type = 'sign'"
@@ -140,40 +142,40 @@ def test_pickup_with_a_photo_stores_it_without_exif(
     assert web_env.store.parcel(ZTO[1])["state"] == "signed"  # type: ignore[index]
 
 
-def test_stocktake_finds_a_missing_parcel(page: object, served: Served, web_env: Env) -> None:
+def test_stocktake_finds_a_missing_parcel(page: Page, served: Served, web_env: Env) -> None:
     # One phone: the core keeps them together on one layer.
     outs = [web_env.receive(w, phone_last4="1111") for w in ZTO[20:23]]
     shelf = outs[0]["shelf"].split("-")[0]
     assert all(o["shelf"].startswith(shelf + "-") for o in outs)
     sign_in(page, served)
-    page.goto(served.url + "/stocktake")  # type: ignore[attr-defined]
-    page.select_option("select[name=shelf]", shelf)  # type: ignore[attr-defined]
-    page.click("button.primary")  # type: ignore[attr-defined]
-    page.wait_for_selector("input.scan")  # type: ignore[attr-defined]
+    page.goto(served.url + "/stocktake")
+    page.select_option("select[name=shelf]", shelf)
+    page.click("button.primary")
+    page.wait_for_selector("input.scan")
     for out in outs[:2]:
         web_env.clock.advance(3)
-        page.fill("input.scan", out["waybill"])  # type: ignore[attr-defined]
-        with page.expect_navigation():  # type: ignore[attr-defined]
-            page.press("input.scan", "Enter")  # type: ignore[attr-defined]
-    assert page.text_content("#found .tag") == "2"  # type: ignore[attr-defined]
-    assert outs[2]["waybill"] in page.text_content("#missing")  # type: ignore[attr-defined]
-    page.click("#close")  # type: ignore[attr-defined]
-    page.wait_for_selector("text=" + outs[2]["waybill"])  # type: ignore[attr-defined]
-    assert page.locator("input.scan").count() == 0  # type: ignore[attr-defined]
+        page.fill("input.scan", out["waybill"])
+        with page.expect_navigation():
+            page.press("input.scan", "Enter")
+    assert page.text_content("#found .tag") == "2"
+    assert outs[2]["waybill"] in page.text_content("#missing")
+    page.click("#close")
+    page.wait_for_selector("text=" + outs[2]["waybill"])
+    assert page.locator("input.scan").count() == 0
     row = web_env.store.one("SELECT summary FROM stocktakes")
     assert row is not None and outs[2]["waybill"] in row["summary"]
 
 
-def test_language_switch(page: object, served: Served) -> None:
+def test_language_switch(page: Page, served: Served) -> None:
     sign_in(page, served)
-    page.goto(served.url + "/receive")  # type: ignore[attr-defined]
-    assert page.text_content("nav a.on") == "入库"  # type: ignore[attr-defined]
-    page.click("#lang-switch")  # type: ignore[attr-defined]
-    page.wait_for_selector("nav a.on:text('Receive')")  # type: ignore[attr-defined]
-    assert page.url.endswith("/receive")  # type: ignore[attr-defined]
-    assert page.get_attribute("html", "lang") == "en"  # type: ignore[attr-defined]
-    page.click("#lang-switch")  # type: ignore[attr-defined]
-    page.wait_for_selector("nav a.on:text('入库')")  # type: ignore[attr-defined]
+    page.goto(served.url + "/receive")
+    assert page.text_content("nav a.on") == "入库"
+    page.click("#lang-switch")
+    page.wait_for_selector("nav a.on:text('Receive')")
+    assert page.url.endswith("/receive")
+    assert page.get_attribute("html", "lang") == "en"
+    page.click("#lang-switch")
+    page.wait_for_selector("nav a.on:text('入库')")
 
 
 def test_sorting_screen_weighs_under_100_kb(served: Served) -> None:
@@ -195,7 +197,7 @@ def test_sorting_screen_weighs_under_100_kb(served: Served) -> None:
 
 
 def test_scan_field_takes_codes_however_android_ends_them(
-    page: object, served: Served, web_env: Env
+    page: Page, served: Served, web_env: Env
 ) -> None:
     sign_in(page, served)
     ends = [
@@ -213,11 +215,9 @@ def test_scan_field_takes_codes_however_android_ends_them(
     ]
     for waybill, end in zip(ZTO[30:33], ends, strict=True):
         web_env.clock.advance(3)
-        page.evaluate(end, waybill)  # type: ignore[attr-defined]
+        page.evaluate(end, waybill)
     # All three came back on the feed: one on top, two in the history.
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => document.querySelectorAll('#history li').length >= 2"
-    )
+    page.wait_for_function("() => document.querySelectorAll('#history li').length >= 2")
     rows = web_env.store.all("SELECT code FROM reads WHERE device = 'web:c1' ORDER BY id")
     assert [r["code"] for r in rows] == ZTO[30:33]
-    assert page.input_value("#scan") == ""  # type: ignore[attr-defined]
+    assert page.input_value("#scan") == ""

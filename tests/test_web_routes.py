@@ -31,7 +31,7 @@ PAGES = [
     "/reports.csv", "/status", "/search", "/parcel/X1", "/photos/" + "a" * 64 + ".jpg",
     "/operators", "/scans", "/config", "/stocktake/1",
 ]  # fmt: skip
-APIS = ["/api/weight", "/api/status", "/feed"]
+APIS = ["/api/weight", "/api/status", "/api/session", "/feed"]
 POSTS = [
     "/api/read", "/api/receive", "/api/dispatch", "/pickup", "/problem", "/stocktake",
     "/stocktake/1/close", "/api/stocktake/1/scan", "/overdue/return", "/scans/1/undo",
@@ -446,3 +446,9 @@ def test_security_headers(clerk: Client) -> None:
     csp = r.headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "script-src 'self'" in csp
     assert r.headers["X-Frame-Options"] == "DENY"
+
+
+def test_session_says_who_is_signed_in(clerk: Client) -> None:
+    assert clerk[0].get("/api/session").get_json() == {
+        "operator": "c1", "name": "Li Na", "role": "clerk"
+    }  # fmt: skip

@@ -133,6 +133,12 @@ def sign_out() -> Response:
     return redirect(url_for("auth.sign_in"))
 
 
+@bp.get("/api/session")
+def who() -> Response:
+    """Who is signed in: how the sorting screen tells a dead session from a dead link."""
+    return jsonify(operator=g.operator["id"], name=g.operator["name"], role=g.operator["role"])
+
+
 @bp.post("/lang")
 def language() -> Response:
     chosen = request.form.get("lang", "")

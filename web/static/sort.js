@@ -91,7 +91,12 @@
     });
     source.onerror = function () {
       online(false);
-      if (source.readyState === EventSource.CLOSED) setTimeout(connect, 2000);
+      if (source.readyState !== EventSource.CLOSED) return;  // the browser retries itself
+      // Refused outright: signed out (go and sign in) or too many screens (try again).
+      fetch(root.dataset.session, { credentials: "same-origin" }).then(function (r) {
+        if (r.status === 401) location.href = root.dataset.signin;
+        else setTimeout(connect, 2000);
+      }, function () { setTimeout(connect, 2000); });
     };
   }
   connect();
