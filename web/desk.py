@@ -13,7 +13,7 @@ from edge.privacy import valid_last4
 from edge.station import SIGNER_RELATIONS, ScanRequest
 from web import context, live, photos
 from web.context import bad
-from web.present import outcome_card
+from web.present import hms, outcome_card
 
 bp = Blueprint("desk", __name__)
 
@@ -67,7 +67,7 @@ def take_photos() -> tuple[str, ...]:
 
 
 def _answer(outcome: Any) -> Any:
-    return jsonify(outcome_card(outcome, context.lang(), context.now_iso()[11:19]))
+    return jsonify(outcome_card(outcome, context.lang(), hms(context.now_iso())))
 
 
 # --- receive -----------------------------------------------------------------------------

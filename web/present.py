@@ -10,6 +10,11 @@ from edge.station import Outcome
 from web import catalog
 
 
+def hms(at: str) -> str:
+    """HH:MM:SS of a stored time: stored times are already the station's local time."""
+    return at[11:19] if len(at) >= 19 else at
+
+
 def tone(status: str, warnings: list[str] | None) -> str:
     """green / amber / red: accepted, duplicate or accepted with warnings, refused."""
     if status == "refused":

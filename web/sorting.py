@@ -23,7 +23,7 @@ from edge.barcode import DISPATCH_REASONS, PROBLEM_CODES, SCAN_TYPES
 from edge.store import Store
 from web import context
 from web.context import PageError, bad
-from web.present import outcome_card, read_card
+from web.present import hms, outcome_card, read_card
 
 bp = Blueprint("sorting", __name__)
 
@@ -79,16 +79,11 @@ def _after_id() -> int:
 def events(rows: list[Any], lang: str) -> str:
     parts = []
     for row in rows:
-        data = read_card(row, lang, context_free_time(row["at"]))
+        data = read_card(row, lang, hms(row["at"]))
         parts.append(
             f"id: {row['id']}\nevent: read\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
         )
     return "".join(parts)
-
-
-def context_free_time(at: str) -> str:
-    """HH:MM:SS of a read: the stored time is already the station's local time."""
-    return at[11:19] if len(at) >= 19 else at
 
 
 @bp.get("/feed")
@@ -127,13 +122,16 @@ def feed() -> Response:
         finally:
             if store is not None:
                 store.close()
-            sem.release()
 
-    return Response(
+    response = Response(
         stream(),
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+    # On close, not in the generator: a stream dropped before its first byte never runs
+    # the generator's finally, and its slot must come back all the same.
+    response.call_on_close(sem.release)
+    return response
 
 
 @bp.post("/api/read")
@@ -143,4 +141,4 @@ def api_read() -> Any:
     if not code:
         raise bad("err.code_missing")
     outcome = context.station().read(code, context.page_desk())
-    return jsonify(outcome_card(outcome, context.lang(), context_free_time(context.now_iso())))
+    return jsonify(outcome_card(outcome, context.lang(), hms(context.now_iso())))

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from edge.station import ScanRequest
 from web import context
 from web.context import PageError, bad
-from web.present import outcome_card
+from web.present import hms, outcome_card
 
 bp = Blueprint("stocktake", __name__)
 
@@ -98,7 +98,7 @@ def scan(stocktake_id: int) -> Any:
             operator=context.operator_id(),
         )
     )
-    answer = outcome_card(outcome, context.lang(), context.now_iso()[11:19])
+    answer = outcome_card(outcome, context.lang(), hms(context.now_iso()))
     if outcome.waybill and outcome.status != "duplicate":
         parcel = store.parcel(outcome.waybill)
         here = (
