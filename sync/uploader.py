@@ -40,6 +40,7 @@ INLINE_WAIT_MAX_S = 5.0
 INLINE_ATTEMPTS = 3
 # Stop starting new batches after this long in one turn (the loop then reports progress).
 TURN_BUDGET_S = 10.0
+MANIFEST_RETRY_S = 60.0
 REFUSED = "head office refuses this station's credentials"
 
 
@@ -408,11 +409,13 @@ class Uploader:
         now = self.now()
         if not interval or (due and now < due <= now + interval):
             return
+        wait = interval
         try:
             self._fetch_manifest()
         except (Transient, RetryLater) as exc:
-            log.warning("manifest not pulled (%s); next try in %.0f s", exc, interval)
-        self.store.update_sync_state(manifest_next_at=now + interval)
+            wait = min(interval, MANIFEST_RETRY_S)
+            log.warning("manifest not pulled (%s); next try in %.0f s", exc, wait)
+        self.store.update_sync_state(manifest_next_at=now + wait)
 
     def _fetch_manifest(self) -> None:
         cursor = self.store.sync_state().get("manifest_cursor") or ""
