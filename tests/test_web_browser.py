@@ -221,3 +221,75 @@ def test_scan_field_takes_codes_however_android_ends_them(
     rows = web_env.store.all("SELECT code FROM reads WHERE device = 'web:c1' ORDER BY id")
     assert [r["code"] for r in rows] == ZTO[30:33]
     assert page.input_value("#scan") == ""
+
+
+# Records what the page asks of Web Audio and speechSynthesis, before any page script.
+AUDIO_SPY = """
+window.__tones = []; window.__spoken = [];
+const make = AudioContext.prototype.createOscillator;
+AudioContext.prototype.createOscillator = function () {
+  const osc = make.call(this);
+  const start = osc.start.bind(osc);
+  osc.start = (when) => { window.__tones.push(osc.type + ':' + osc.frequency.value); start(when); };
+  return osc;
+};
+if (window.speechSynthesis) {
+  speechSynthesis.speak = (u) => window.__spoken.push(u.lang + ':' + u.text);
+}
+"""
+
+
+def test_three_distinct_tones_and_the_spoken_pickup_code(
+    page: Page, served: Served, web_env: Env
+) -> None:
+    page.add_init_script(AUDIO_SPY)
+    sign_in(page, served)
+    page.wait_for_selector("#link.on")
+    page.click("#speak")  # a tap: also what browsers need before they allow sound
+    gun = web_env.station.desk("gun-1")
+
+    def read(code: str, tone: str) -> None:
+        web_env.station.read(code, gun)
+        page.wait_for_selector(f"#now.tone-{tone}")
+
+    web_env.clock.advance(3)
+    first = web_env.station.read(ZTO[40], gun)
+    page.wait_for_selector("#now.tone-ok")
+    web_env.clock.advance(1)
+    read(ZTO[40], "warn")  # the same code again within the window: a double read
+    web_env.clock.advance(3)
+    read("hello world!", "bad")
+    page.wait_for_function("() => window.__tones.length >= 4")
+    # accepted: one high beep; duplicate: two mid beeps; refused: a low buzz.
+    assert page.evaluate("window.__tones") == [
+        "sine:1046", "square:660", "square:660", "sawtooth:196"
+    ]  # fmt: skip
+    assert page.evaluate("window.__spoken") == [
+        "zh-CN:" + " ".join(first.pickup_code.replace("-", ""))  # type: ignore[union-attr]
+    ]
+
+
+def test_receive_shows_the_live_weight_and_uses_it(
+    page: Page, served: Served, web_env: Env
+) -> None:
+    web_env.config.web.scale = "scale-1"
+    at = web_env.clock.wall.isoformat()
+    web_env.store.set_device_state("scale-1", "scale", "connected", at, path=None, detail=None)
+    web_env.store.set_scale_weight("scale-1", at, weight_g=1234, flags="", stable_g=1234,
+                                   stable_at=at)  # fmt: skip
+    sign_in(page, served)
+    page.goto(served.url + "/receive")
+    page.wait_for_function(
+        "() => document.getElementById('scale-text').textContent === '1.234 kg · 稳定'"
+    )
+    page.select_option("select[name=carrier]", "zto")
+    page.fill("input[name=phone_last4]", "5678")
+    page.fill("input.scan", ZTO[50])
+    page.press("input.scan", "Enter")
+    page.wait_for_selector("#result.tone-ok")
+    pickup = page.text_content("#result [data-f=pickup]")
+    row = web_env.store.history(ZTO[50])[0]
+    assert (row["weight_g"], row["phone_last4"], row["pickup_code"]) == (1234, "5678", pickup)
+    assert page.input_value("input[name=phone_last4]") == ""
+    assert page.evaluate("document.activeElement.classList.contains('scan')")
+    page.screenshot(path=str(SHOTS / "receive-done.png"))
