@@ -98,6 +98,8 @@ class Uploader:
     batch_limit: int = 0
     _refused_token: str | None = None
     _boot_recorded: str | None = None
+    _photos_due: float = 0.0  # monotonic; photo backoff is kept in memory only
+    _photo_failures: int = 0
 
     def __post_init__(self) -> None:
         if self.client is None:
@@ -356,6 +358,22 @@ class Uploader:
 
     # -- photos ------------------------------------------------------------------------
     def _push_photos(self, tally: _Tally, started: float) -> None:
+        """Photos after scans; their failures back off apart, so scans are never held up."""
+        if time.monotonic() < self._photos_due:
+            return
+        try:
+            self._send_photos(tally, started)
+        except (Transient, RetryLater) as exc:
+            self._photo_failures += 1
+            wait = (
+                exc.seconds if isinstance(exc, RetryLater) else self._backoff(self._photo_failures)
+            )
+            self._photos_due = time.monotonic() + wait
+            log.warning("photos wait %.0f s: %s", wait, exc)
+        else:
+            self._photo_failures = 0
+
+    def _send_photos(self, tally: _Tally, started: float) -> None:
         while time.monotonic() - started < TURN_BUDGET_S:
             rows = self.store.photos_to_upload()
             if not rows:

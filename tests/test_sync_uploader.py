@@ -333,12 +333,17 @@ def test_a_photo_head_office_holds_is_not_sent_again(env: Env) -> None:
 def test_a_photo_never_delays_a_scan(env: Env) -> None:
     sha = add_photo(env, b"\xff\xd8 slow photo")
     env.scan("problem", "SF1234567890123", reason="damaged", photos=(sha,))
-    with FaultProxy(env.receiver.url, FaultPlan(paths=("/v1/photos",))) as proxy:
-        proxy.plan.queue("500", "500", "500")
-        result = env.uploader(proxy.url).turn()
-    assert result.state == "failed"
-    assert env.store.sync_status()["sent"] == 1  # the scan went first and stays sent
-    assert env.store.sync_status()["photos_waiting"] == 1
+    with FaultProxy(
+        env.receiver.url, FaultPlan(paths=("/v1/photos",), rate=1.0, kinds=("500",))
+    ) as proxy:
+        up = env.uploader(proxy.url, backoff_initial_s=60.0, backoff_max_s=60.0)
+        assert up.turn().sent == 1  # the scan went first
+        env.scan("receive", "SF1400000000001")
+        result = up.turn()  # photos keep failing: the next scan is not held up
+    assert (result.state, result.sent) == ("sent", 1)
+    assert proxy.counts["passed"] == 2  # the two POSTs; the photo was tried only once
+    status = env.store.sync_status()
+    assert (status["sent"], status["photos_waiting"], status["failing"]) == (2, 1, False)
 
 
 # -- manifest -----------------------------------------------------------------------------
