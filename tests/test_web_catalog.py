@@ -9,9 +9,9 @@ from pathlib import Path
 from web import catalog
 
 WEB = Path(__file__).resolve().parent.parent / "web"
-KEY = re.compile(r"""\bt\(\s*['"]([a-z_]+\.[a-z_]+)['"]""")
-ERRORS = re.compile(r"""(?:bad|PageError\(\d+,|PhotoError)\(?\s*['"]([a-z_]+\.[a-z_]+)['"]""")
-STRINGS = re.compile(r"""['"]((?:sort|err)\.[a-z_]+)['"]""")
+KEY = re.compile(r"""\bt\(\s*['"]([a-z0-9_]+\.[a-z0-9_]+)['"]""")
+ERRORS = re.compile(r"""(?:bad|PageError\(\d+,|PhotoError)\(?\s*['"]([a-z0-9_]+\.[a-z0-9_]+)['"]""")
+STRINGS = re.compile(r"""['"]((?:sort|err)\.[a-z0-9_]+)['"]""")
 
 
 def used_keys() -> set[str]:

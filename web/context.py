@@ -29,10 +29,6 @@ class WebState:
     def db_path(self) -> Path:
         return self.data_dir / DB_NAME
 
-    @property
-    def photo_dir(self) -> Path:
-        return self.data_dir / "photos"
-
 
 class PageError(Exception):
     """Refuse a request with a status and a catalog message."""
