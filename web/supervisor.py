@@ -16,8 +16,10 @@ from web.present import outcome_card
 
 bp = Blueprint("supervisor", __name__)
 
-# Config lines whose values are secrets: shown masked.
-SECRET_KEY = re.compile(r"^(\s*[\w.]*(token|secret|password|key)\w*\s*=\s*).+$", re.I | re.M)
+# Values that are secrets, shown masked: keys named like one (a token_file is only a
+# path) and the user:password part of URLs.
+SECRET_KEY = re.compile(r"^(\s*\w*(?:token|secret|password|key)\s*=\s*).+$", re.I | re.M)
+URL_USERINFO = re.compile(r"(://)[^/@\s\"]+@")
 
 
 @bp.get("/operators")
@@ -60,4 +62,5 @@ def undo(seq: int) -> Any:
 @supervisor_only
 def config_view() -> str:
     text = SECRET_KEY.sub(lambda m: m.group(1) + '"••••••"', commented_template(context.config()))
+    text = URL_USERINFO.sub(r"\1••••••@", text)
     return render_template("config.html", text=text, path=context.config().path)
