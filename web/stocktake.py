@@ -112,7 +112,6 @@ def scan(stocktake_id: int) -> Any:
         )
         answer["verdict"] = verdict
         answer["verdict_text"] = context.t("stock." + verdict)
-    answer["reload"] = True
     return jsonify(answer)
 
 

@@ -101,10 +101,28 @@
         // Per-parcel fields (a phone's last 4) must not carry over to the next parcel.
         form.querySelectorAll("[data-clear]").forEach(function (f) { f.value = ""; });
         if (window.StationSound) window.StationSound.play(card.error ? "bad" : card.tone);
-        if (card.reload && !card.error) setTimeout(function () { location.reload(); }, 600);
+        if (card.verdict) stocktake(card);
       }, function () { showCard(box, { error: form.dataset.offline || "offline" }); });
     });
   });
+
+  /* Stocktake: move the scanned parcel between the lists in place. A reload would lose
+     the next code if the clerk scans on while the page loads. */
+  function stocktake(card) {
+    var sel = function (list) { return "#" + list + " li[data-w='" + card.waybill + "']"; };
+    var missing = document.querySelector(sel("missing"));
+    if (missing) missing.remove();
+    if (!document.querySelector(sel(card.verdict))) {
+      var li = document.createElement("li");
+      li.dataset.w = card.waybill;
+      li.textContent = card.waybill + " " + (card.shelf || "");
+      document.querySelector("#" + card.verdict + " ul").prepend(li);
+    }
+    ["found", "missing", "extra"].forEach(function (list) {
+      text(document.querySelector("#" + list + " .tag"),
+        document.querySelectorAll("#" + list + " li").length);
+    });
+  }
 
   /* Pickup: scanning a parcel ticks it in the list. */
   var pick = document.getElementById("pick-scan");
