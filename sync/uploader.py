@@ -41,6 +41,8 @@ INLINE_ATTEMPTS = 3
 # Stop starting new batches after this long in one turn (the loop then reports progress).
 TURN_BUDGET_S = 10.0
 MANIFEST_RETRY_S = 60.0
+# One encoder for every scan: json.dumps with options would build a new one per call.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 REFUSED = "head office refuses this station's credentials"
 
 
@@ -248,7 +250,7 @@ class Uploader:
                 batch.held = True
                 break
             item = scan_json(row, point, self.tz)
-            encoded = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+            encoded = _JSON.encode(item)
             size += len(encoded.encode()) + 1
             if batch.scans and size > self.settings.batch_max_bytes:
                 break
