@@ -454,3 +454,20 @@ def test_session_says_who_is_signed_in(clerk: Client) -> None:
     assert clerk[0].get("/api/session").get_json() == {
         "operator": "c1", "name": "Li Na", "role": "clerk"
     }  # fmt: skip
+
+
+def test_photo_refused_when_disk_is_nearly_full(clerk: Client, web_env: Env) -> None:
+    web_env.receive(ZTO[0])
+    web_env.config.appliance.min_free_mb = 10**12  # more than any disk has free
+    c, token = clerk
+    r = c.post(
+        "/problem",
+        data={"csrf_token": token, "code": ZTO[0], "problem_code": "damaged",
+              "photo": (io.BytesIO(jpeg_with_gps()), "p.jpg")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert r.status_code == 507 and "存储空间不足" in r.get_data(as_text=True)
+    assert web_env.store.one("SELECT COUNT(*) FROM photos")[0] == 0  # type: ignore[index]
+    # Scanning still works.
+    _, card = post_json(clerk, "/api/dispatch", code=ZTO[0], reason="return")
+    assert card["status"] == "accepted"

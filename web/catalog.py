@@ -150,6 +150,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "上传内容太大（每张照片最大 {max} MB，最多 3 张）",
         "Upload too large (at most {max} MB per photo, 3 photos)",
     ),
+    "photo.disk_full": (
+        "存储空间不足（剩余 {free} MB，照片需要 {limit} MB）：照片未保存，扫描不受影响，请告诉主管",
+        "Disk nearly full ({free} MB free, photos need {limit} MB): photo not saved; scanning"
+        " still works. Tell a supervisor",
+    ),
     "photo.empty": ("照片是空的，请重拍", "The photo is empty: take it again"),
     "photo.not_image": ("这不是图片文件，请拍照上传", "That is not an image: take a photo"),
     "photo.broken": ("照片文件已损坏，请重拍", "The photo is damaged: take it again"),

@@ -7,12 +7,13 @@ from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request
 
+from edge.appliance import disk
 from edge.barcode import DISPATCH_REASONS, PROBLEM_CODES
 from edge.carriers import CARRIERS
 from edge.privacy import valid_last4
 from edge.station import SIGNER_RELATIONS, ScanRequest
 from web import context, live, photos
-from web.context import bad
+from web.context import PageError, bad
 from web.present import hms, outcome_card
 
 bp = Blueprint("desk", __name__)
@@ -43,11 +44,20 @@ def _code() -> str:
 
 def take_photos() -> tuple[str, ...]:
     """Clean and store the request's photos; their rows exist before any scan names them."""
-    web = context.config().web
+    config = context.config()
+    web = config.web
+    uploads = [u for u in request.files.getlist("photo") if u.filename]
+    data_dir = context.state().data_dir
+    if uploads and disk.photo_space_ok(data_dir, config) is not None:
+        # Photos give way first, so the disk keeps room for scans.
+        raise PageError(
+            507,
+            "photo.disk_full",
+            free=round(disk.free_mb(data_dir)),
+            limit=config.appliance.min_free_mb,
+        )
     taken = []
-    for upload in request.files.getlist("photo"):
-        if not upload.filename:
-            continue
+    for upload in uploads:
         data = upload.stream.read(web.photo_max_mb * 10**6 + 1)
         try:
             jpeg = photos.clean_jpeg(
@@ -58,7 +68,7 @@ def take_photos() -> tuple[str, ...]:
             )
         except photos.PhotoError as exc:
             raise bad(exc.key, **exc.params) from None
-        stored = photos.save(context.state().data_dir, jpeg)
+        stored = photos.save(data_dir, jpeg)
         context.store().web_add_photo(
             stored.sha256, stored.path.as_posix(), stored.size, context.now_iso()
         )
