@@ -21,6 +21,10 @@ from typing import Any
 from edge.cli_support import Context, add_command, print_json
 from edge.clock import SystemClock
 from edge.notify import notify
+from sync.receiver.app import hash_token, new_token
+from sync.receiver.manifest_csv import ManifestError, parse_manifest_csv
+from sync.receiver.server import make_server
+from sync.receiver.sqlite import SQLiteStorage
 from sync.token import TokenFileError
 from sync.uploader import Uploader
 
@@ -293,8 +297,6 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
 
 # -- receiver ----------------------------------------------------------------------------
 def cmd_head_office(args: argparse.Namespace, ctx: Context) -> int:
-    from sync.receiver.server import make_server
-
     data = _receiver_dir(args)
     server, storage = make_server(data, args.host, args.port, args.threads)
     log.info(
@@ -309,9 +311,6 @@ def cmd_head_office(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_token_add(args: argparse.Namespace, ctx: Context) -> int:
-    from sync.receiver.app import hash_token, new_token
-    from sync.receiver.sqlite import SQLiteStorage
-
     storage = SQLiteStorage(_receiver_dir(args))
     try:
         token = new_token()
@@ -328,9 +327,6 @@ def cmd_token_add(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_manifest_import(args: argparse.Namespace, ctx: Context) -> int:
-    from sync.receiver.manifest_csv import ManifestError, parse_manifest_csv
-    from sync.receiver.sqlite import SQLiteStorage
-
     try:
         parcels = parse_manifest_csv(Path(args.file).read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:

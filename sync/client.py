@@ -67,7 +67,7 @@ class WireCount:
 @dataclass
 class HeadOfficeClient:
     base_url: str
-    token: str
+    token: str = field(repr=False)  # never in a repr, a traceback or a log
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 30.0
     ca_bundle: str = ""

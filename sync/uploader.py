@@ -98,7 +98,7 @@ class Uploader:
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
     batch_limit: int = 0
-    _refused_token: str | None = None
+    _refused_token: str | None = field(default=None, repr=False)
     _boot_recorded: str | None = None
     _photos_due: float = 0.0  # monotonic; photo backoff is kept in memory only
     _photo_failures: int = 0

@@ -189,6 +189,7 @@ def test_the_token_never_reaches_a_log(env: Env, caplog: pytest.LogCaptureFixtur
     assert caplog.records, "the failures were logged"
     assert env.receiver.token not in caplog.text
     assert env.receiver.token not in str(env.store.sync_status())
+    assert env.receiver.token not in repr(up)  # not in a traceback's locals either
 
 
 def test_token_file_open_to_others_is_refused_with_the_fix(tmp_path: Path) -> None:
