@@ -5,7 +5,10 @@ in flight) beside a naive uploader measured in the same run: one POST per scan, 
 compression, one commit per answer (keep-alive connection, so only the batching and
 gzip differ). The naive one runs on a sample and its rate is extrapolated.
 
-    .venv/bin/python bench/sync.py [--scans 100000] [--naive-sample 2000]
+    .venv/bin/python bench/sync.py [--scans 100000] [--naive-sample 2000] [--faults 0.3]
+
+--faults sends the batched drain through the fault proxy with that share of requests
+failing (resets, 5xx, Retry-After, answers slower than the read timeout).
 
 The receiver runs as its own process (`station head-office`), as it would at head
 office. Bytes are HTTP bytes both ways (request line, headers, bodies; not TCP/IP).
@@ -29,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from edge.store import Store  # noqa: E402
 from sync.client import HeadOfficeClient  # noqa: E402
+from sync.faultproxy import FaultPlan, FaultProxy  # noqa: E402
 from sync.receiver.app import hash_token, new_token  # noqa: E402
 from sync.receiver.sqlite import SQLiteStorage  # noqa: E402
 from sync.uploader import scan_json  # noqa: E402
@@ -65,13 +69,17 @@ def start_receiver(data: Path, port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the receiver did not start")
 
 
-def batched(store: Store, url: str, token_file: Path, tmp: Path) -> tuple[float, float]:
-    config = station_config(url, token_file, batch_max_scans=500)
+def batched(
+    store: Store, url: str, token_file: Path, tmp: Path, read_timeout_s: float = 30.0
+) -> tuple[float, float]:
+    config = station_config(url, token_file, batch_max_scans=500, read_timeout_s=read_timeout_s)
     up = make_uploader(store, config, tmp)
+    up.sleep = time.sleep
     total = store.sync_status()["backlog"]
     started = time.perf_counter()
     while store.sync_status()["backlog"]:
-        up.turn()
+        if up.turn().state in ("waiting", "failed"):
+            time.sleep(0.01)
     elapsed = time.perf_counter() - started
     up.close()
     return total / elapsed, up.http.wire.total / total
@@ -101,6 +109,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scans", type=int, default=100_000)
     parser.add_argument("--naive-sample", type=int, default=2_000)
+    parser.add_argument("--faults", type=float, default=0.0, metavar="SHARE")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
@@ -116,7 +125,14 @@ def main() -> None:
             token_file = write_token(tmp / "token", token)
             main_store = Store(tmp / "station.db")
             bulk_scans(main_store, args.scans)
-            rate, per_scan = batched(main_store, url, token_file, tmp)
+            if args.faults:
+                plan = FaultPlan(rate=args.faults, seed=1, retry_after_s=0, slow_s=1.0)
+                with FaultProxy(url, plan) as proxy:
+                    # A read timeout shorter than the proxy's slow answers, so they time out.
+                    rate, per_scan = batched(main_store, proxy.url, token_file, tmp, 0.5)
+                faults = {k: n for k, n in proxy.counts.items() if k != "passed"}
+            else:
+                rate, per_scan = batched(main_store, url, token_file, tmp)
             naive_store = Store(tmp / "naive.db")
             bulk_scans(naive_store, args.naive_sample)
             tz = station_config(url, token_file).tz
@@ -128,6 +144,8 @@ def main() -> None:
         f"drain of {args.scans} scans to the local receiver "
         f"(naive: {args.naive_sample}-scan sample, rate extrapolated)"
     )
+    if args.faults:
+        print(f"  batched drain through the fault proxy; faults met: {faults}")
     print(
         f"  scans/s         batched {rate:9.0f}   naive {naive_rate:7.0f}   "
         f"ratio {rate / naive_rate:5.1f}x   (target >= 5000 and >= 20x)"
