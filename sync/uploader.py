@@ -63,7 +63,7 @@ class Blocked(Exception):
 @dataclass
 class TurnResult:
     state: str  # sent | idle | held | waiting | blocked | failed
-    sent: int = 0
+    accepted: int = 0
     duplicate: int = 0
     rejected: int = 0
     photos: int = 0

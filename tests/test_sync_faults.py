@@ -34,7 +34,7 @@ def drain(up: Uploader, limit_s: float) -> dict[str, int]:
     deadline = time.monotonic() + limit_s
     while up.store.sync_status()["backlog"] and time.monotonic() < deadline:
         result = up.turn()
-        tally["accepted"] += result.sent
+        tally["accepted"] += result.accepted
         tally["duplicate"] += result.duplicate
         tally["rejected"] += result.rejected
         tally["turns"] += 1

@@ -59,7 +59,7 @@ def test_scans_go_as_the_contract_says(env: Env) -> None:
     photo = add_photo(env, b"\xff\xd8 a damaged box")
     problem = env.scan("problem", "YT1234567890123", reason="damaged", photos=(photo,))
     result = env.uploader().turn()
-    assert (result.state, result.sent, result.rejected) == ("sent", 3, 0)
+    assert (result.state, result.accepted, result.rejected) == ("sent", 3, 0)
     held = env.held()
     assert list(held) == [received.event_id, signed.event_id, problem.event_id]
 
@@ -125,7 +125,7 @@ def test_batches_respect_the_scan_and_byte_limits(env: Env) -> None:
 def test_per_item_rejections_are_set_aside_and_shown(env: Env) -> None:
     bulk_scans(env.store, 20, bad_every=7)
     result = env.uploader().turn()
-    assert (result.sent, result.rejected) == (18, 2)
+    assert (result.accepted, result.rejected) == (18, 2)
     status = env.store.sync_status()
     assert (status["backlog"], status["sent"], status["rejected"]) == (0, 18, 2)
     rejected = env.store.rejected_scans()
@@ -147,7 +147,7 @@ def test_a_whole_batch_refusal_is_bisected_to_the_culprit(env: Env) -> None:
     plan = FaultPlan(poison=culprit)
     with FaultProxy(env.receiver.url, plan) as proxy:
         result = env.uploader(proxy.url).turn()
-    assert (result.sent, result.rejected) == (39, 1)
+    assert (result.accepted, result.rejected) == (39, 1)
     assert [r["event_id"] for r in env.store.rejected_scans()] == [culprit]
     assert env.store.rejected_scans()[0]["reason"].startswith("422:")
     assert proxy.counts["422"] <= 2 * 6  # a bisection, not one request per scan
@@ -158,7 +158,7 @@ def test_413_halves_the_batch_and_goes_on(env: Env) -> None:
     with FaultProxy(env.receiver.url, FaultPlan(max_batch=30)) as proxy:
         up = env.uploader(proxy.url)
         result = up.turn()
-    assert result.sent == 100 and up.batch_limit <= 30
+    assert result.accepted == 100 and up.batch_limit <= 30
     assert proxy.counts["413"] >= 1
     assert len(env.held()) == 100
 
@@ -174,7 +174,7 @@ def test_credentials_refused_stop_everything_until_the_token_is_fixed(env: Env) 
     assert status["backlog"] == 10
     assert up.turn().state == "blocked"  # the same token is not tried again
     write_token(env.token_file, env.receiver.token)
-    assert up.turn().sent == 10
+    assert up.turn().accepted == 10
     assert env.store.sync_status()["blocked_reason"] is None
 
 
@@ -219,7 +219,7 @@ def test_retry_after_is_honoured_and_survives_a_restart(env: Env, fault: str) ->
         again.now = lambda: now[0] + 10
         assert again.turn().state == "waiting"
         again.now = lambda: now[0] + 31
-        assert again.turn().sent == 5
+        assert again.turn().accepted == 5
     assert env.store.sync_state()["next_attempt_at"] is None
 
 
@@ -237,7 +237,7 @@ def test_server_errors_back_off_in_sqlite_and_never_give_up(env: Env) -> None:
     bulk_scans(env.store, 5)
     with FaultProxy(env.receiver.url, FaultPlan()) as proxy:
         proxy.plan.queue("500", "500")
-        assert env.uploader(proxy.url).turn().sent == 5  # retried within the turn
+        assert env.uploader(proxy.url).turn().accepted == 5  # retried within the turn
         bulk_scans(env.store, 5, prefix="x")
         proxy.plan.queue(*["500"] * 9)
         now = [1_800_000_000.0]
@@ -256,7 +256,7 @@ def test_server_errors_back_off_in_sqlite_and_never_give_up(env: Env) -> None:
         restarted.now = lambda: now[0] + 2000
         assert restarted.turn().state == "failed"
         restarted.now = lambda: now[0] + 3000
-        assert restarted.turn().sent == 5
+        assert restarted.turn().accepted == 5
     assert env.store.sync_state()["attempts"] == 0
 
 
@@ -280,7 +280,7 @@ def test_a_lost_answer_means_resend_and_head_office_holds_one(env: Env, fault: s
         up = env.uploader(proxy.url, read_timeout_s=1.0)
         result = up.turn()
     assert proxy.counts[fault] == 1
-    assert (result.sent, result.duplicate) == (0, 30)  # committed the first time
+    assert (result.accepted, result.duplicate) == (0, 30)  # committed the first time
     held = env.held()
     assert len(held) == 30 and list(held) == [e for _, e in made]
 
@@ -290,7 +290,7 @@ def test_reset_before_forwarding_is_retried(env: Env) -> None:
     with FaultProxy(env.receiver.url, FaultPlan()) as proxy:
         proxy.plan.queue("reset-before")
         result = env.uploader(proxy.url).turn()
-    assert proxy.counts["reset-before"] == 1 and result.sent == 30
+    assert proxy.counts["reset-before"] == 1 and result.accepted == 30
 
 
 def test_connection_refused_is_a_failure_kept_for_later(env: Env) -> None:
@@ -310,7 +310,7 @@ def test_photos_follow_their_scans(env: Env) -> None:
     (env.tmp / "photos" / "three.jpg").unlink()
     env.scan("problem", "SF1234567890123", reason="damaged", photos=(good, corrupt, missing))
     result = env.uploader().turn()
-    assert result.sent == 1 and result.photos == 3
+    assert result.accepted == 1 and result.photos == 3
     assert env.receiver.running.storage.has_photo(good)
     assert not env.receiver.running.storage.has_photo(corrupt)
     failed = {p["sha256"]: p["upload_error"] for p in env.store.failed_photos()}
@@ -338,10 +338,10 @@ def test_a_photo_never_delays_a_scan(env: Env) -> None:
         env.receiver.url, FaultPlan(paths=("/v1/photos",), rate=1.0, kinds=("500",))
     ) as proxy:
         up = env.uploader(proxy.url, backoff_initial_s=60.0, backoff_max_s=60.0)
-        assert up.turn().sent == 1  # the scan went first
+        assert up.turn().accepted == 1  # the scan went first
         env.scan("receive", "SF1400000000001")
         result = up.turn()  # photos keep failing: the next scan is not held up
-    assert (result.state, result.sent) == ("sent", 1)
+    assert (result.state, result.accepted) == ("sent", 1)
     assert proxy.counts["passed"] == 2  # the two POSTs; the photo was tried only once
     status = env.store.sync_status()
     assert (status["sent"], status["photos_waiting"], status["failing"]) == (2, 1, False)
@@ -379,7 +379,7 @@ def test_a_station_booted_at_1970_sends_corrected_times(env: Env) -> None:
     true_wall = datetime(2026, 11, 22, 9, 30, 0, tzinfo=SHANGHAI)
     clock.wall, clock.synced = true_wall, True
     result = up.turn()
-    assert result.sent == 1
+    assert result.accepted == 1
     row = env.held()[early.event_id or ""]
     expected = true_wall - timedelta(seconds=(clock.mono_ns - mono_early) / 1e9)
     assert datetime.fromisoformat(row["scanned_at"]) == expected
@@ -393,7 +393,7 @@ def test_an_uncorrectable_scan_goes_unsynced_after_the_hold(env: Env) -> None:
     clock.boot_id = "new"  # rebooted before the clock ever synced in that boot
     clock.wall, clock.synced = datetime(2026, 11, 22, 9, 0, tzinfo=SHANGHAI), True
     up = env.uploader(hold_unsynced_s=600.0)
-    assert up.turn().sent == 1
+    assert up.turn().accepted == 1
     row = next(iter(env.held().values()))
     assert (row["clock_synced"], row["clock_corrected"]) == (0, 0)
     assert row["scanned_at"].startswith("1970-01-01")
@@ -420,7 +420,7 @@ def test_a_manifest_failure_does_not_hold_up_scans(env: Env) -> None:
     with FaultProxy(env.receiver.url, FaultPlan(paths=("/v1/stations/",))) as proxy:
         proxy.plan.queue("500")
         result = env.uploader(proxy.url, manifest_interval_s=3600.0).turn()
-    assert (result.state, result.sent) == ("sent", 3)
+    assert (result.state, result.accepted) == ("sent", 3)
     state = env.store.sync_state()
     assert state["attempts"] == 0
     # Tried again within a minute, not after the hour.
