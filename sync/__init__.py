@@ -1,0 +1,1 @@
+"""Sync to head office: the uploader, its HTTP client and the reference receiver."""
