@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from edge.cli_support import Context, add_command, print_json
 from edge.clock import SystemClock
 from edge.notify import notify
@@ -26,11 +28,11 @@ from sync.receiver.manifest_csv import ManifestError, parse_manifest_csv
 from sync.receiver.server import make_server
 from sync.receiver.sqlite import SQLiteStorage
 from sync.token import TokenFileError
-from sync.uploader import Uploader
+from sync.uploader import Uploader, worst_turn_s
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RECEIVER_DATA = "./var/head-office"
+RECEIVER_DIR = "head-office"  # inside the data folder unless --data says otherwise
 EXIT_BACKLOG, EXIT_STOPPED, EXIT_REJECTED = 1, 4, 5
 
 
@@ -116,7 +118,7 @@ def _receiver_options(parser: argparse.ArgumentParser, default: Any) -> None:
         metavar="DIR",
         default=default,
         help="the receiver's data folder (default: $HEAD_OFFICE_DATA, then "
-        f"{DEFAULT_RECEIVER_DATA})",
+        f"DIR/{RECEIVER_DIR} under the global --data folder)",
     )
 
 
@@ -125,9 +127,9 @@ def _help(args: argparse.Namespace, ctx: Context) -> int:
     return 2
 
 
-def _receiver_dir(args: argparse.Namespace) -> Path:
-    chosen = getattr(args, "receiver_data", None)
-    return Path(chosen or os.environ.get("HEAD_OFFICE_DATA") or DEFAULT_RECEIVER_DATA)
+def _receiver_dir(args: argparse.Namespace, ctx: Context) -> Path:
+    chosen = getattr(args, "receiver_data", None) or os.environ.get("HEAD_OFFICE_DATA")
+    return Path(chosen) if chosen else ctx.data_dir / RECEIVER_DIR
 
 
 # -- uploader ----------------------------------------------------------------------------
@@ -171,6 +173,15 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     uploader = _uploader(ctx)
     if uploader is None:
         return 2
+    worst, watchdog = worst_turn_s(ctx.config.head_office), _watchdog_s()
+    if watchdog and watchdog <= worst:
+        log.warning(
+            "WatchdogSec=%.0f may kill sync while head office is slow to answer: one turn can "
+            "take %.0f s with these timeouts; set WatchdogSec=%.0f or more",
+            watchdog,
+            worst,
+            worst + 30,
+        )
     notify("READY=1")
     log.info("sync to %s started", ctx.config.head_office.url)
     try:
@@ -297,12 +308,17 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
 
 # -- receiver ----------------------------------------------------------------------------
 def cmd_head_office(args: argparse.Namespace, ctx: Context) -> int:
-    data = _receiver_dir(args)
+    data = _receiver_dir(args, ctx)
     server, storage = make_server(data, args.host, args.port, args.threads)
-    log.info(
-        "head office receiver on http://%s:%d (data %s)", args.host, server.effective_port, data
-    )
+    port = server.effective_port
+    log.info("head office receiver on http://%s:%d (data %s)", args.host, port, data)
     notify("READY=1")
+    interval = _watchdog_s() / 3
+    if interval:
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+        threading.Thread(
+            target=_probe, args=(f"http://{host}:{port}/v1/health", interval), daemon=True
+        ).start()
     try:
         server.run()
     finally:
@@ -310,8 +326,29 @@ def cmd_head_office(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _watchdog_s() -> float:
+    """systemd's watchdog period (WatchdogSec), 0 when there is none."""
+    try:
+        return int(os.environ.get("WATCHDOG_USEC", "0")) / 1e6
+    except ValueError:
+        return 0.0
+
+
+def _probe(url: str, interval: float) -> None:
+    """Tell the watchdog the receiver lives only when it answers HTTP: waitress's loop
+    offers no hook, so a request to ourselves is the proof of progress."""
+    while True:
+        time.sleep(interval)
+        try:
+            requests.get(url, timeout=interval).raise_for_status()
+        except requests.RequestException as exc:
+            log.warning("health probe failed, not telling the watchdog: %s", exc)
+            continue
+        notify("WATCHDOG=1")
+
+
 def cmd_token_add(args: argparse.Namespace, ctx: Context) -> int:
-    storage = SQLiteStorage(_receiver_dir(args))
+    storage = SQLiteStorage(_receiver_dir(args, ctx))
     try:
         token = new_token()
         storage.add_token(args.station, hash_token(token), "query" if args.query else "station")
@@ -335,7 +372,7 @@ def cmd_manifest_import(args: argparse.Namespace, ctx: Context) -> int:
     except ManifestError as exc:
         print(f"{args.file}: {exc}; nothing imported", file=sys.stderr)
         return 2
-    storage = SQLiteStorage(_receiver_dir(args))
+    storage = SQLiteStorage(_receiver_dir(args, ctx))
     try:
         count = storage.import_manifest(parcels, datetime.now(UTC).isoformat(timespec="seconds"))
     finally:

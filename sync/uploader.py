@@ -38,7 +38,7 @@ PHOTO_MAX_BYTES = 4 * 1024 * 1024
 # watchdog sees progress; longer backoff is kept in SQLite and waited out between turns.
 INLINE_WAIT_MAX_S = 5.0
 INLINE_ATTEMPTS = 3
-# Stop starting new batches after this long in one turn (the loop then reports progress).
+# No new request starts after this long in one turn (the loop then reports progress).
 TURN_BUDGET_S = 10.0
 MANIFEST_RETRY_S = 60.0
 # One encoder for every scan: json.dumps with options would build a new one per call.
@@ -79,6 +79,14 @@ class _Tally:
     held: bool = False
 
 
+def worst_turn_s(settings: HeadOfficeSection) -> float:
+    """How long one turn can take when head office stalls: the budget, one retry wait, then
+    up to three requests begun in time (a photo's HEAD, PUT and re-read PUT) each waiting
+    out both timeouts. The watchdog must allow more than this."""
+    request = settings.connect_timeout_s + settings.read_timeout_s
+    return TURN_BUDGET_S + INLINE_WAIT_MAX_S + 3 * request
+
+
 def backoff_s(attempts: int, initial: float, cap: float, rng: random.Random) -> float:
     """Exponential backoff with equal jitter: half fixed, half random, capped."""
     ceiling = min(cap, initial * 2 ** max(0, min(attempts - 1, 40)))
@@ -102,6 +110,7 @@ class Uploader:
     _boot_recorded: str | None = None
     _photos_due: float = 0.0  # monotonic; photo backoff is kept in memory only
     _photo_failures: int = 0
+    _deadline: float = 0.0  # monotonic end of the current turn's budget
 
     def __post_init__(self) -> None:
         if self.client is None:
@@ -141,7 +150,10 @@ class Uploader:
         base = int(state.get("attempts") or 0)
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(Transient),
-            stop=tenacity.stop_after_attempt(INLINE_ATTEMPTS),
+            stop=(
+                tenacity.stop_after_attempt(INLINE_ATTEMPTS)
+                | tenacity.stop_after_delay(TURN_BUDGET_S)
+            ),
             wait=lambda rs: min(INLINE_WAIT_MAX_S, self._backoff(base + rs.attempt_number)),
             sleep=self.sleep,
             before_sleep=lambda rs: log.info(
@@ -149,6 +161,7 @@ class Uploader:
             ),
             reraise=True,
         )
+        self._deadline = time.monotonic() + TURN_BUDGET_S  # immune to wall-clock jumps
         try:
             retrying(self._push, tally)
         except Transient as exc:
@@ -187,7 +200,6 @@ class Uploader:
         return backoff_s(attempts, s.backoff_initial_s, s.backoff_max_s, self.rng)
 
     def _push(self, tally: _Tally) -> None:
-        started = time.monotonic()  # a budget, immune to wall-clock jumps
         batch = self._next_batch(after_seq=0)
         request = self._submit(batch)
         # Requests go one at a time, in seq order; the work around them overlaps: the next
@@ -195,7 +207,7 @@ class Uploader:
         # while the next batch is on its way.
         while request is not None:
             following = None
-            if time.monotonic() - started < TURN_BUDGET_S:
+            if not self._late():
                 following = self._next_batch(after_seq=batch.scans[-1][0])
             reply = self._call(request.result)
             request = self._submit(following) if reply.status == 200 else None
@@ -205,7 +217,7 @@ class Uploader:
             batch = following
             request = request or self._submit(batch)
         tally.held = batch.held
-        self._push_photos(tally, started)
+        self._push_photos(tally)
         self._pull_manifest()
 
     def _unblock(self) -> bool:
@@ -359,12 +371,15 @@ class Uploader:
         self.store.apply_sync_results(outcome)
 
     # -- photos ------------------------------------------------------------------------
-    def _push_photos(self, tally: _Tally, started: float) -> None:
+    def _late(self) -> bool:
+        return time.monotonic() >= self._deadline
+
+    def _push_photos(self, tally: _Tally) -> None:
         """Photos after scans; their failures back off apart, so scans are never held up."""
         if time.monotonic() < self._photos_due:
             return
         try:
-            self._send_photos(tally, started)
+            self._send_photos(tally)
         except (Transient, RetryLater) as exc:
             self._photo_failures += 1
             wait = (
@@ -375,12 +390,14 @@ class Uploader:
         else:
             self._photo_failures = 0
 
-    def _send_photos(self, tally: _Tally, started: float) -> None:
-        while time.monotonic() - started < TURN_BUDGET_S:
+    def _send_photos(self, tally: _Tally) -> None:
+        while not self._late():
             rows = self.store.photos_to_upload()
             if not rows:
                 return
             for row in rows:
+                if self._late():
+                    return
                 self._push_photo(row["sha256"], self._photo_path(row["path"]))
                 tally.photos += 1
 
@@ -440,7 +457,7 @@ class Uploader:
     def _fetch_manifest(self) -> None:
         cursor = self.store.sync_state().get("manifest_cursor") or ""
         path = f"/v1/stations/{quote(self.station, safe='')}/manifest"
-        for _ in range(50):
+        while not self._late():
             params = {"after": cursor} if cursor else None
             reply = self._call(lambda p=params: self.http.request("GET", path, params=p))  # type: ignore[misc]
             if reply.status == 404:

@@ -107,7 +107,8 @@ def test_sync_run_notifies_systemd_and_stops_on_sigterm(env: Env) -> None:
         child = subprocess.Popen(
             [sys.executable, "-m", "edge.cli", "--data", str(env.tmp), "sync", "run"],
             cwd=ROOT,
-            env={**os.environ, "NOTIFY_SOCKET": str(sock_path)},
+            # A watchdog shorter than a turn can last with these timeouts: warned about.
+            env={**os.environ, "NOTIFY_SOCKET": str(sock_path), "WATCHDOG_USEC": "20000000"},
             stderr=subprocess.PIPE,
             text=True,
         )
@@ -119,6 +120,7 @@ def test_sync_run_notifies_systemd_and_stops_on_sigterm(env: Env) -> None:
     assert messages[0] == "READY=1" and messages[1:] == ["WATCHDOG=1", "WATCHDOG=1"]
     assert child.returncode == 0, err
     assert env.receiver.token not in err
+    assert "WatchdogSec=20 may kill sync" in err
     assert env.store.sync_status()["backlog"] == 0
 
 
@@ -142,6 +144,9 @@ def test_head_office_command_tokens_manifest_and_serving(
     csv.write_text(f"station,waybill,phone_last4\n{STATION},SF1234567890123,4321\n")
     assert main(["head-office", "manifest", "import", str(csv), "--data", str(office)]) == 0
     assert json.loads(capsys.readouterr().out) == {"imported": 1}
+    # Without its own --data, the receiver lives in the data folder's head-office/.
+    assert main(["--data", str(tmp_path / "box"), "head-office", "token", "add", "X-1"]) == 0
+    assert (tmp_path / "box" / "head-office" / "head-office.db").exists()
 
     port = free_port()
     server = subprocess.Popen(
@@ -198,3 +203,22 @@ def test_sync_run_without_a_url_stays_up_quietly(tmp_path: Path) -> None:
             _, err = child.communicate(timeout=20)
     assert ready == "READY=1" and child.returncode == 0
     assert "sync is off" in err
+
+
+def test_head_office_tells_the_watchdog_only_while_it_answers(tmp_path: Path) -> None:
+    sock_path = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(str(sock_path))
+        sock.settimeout(20)
+        env = {**os.environ, "NOTIFY_SOCKET": str(sock_path), "WATCHDOG_USEC": "600000"}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "edge.cli", "head-office", "--host", "127.0.0.1",
+             "--port", str(free_port()), "--data", str(tmp_path / "office")],
+            cwd=ROOT, env=env, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            messages = [sock.recv(100).decode() for _ in range(3)]
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    assert messages == ["READY=1", "WATCHDOG=1", "WATCHDOG=1"]
