@@ -21,6 +21,7 @@ WAYBILL = re.compile(r"^[0-9A-Za-z-]{4,40}$")
 
 SCAN_TYPES = ("receive", "dispatch", "sign", "problem", "stocktake")
 DISPATCH_REASONS = ("delivery", "return", "transfer")
+SIGNER_RELATIONS = ("self", "proxy", "courier")
 PROBLEM_CODES = (
     "damaged",
     "wrong_address",

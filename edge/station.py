@@ -21,8 +21,6 @@ from edge.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
-SIGNER_RELATIONS = ("self", "proxy", "courier")
-
 
 @dataclass
 class Desk:
@@ -349,7 +347,7 @@ class Station:
             return Message("bad_dispatch_reason", {"reason": req.reason})
         if req.type == "problem" and (req.reason or "other") not in barcode.PROBLEM_CODES:
             return Message("bad_problem_code", {"reason": req.reason})
-        if req.type == "sign" and (req.signer_relation or "self") not in SIGNER_RELATIONS:
+        if req.type == "sign" and (req.signer_relation or "self") not in barcode.SIGNER_RELATIONS:
             return Message("bad_relation", {"relation": req.signer_relation})
         for value in (req.phone_last4, req.signer_id_last4):
             if value is not None and not valid_last4(value):

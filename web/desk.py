@@ -8,10 +8,10 @@ from typing import Any
 from flask import Blueprint, jsonify, render_template, request
 
 from edge.appliance import disk
-from edge.barcode import DISPATCH_REASONS, PROBLEM_CODES
+from edge.barcode import DISPATCH_REASONS, PROBLEM_CODES, SIGNER_RELATIONS
 from edge.carriers import CARRIERS
 from edge.privacy import valid_last4
-from edge.station import SIGNER_RELATIONS, ScanRequest
+from edge.station import ScanRequest
 from web import context, live, photos
 from web.context import PageError, bad
 from web.present import hms, outcome_card

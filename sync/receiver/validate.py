@@ -10,22 +10,15 @@ import re
 from datetime import datetime
 from typing import Any
 
-TYPES = frozenset({"receive", "dispatch", "sign", "problem", "stocktake"})
-DISPATCH_REASONS = frozenset({"delivery", "return", "transfer"})
-PROBLEM_CODES = frozenset(
-    {
-        "damaged",
-        "wrong_address",
-        "refused",
-        "missing_items",
-        "weight_mismatch",
-        "unreachable",
-        "overdue",
-        "other",
-    }
-)
-RELATIONS = frozenset({"self", "proxy", "courier"})
-WAYBILL = re.compile(r"[0-9A-Za-z-]{4,40}")
+from edge import barcode
+from edge.barcode import SCAN_TYPES, SIGNER_RELATIONS
+
+# The contract's vocabularies are the station's own.
+TYPES = frozenset(SCAN_TYPES)
+DISPATCH_REASONS = frozenset(barcode.DISPATCH_REASONS)
+PROBLEM_CODES = frozenset(barcode.PROBLEM_CODES)
+RELATIONS = frozenset(SIGNER_RELATIONS)
+WAYBILL = barcode.WAYBILL
 CARRIER = re.compile(r"[a-z0-9_-]{1,32}")
 LAST4 = re.compile(r"[0-9]{4}")
 SHA256 = re.compile(r"[0-9a-f]{64}")

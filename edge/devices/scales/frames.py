@@ -110,6 +110,20 @@ class FrameParser:
     def _bad(self, n: int) -> None:
         del self.buffer[:n]
 
+    def _to_start(self, start_byte: int) -> str | None:
+        """Drop what comes before ``start_byte``: an error text when bytes were dropped,
+        None once the buffer starts with it (or is empty)."""
+        start = self.buffer.find(start_byte)
+        if start < 0:
+            if self.buffer:
+                self.buffer.clear()
+                return "bytes outside a frame"
+            return None
+        if start:
+            self._bad(start)
+            return "bytes before STX"
+        return None
+
     def _line(self) -> bytes | None:
         """The next non-empty line (CR, LF or CR LF ends one), or None for 'need more'."""
         while True:

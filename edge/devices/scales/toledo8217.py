@@ -28,15 +28,9 @@ class Toledo8217Parser(FrameParser):
     commands: ClassVar[dict[str, bytes]] = {"zero": b"Z", "tare": b"T"}
 
     def _next(self) -> Reading | Reply | str | None:
-        start = self.buffer.find(STX)
-        if start < 0:
-            if self.buffer:
-                self.buffer.clear()
-                return "bytes outside a frame"
-            return None
-        if start:
-            self._bad(start)
-            return "bytes before STX"
+        dropped = self._to_start(STX)
+        if dropped or not self.buffer:
+            return dropped
         end = self.buffer.find(CR)
         if end < 0:
             if len(self.buffer) > MAX_FRAME:

@@ -41,15 +41,9 @@ class ToledoContinuousParser(FrameParser):
         self.with_checksum: bool | None = None
 
     def _next(self) -> Reading | Reply | str | None:
-        start = self.buffer.find(STX)
-        if start < 0:
-            if self.buffer:
-                self.buffer.clear()
-                return "bytes outside a frame"
-            return None
-        if start:
-            self._bad(start)
-            return "bytes before STX"
+        dropped = self._to_start(STX)
+        if dropped or not self.buffer:
+            return dropped
         if self.with_checksum is False and len(self.buffer) >= LENGTH:
             raw = bytes(self.buffer[:LENGTH])
             if raw[-1] == CR:  # no checksum expected: no need to wait for the next byte

@@ -35,15 +35,9 @@ class Xk3190A9Parser(FrameParser):
     name = "xk3190a9"
 
     def _next(self) -> Reading | Reply | str | None:
-        start = self.buffer.find(STX)
-        if start < 0:
-            if self.buffer:
-                self.buffer.clear()
-                return "bytes outside a frame"
-            return None
-        if start:
-            self._bad(start)
-            return "bytes before STX"
+        dropped = self._to_start(STX)
+        if dropped or not self.buffer:
+            return dropped
         if len(self.buffer) < LENGTH:
             return None
         raw = bytes(self.buffer[:LENGTH])
