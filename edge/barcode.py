@@ -7,9 +7,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import parse_qsl, urlsplit
 
 import biip
 
+from edge.carriers import recognise
 from edge.messages import Message
 
 GS = "\x1d"
@@ -127,6 +129,23 @@ def waybill_from_gs1(code: Code) -> str | Message | None:
             if element.ai.ai == ai:
                 return element.value
     return Message("not_waybill", {"code": _printable(code.text)})
+
+
+def waybill_text(text: str) -> str:
+    """The waybill number in what was scanned or typed. Labels' QR codes often hold a
+    tracking URL (the number is a query value or the last path part), and numbers typed
+    from a label come grouped with spaces; anything else is returned unchanged."""
+    if text.lower().startswith(("http://", "https://")):
+        parts = urlsplit(text)
+        candidates = [v for _, v in parse_qsl(parts.query)]
+        segments = (parts.path + "/" + parts.fragment).split("/")
+        candidates += reversed([p for p in segments if p])
+        plausible = [c for c in candidates if WAYBILL.match(c) and any(ch.isdigit() for ch in c)]
+        known = [c for c in plausible if recognise(c).carriers]
+        return (known or plausible or [text])[0]
+    if " " in text and WAYBILL.match(text.replace(" ", "")):
+        return text.replace(" ", "")
+    return text
 
 
 def _printable(text: str) -> str:

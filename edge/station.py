@@ -362,6 +362,7 @@ class Station:
             return inner
         if inner is not None:
             return inner, None
+        text = barcode.waybill_text(text)
         if not barcode.WAYBILL.match(text):
             return Message("not_waybill", {"code": text[:40]})
         recognition = carriers.recognise(text)

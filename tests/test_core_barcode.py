@@ -76,3 +76,21 @@ def test_every_card_is_a_command() -> None:
     for code, zh, en in barcode.command_cards():
         assert isinstance(barcode.parse_command(code), Command), code
         assert zh and en
+
+
+@pytest.mark.parametrize(
+    ("text", "waybill"),
+    [
+        (
+            "https://www.sf-express.com/waybill/#search/bill-number/SF1234567890123",
+            "SF1234567890123",
+        ),
+        ("http://m.zto.com/track?billCode=75123456789012&from=qr", "75123456789012"),
+        ("https://x.cn/a/b?id=abc&no=JT0001234567890", "JT0001234567890"),
+        ("SF 1234 5678 9012 3", "SF1234567890123"),
+        ("JDVA00012345678-1-1-", "JDVA00012345678-1-1-"),
+        ("https://example.com/about", "https://example.com/about"),
+    ],
+)
+def test_waybill_inside_urls_and_grouped_numbers(text: str, waybill: str) -> None:
+    assert barcode.waybill_text(text) == waybill
