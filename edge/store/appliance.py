@@ -26,7 +26,7 @@ MIGRATIONS: list[Migration] = [
             status TEXT NOT NULL,
             n INTEGER NOT NULL,
             PRIMARY KEY (type, status)
-        );
+        ) WITHOUT ROWID;
         INSERT INTO appliance_read_counts (type, status, n)
             SELECT coalesce(type, kind), status, count(*) FROM reads GROUP BY 1, 2;
         CREATE TRIGGER appliance_count_reads AFTER INSERT ON reads

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -26,6 +28,15 @@ PARCEL_COLUMNS = (
     "declared_weight_g", "weight_g", "valuable", "problem_code", "dispatch_reason",
     "received_at", "received_seq", "updated_at", "last_seq",
 )  # fmt: skip
+
+
+def new_event_id() -> str:
+    """A time-ordered UUID (version 7: 48-bit milliseconds, then random bits). New ids land
+    at the end of the event_id index instead of a random page of it."""
+    value = (time.time_ns() // 1_000_000) << 80 | secrets.randbits(80)
+    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
+    return str(uuid.UUID(int=value))
 
 
 def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
@@ -91,7 +102,7 @@ class ScanSQL(StoreBase):
         """Append a scan, pending for sync; returns (seq, event_id)."""
         row = dict.fromkeys(SCAN_COLUMNS)
         row.update(scan)
-        row["event_id"] = row["event_id"] or str(uuid.uuid4())
+        row["event_id"] = row["event_id"] or new_event_id()
         cur = self.conn.execute(_INSERT_SCAN, row)
         seq = int(cur.lastrowid or 0)
         self.conn.execute("INSERT INTO scan_sync (seq) VALUES (?)", (seq,))
