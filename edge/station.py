@@ -388,6 +388,11 @@ class Station:
             carrier = None
         extra: dict[str, Any] = {"waybill": waybill, "carrier": carrier, "carriers": candidates}
         with self.store.transaction():
+            row = self.store.parcel(waybill)
+            parcel = rules.Parcel.from_row(row) if row else None
+            if parcel:
+                # Every answer says where the parcel is, so the sorting screen shows its shelf.
+                extra.update(shelf=parcel.shelf, pickup_code=parcel.pickup_code)
             if from_gun and self._double_read(now, req.device, req.code, req.type):
                 return self._journal(
                     now,
@@ -401,12 +406,8 @@ class Station:
                     Message("double_read"),
                     **extra,
                 )
-            row = self.store.parcel(waybill)
-            parcel = rules.Parcel.from_row(row) if row else None
             decision = rules.decide(req.type, parcel, id_last4=req.signer_id_last4, waybill=waybill)
             if decision.status != "accepted":
-                if parcel:
-                    extra.update(shelf=parcel.shelf, pickup_code=parcel.pickup_code)
                 return self._journal(
                     now,
                     req.device,

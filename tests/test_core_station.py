@@ -271,3 +271,12 @@ def test_bad_request_fields_are_refused(station: Station) -> None:
 def test_messages_follow_language(store: Store, config: Config, clock: ManualClock) -> None:
     out = Station(store, config, clock).scan(ScanRequest("receive", ZTO, "d"))
     assert out.message("en").startswith("Received") and out.message("zh").startswith("入库")
+
+
+def test_a_double_read_still_says_where_the_parcel_is(station: Station, clock: ManualClock) -> None:
+    desk = Desk("gun-1")
+    first = station.read(ZTO, desk)
+    clock.advance(0.3)
+    again = station.read(ZTO, desk)
+    assert again.message_key == "double_read"
+    assert (again.shelf, again.pickup_code) == (first.shelf, first.pickup_code)
