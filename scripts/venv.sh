@@ -7,9 +7,15 @@ if ! [ -x .venv/bin/python ]; then
     # Debian ships venv/ensurepip separately.
     rm -rf .venv
     as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3-venv >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
     "$PY" -m venv .venv
   fi
+fi
+# evdev has no wheels: it is compiled against Python.h and linux/input.h.
+if ! command -v cc >/dev/null || ! [ -f /usr/include/linux/input.h ] ||
+   ! [ -f "$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h" ]; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc python3-dev linux-libc-dev >/dev/null
 fi
 stamp=.venv/.station-installed
 if ! [ -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
