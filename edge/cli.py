@@ -43,7 +43,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for area in AREAS:
         area.register(sub)
+    _accept_global_options_anywhere(parser)
     return parser
+
+
+def _accept_global_options_anywhere(parser: argparse.ArgumentParser) -> None:
+    """`station init --data DIR` works as well as `station --data DIR init`. A command
+    with a --data of its own (the head-office receiver's folder) keeps it."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for command in action.choices.values():
+            for flag, metavar in (("--data", "DIR"), ("--config", "FILE")):
+                if flag not in command._option_string_actions:
+                    command.add_argument(
+                        flag,
+                        dest=flag[2:],
+                        metavar=metavar,
+                        default=argparse.SUPPRESS,
+                        help=f"same as the global {flag}",
+                    )
+            _accept_global_options_anywhere(command)
 
 
 def main(argv: list[str] | None = None) -> int:

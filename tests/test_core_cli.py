@@ -107,3 +107,11 @@ def test_waybill_command(data: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert run(data, "waybill", "--json", "1Z999AA10123456785") == 0
     result = out_json(capsys)[0]
     assert result["carriers"] == [] and result["check_digit"] == "bad"
+
+
+def test_data_option_after_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "late"
+    assert main(["init", "--data", str(data)]) == 0
+    assert main(["scan", "--type", "receive", "--data", str(data), "--json", "75123456789012"]) == 0
+    assert out_json(capsys)[-1]["status"] == "accepted"
+    assert (data / "station.db").exists()
