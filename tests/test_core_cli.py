@@ -112,6 +112,7 @@ def test_waybill_command(data: Path, capsys: pytest.CaptureFixture[str]) -> None
 def test_data_option_after_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "late"
     assert main(["init", "--data", str(data)]) == 0
+    capsys.readouterr()
     assert main(["scan", "--type", "receive", "--data", str(data), "--json", "75123456789012"]) == 0
     assert out_json(capsys)[-1]["status"] == "accepted"
     assert (data / "station.db").exists()
