@@ -4,6 +4,7 @@ station scanner [--simulate]        the scanning process (systemd runs it)
 station devices                     list input and serial devices, with config snippets
 station devices record DEVICE       record a gun or scale to JSON lines
 station devices replay FILE         replay a recording through the live decoders
+station devices sounds              write the three answer sounds and their config lines
 station scale tare|zero NAME        ask the scanning process to tare or zero a scale
 """
 
@@ -89,6 +90,15 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     r.add_argument("file", help="recording (JSON lines); - for stdin")
     r.add_argument("--layout", help="key map to decode with (default: the recording's)")
     r.add_argument("--json", action="store_true", help="one JSON object per result")
+
+    r = dev.add_parser(
+        "sounds",
+        help="write accepted / duplicate / refused sounds (WAV) and the config lines",
+        description="Write three distinct WAV files for the scanner's sound_* commands "
+        "(default folder DATA/sounds) and print the [[scanners]] lines that play them.",
+    )
+    r.set_defaults(handler=cmd_sounds)
+    r.add_argument("--out", metavar="DIR", help="folder for the WAV files (default DATA/sounds)")
 
     p = add_command(
         sub, "scale", cmd_scale, "tare or zero a scale through the running scanning process"
@@ -311,6 +321,18 @@ def cmd_replay(args: argparse.Namespace, ctx: Context) -> int:
 
 
 # --- station scale ---
+
+
+def cmd_sounds(args: argparse.Namespace, ctx: Context) -> int:
+    from edge.devices.sounds import write_sounds
+
+    folder = Path(args.out) if args.out else ctx.data_dir / "sounds"
+    written = write_sounds(folder.resolve())
+    print(f"wrote {', '.join(p.name for p in written.values())} in {folder}")
+    print("add to each [[scanners]] table (aplay is in Debian's alsa-utils):")
+    for status, path in written.items():
+        print(f'sound_{status} = "aplay -q {path}"')
+    return 0
 
 
 def cmd_scale(args: argparse.Namespace, ctx: Context) -> int:
