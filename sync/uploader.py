@@ -7,10 +7,12 @@ anything else (reset, timeout, lost answer) leaves it pending, to be sent again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import random
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -19,15 +21,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import tenacity
 
 from edge.clock import Clock, Instant
 from edge.store import Store
-from sync.client import HeadOfficeClient, LinkError, Reply, retry_after_s
+from sync.client import HeadOfficeClient, LinkError, Reply, plain, retry_after_s
 from sync.clock import SyncPoint, corrected_time, stamp
+from sync.receiver.validate import CARRIER, LAST4, WAYBILL
 from sync.settings import HeadOfficeSection
 from sync.token import TokenFileError, read_token
 
@@ -41,6 +44,8 @@ INLINE_ATTEMPTS = 3
 # No new request starts after this long in one turn (the loop then reports progress).
 TURN_BUDGET_S = 10.0
 MANIFEST_RETRY_S = 60.0
+# Pages pulled in one go: a `next` cursor that never ends waits for the next interval.
+MANIFEST_MAX_PAGES = 20
 # One encoder for every scan: json.dumps with options would build a new one per call.
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 REFUSED = "head office refuses this station's credentials"
@@ -136,6 +141,20 @@ class Uploader:
     # -- the loop ----------------------------------------------------------------------
     def turn(self) -> TurnResult:
         """One pass: send what can be sent now. Never sleeps longer than a short retry."""
+        try:
+            return self._turn()
+        except Exception as exc:  # a bug or a failing disk must not end the service
+            log.exception("sync turn failed")
+            with contextlib.suppress(Exception):
+                attempts = int(self.store.sync_state().get("attempts") or 0) + 1
+                self.store.record_sync_failure(
+                    f"{type(exc).__name__}: {exc}",
+                    attempts=attempts,
+                    next_attempt_at=self.now() + self._backoff(attempts),
+                )
+            return TurnResult("failed", detail=str(exc))
+
+    def _turn(self) -> TurnResult:
         self._observe_clock()
         state = self.store.sync_state()
         if state.get("blocked_reason") and not self._unblock():
@@ -170,14 +189,14 @@ class Uploader:
             self.store.record_sync_failure(
                 str(exc), attempts=attempts, next_attempt_at=self.now() + wait
             )
-            log.warning("head office unreachable (%s); next attempt in %.0f s", exc, wait)
+            log.warning("upload failed (%s); next attempt in %.0f s", exc, wait)
             return self._result("failed", tally, str(exc))
         except RetryLater as exc:
-            wait = min(exc.seconds, self.settings.retry_after_max_s)
+            wait = self._wait_asked(exc, base + 1)
             self.store.record_sync_failure(
-                str(exc), attempts=base, next_attempt_at=self.now() + wait
+                str(exc), attempts=base + 1, next_attempt_at=self.now() + wait
             )
-            log.info("%s; waiting %.0f s as asked", exc, wait)
+            log.warning("%s; waiting %.0f s", exc, wait)
             return self._result("waiting", tally, str(exc))
         except Blocked as exc:
             self.store.update_sync_state(blocked_reason=str(exc), last_error=str(exc))
@@ -198,6 +217,11 @@ class Uploader:
     def _backoff(self, attempts: int) -> float:
         s = self.settings
         return backoff_s(attempts, s.backoff_initial_s, s.backoff_max_s, self.rng)
+
+    def _wait_asked(self, exc: RetryLater, attempts: int) -> float:
+        """Retry-After as asked, cut to retry_after_max_s; never shorter than the backoff, so
+        "Retry-After: 0" (or a date in the past) again and again is not a hot loop."""
+        return max(min(exc.seconds, self.settings.retry_after_max_s), self._backoff(attempts))
 
     def _push(self, tally: _Tally) -> None:
         batch = self._next_batch(after_seq=0)
@@ -326,7 +350,9 @@ class Uploader:
         except LinkError as exc:
             raise Transient(str(exc)) from None
 
-    def _other(self, reply: Reply, what: str) -> None:
+    def _other(self, reply: Reply, what: str, *, scans: bool = True) -> None:
+        """Raise what an answer other than the expected ones means. Only scans stop for an
+        answer that needs a person; photos and the manifest back off instead."""
         status = reply.status
         if status in (401, 403):
             self._refused_token = self.http.token
@@ -334,41 +360,50 @@ class Uploader:
         if status in (429, 503):
             wait = retry_after_s(reply)
             if wait is not None:
-                raise RetryLater(wait, f"head office busy ({status})")
-            raise Transient(f"head office busy ({status}) without Retry-After")
+                raise RetryLater(wait, f"head office busy ({status} to {what})")
+            raise Transient(f"head office busy ({status} to {what}) without a usable Retry-After")
         if status == 408 or status >= 500:
             raise Transient(f"head office answered {status} to {what}")
+        if 300 <= status < 400:
+            problem = (
+                f"head office redirects {what} ({status}) to "
+                f"{_where(reply.headers.get('Location', ''))}; redirects are not followed: "
+                "set [head_office] url to the address head office answers at"
+            )
+        else:
+            problem = (
+                f"head office answered {status} to {what}: check [head_office] url "
+                f"({reply.reason()[:80]})"
+            )
+        if not scans:
+            raise Transient(problem)
         # Blocked until the token file changes or the process restarts (after a config fix).
         self._refused_token = self.http.token
-        raise Blocked(
-            f"head office answered {status} to {what}: check [head_office] url "
-            f"({reply.reason()[:80]})"
-        )
+        raise Blocked(problem)
 
     def _apply(self, scans: list[tuple[int, str, str]], reply: Reply, tally: _Tally) -> None:
-        data = reply.json()
-        results = data.get("results") if isinstance(data, dict) else None
-        if not isinstance(results, list) or len(results) != len(scans):
-            raise Transient("head office answered 200 without one result per scan")
+        """Record the answers head office gave for exactly these event ids; if any scan is
+        left without one, the batch counts as failed (backoff) and those stay pending."""
+        answers, problem = batch_answers([s[1] for s in scans], reply)
         outcome: list[tuple[int, str, str | None]] = []
-        for (seq, event_id, _), result in zip(scans, results, strict=True):
-            status = result.get("status") if isinstance(result, dict) else None
-            if not isinstance(result, dict) or result.get("event_id") != event_id:
-                raise Transient("head office's results do not match the scans sent")
-            if status in ("accepted", "duplicate"):
+        for seq, event_id, _ in scans:
+            if event_id not in answers:
+                continue
+            status, reason = answers[event_id]
+            if status == "rejected":
+                outcome.append((seq, "rejected", reason))
+                tally.rejected += 1
+                log.warning("head office rejected scan %s: %s", event_id, reason)
+            else:
                 outcome.append((seq, "sent", None))
                 if status == "accepted":
                     tally.accepted += 1
                 else:
                     tally.duplicate += 1
-            elif status == "rejected":
-                reason = str(result.get("reason") or "rejected")[:300]
-                outcome.append((seq, "rejected", reason))
-                tally.rejected += 1
-                log.warning("head office rejected scan %s: %s", event_id, reason)
-            else:
-                raise Transient(f"head office answered an unknown status {status!r}")
-        self.store.apply_sync_results(outcome)
+        if outcome:
+            self.store.apply_sync_results(outcome)
+        if problem:
+            raise Transient(problem)
 
     # -- photos ------------------------------------------------------------------------
     def _late(self) -> bool:
@@ -383,10 +418,13 @@ class Uploader:
         except (Transient, RetryLater) as exc:
             self._photo_failures += 1
             wait = (
-                exc.seconds if isinstance(exc, RetryLater) else self._backoff(self._photo_failures)
+                self._wait_asked(exc, self._photo_failures)
+                if isinstance(exc, RetryLater)
+                else self._backoff(self._photo_failures)
             )
             self._photos_due = time.monotonic() + wait
             log.warning("photos wait %.0f s: %s", wait, exc)
+            self.store.record_side_failure(f"photos: {exc}")
         else:
             self._photo_failures = 0
 
@@ -415,7 +453,7 @@ class Uploader:
             self.store.mark_photo_uploaded(sha)
             return
         if reply.status != 404:
-            self._other(reply, f"HEAD {where}")
+            self._other(reply, f"HEAD {where}", scans=False)
         for _ in range(2):
             data, problem = _read_photo(path, sha)
             if problem:
@@ -434,7 +472,7 @@ class Uploader:
                 self.store.mark_photo_failed(sha, "head office refuses its size (413)")
                 return
             if reply.status != 422:
-                self._other(reply, f"PUT {where}")
+                self._other(reply, f"PUT {where}", scans=False)
             log.warning("head office says photo %s does not match its hash; re-reading", sha[:12])
         self.store.mark_photo_failed(sha, "head office keeps answering hash mismatch (422)")
 
@@ -452,33 +490,42 @@ class Uploader:
         except (Transient, RetryLater) as exc:
             wait = min(interval, MANIFEST_RETRY_S)
             log.warning("manifest not pulled (%s); next try in %.0f s", exc, wait)
+            self.store.record_side_failure(f"manifest: {exc}")
         self.store.update_sync_state(manifest_next_at=now + wait)
 
     def _fetch_manifest(self) -> None:
         cursor = self.store.sync_state().get("manifest_cursor") or ""
         path = f"/v1/stations/{quote(self.station, safe='')}/manifest"
-        while not self._late():
+        seen = {cursor}
+        for _ in range(MANIFEST_MAX_PAGES):
+            if self._late():
+                return
             params = {"after": cursor} if cursor else None
             reply = self._call(lambda p=params: self.http.request("GET", path, params=p))  # type: ignore[misc]
             if reply.status == 404:
                 return
             if reply.status != 200:
-                self._other(reply, f"GET {path}")
+                self._other(reply, f"GET {path}", scans=False)
             data = reply.json()
             parcels = data.get("parcels") if isinstance(data, dict) else None
-            if not isinstance(parcels, list):
-                log.warning("head office's manifest answer has no parcel list; ignored")
-                return
-            good = [p for p in parcels if isinstance(p, dict) and isinstance(p.get("waybill"), str)]
+            if not isinstance(data, dict) or not isinstance(parcels, list):
+                raise Transient(f"head office's manifest answer has no parcel list: {_body(reply)}")
+            good = manifest_parcels(parcels)
+            if len(good) < len(parcels):
+                log.warning("manifest: %d unusable parcels skipped", len(parcels) - len(good))
             if good:
                 self.store.upsert_manifest(good)
             nxt = data.get("next")
-            if nxt in (None, "") or nxt == cursor:
+            if nxt is None or str(nxt) in ("", cursor) or not parcels:
                 return
+            if not isinstance(nxt, str | int) or isinstance(nxt, bool) or len(str(nxt)) > 200:
+                raise Transient("head office's manifest cursor `next` is not a short string")
+            if str(nxt) in seen:
+                raise Transient(f"head office's manifest cursor came back to {plain(nxt, 40)!r}")
             cursor = str(nxt)
+            seen.add(cursor)
             self.store.update_sync_state(manifest_cursor=cursor)
-            if not parcels:
-                return
+        log.info("manifest: %d pages pulled; the rest next time", MANIFEST_MAX_PAGES)
 
 
 @dataclass
@@ -521,6 +568,88 @@ def scan_json(row: Any, point: SyncPoint | None, tz: ZoneInfo) -> dict[str, Any]
         "photos": photos.split(",") if photos else [],
         "note": row["note"],
     }
+
+
+ANSWERS = ("accepted", "duplicate", "rejected")
+
+
+def batch_answers(
+    event_ids: list[str], reply: Reply
+) -> tuple[dict[str, tuple[str, str | None]], str]:
+    """Head office's 200 answer to a batch, checked: event_id -> (status, reason) for each
+    scan it answered exactly, matched by event_id (order does not matter), and what was wrong
+    ("" when every scan has one answer). Ids not sent, unknown statuses and items that are not
+    objects count for nothing; an id answered two different ways counts for nothing."""
+    data = reply.json()
+    results = data.get("results") if isinstance(data, dict) else None
+    if not isinstance(results, list):
+        return {}, f"head office answered 200 without a results list: {_body(reply)}"
+    sent = set(event_ids)
+    answers: dict[str, tuple[str, str | None]] = {}
+    contradicted: set[str] = set()
+    for item in results:
+        if not isinstance(item, dict):
+            continue
+        event_id, status = item.get("event_id"), item.get("status")
+        if not isinstance(event_id, str) or event_id not in sent or status not in ANSWERS:
+            continue
+        reason = plain(item.get("reason") or "rejected", 300) if status == "rejected" else None
+        if answers.setdefault(event_id, (status, reason)) != (status, reason):
+            contradicted.add(event_id)
+    for event_id in contradicted:
+        del answers[event_id]
+    if len(answers) == len(sent):
+        return answers, ""
+    return answers, (
+        f"head office answered 200 but only for {len(answers)} of {len(sent)} scans"
+        f" ({len(results)} results); the other {len(sent) - len(answers)} stay pending"
+    )
+
+
+def manifest_parcels(items: list[Any]) -> list[dict[str, Any]]:
+    """The manifest parcels fit to store; anything else (a whole phone number, a waybill no
+    scanner could read, a value of the wrong type) is dropped or blanked."""
+
+    def text(value: Any, pattern: re.Pattern[str] | None = None, limit: int = 40) -> str | None:
+        if not isinstance(value, str) or len(value) > limit:
+            return None
+        return value if pattern is None or pattern.fullmatch(value) else None
+
+    good = []
+    for p in items:
+        if not isinstance(p, dict) or not text(p.get("waybill"), WAYBILL):
+            continue
+        weight = p.get("declared_weight_g")
+        good.append(
+            {
+                "waybill": p["waybill"],
+                "carrier": text(p.get("carrier"), CARRIER),
+                "phone_last4": text(p.get("phone_last4"), LAST4),
+                "recipient_masked": text(p.get("recipient_masked")),
+                "declared_weight_g": (
+                    weight
+                    if isinstance(weight, int)
+                    and not isinstance(weight, bool)
+                    and 0 < weight <= 1_000_000
+                    else None
+                ),
+                "valuable": p.get("valuable") is True,
+            }
+        )
+    return good
+
+
+def _body(reply: Reply) -> str:
+    return repr(plain(reply.body[:60].decode("utf-8", "replace"), 60)) if reply.body else "empty"
+
+
+def _where(location: str) -> str:
+    """A redirect's target without credentials or query, for a log line."""
+    parts = urlsplit(location.strip())
+    host = parts.netloc.rpartition("@")[2]
+    return plain(f"{parts.scheme}://{host}{parts.path}" if host else parts.path, 100) or (
+        "(no Location)"
+    )
 
 
 def _read_photo(path: Path, sha: str) -> tuple[bytes, str]:

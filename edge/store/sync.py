@@ -187,6 +187,10 @@ class SyncSQL(StoreBase):
             last_error_at=at,
         )
 
+    def record_side_failure(self, error: str) -> None:
+        """A failure that holds no scan up (photos, manifest): shown in the status only."""
+        self.update_sync_state(last_error=error, last_error_at=_utc_now())
+
     # -- status ------------------------------------------------------------------------
     def sync_status(self, now: datetime | None = None) -> dict[str, Any]:
         """What the page and `station status` show about sync to head office."""
