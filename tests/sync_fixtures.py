@@ -1,13 +1,21 @@
-"""Helpers for the sync tests: a real receiver on 127.0.0.1, a station config pointing at
-it, a token file, bulk scans, and the count report of the fault tests."""
+"""Helpers for the sync tests: a real receiver on 127.0.0.1, a scripted (misbehaving) head
+office, a station config pointing at either, a token file, bulk scans, and the count report
+of the fault tests."""
 
 from __future__ import annotations
 
+import contextlib
+import gzip
+import json
 import random
 import sqlite3
+import ssl
+import threading
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -225,3 +233,115 @@ def env_fixture(tmp_path: Path, receiver: Receiver) -> Iterator[Env]:
     token_file = write_token(tmp_path / "head-office.token", receiver.token)
     yield Env(tmp_path, receiver, ManualClock(), store, token_file)
     store.close()
+
+
+# -- a head office that answers as a test scripts it ----------------------------------------
+@dataclass
+class Seen:
+    """One request as the scripted head office received it."""
+
+    method: str
+    path: str
+    headers: Message
+    body: bytes
+
+    def json(self) -> Any:
+        body = self.body
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        return json.loads(body)
+
+    def event_ids(self) -> list[str]:
+        return [scan["event_id"] for scan in self.json()["scans"]]
+
+
+Script = Callable[[Seen, BaseHTTPRequestHandler], None]
+
+
+def answer(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    body: bytes | dict[str, Any] = b"",
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Write one whole answer with a Content-Length (a dict body goes as JSON)."""
+    data = json.dumps(body).encode() if isinstance(body, dict) else body
+    headers = headers or {}
+    handler.send_response_only(status)
+    if "date" not in {k.lower() for k in headers}:
+        handler.send_header("Date", handler.date_time_string())
+    for key, value in headers.items():
+        handler.send_header(key, value)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    if handler.command != "HEAD":
+        handler.wfile.write(data)
+
+
+def all_accepted(seen: Seen, handler: BaseHTTPRequestHandler) -> None:
+    """What a well-behaved head office says to a batch (and to anything else: 404)."""
+    if seen.method == "POST" and seen.path == "/v1/scans":
+        results = [{"event_id": e, "status": "accepted"} for e in seen.event_ids()]
+        answer(handler, 200, {"results": results, "server_time": "2026-11-22T01:15:03Z"})
+    else:
+        answer(handler, 404, {"error": "no such thing"})
+
+
+@dataclass
+class ScriptedServer:
+    """An HTTP(S) server on 127.0.0.1 whose every answer is the script's: the script may
+    write a well-formed answer (see ``answer``) or anything at all to ``handler.wfile``."""
+
+    script: Script = all_accepted
+    tls: ssl.SSLContext | None = None
+    seen: list[Seen] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet: requests carry the token."""
+
+            def do_GET(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                seen = Seen(self.command, self.path, self.headers, self.rfile.read(length))
+                outer.seen.append(seen)
+                try:
+                    outer.script(seen, self)
+                except OSError:  # the station hung up: that is what some tests want
+                    self.close_connection = True
+
+            do_POST = do_PUT = do_HEAD = do_GET
+
+            def handle(self) -> None:
+                with contextlib.suppress(OSError):  # a station that hung up
+                    super().handle()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        if self.tls is not None:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
+
+    def requests(self, method: str = "POST", path: str = "/v1/scans") -> list[Seen]:
+        return [s for s in self.seen if s.method == method and s.path.startswith(path)]
+
+    def close(self) -> None:
+        self.stop.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> ScriptedServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
