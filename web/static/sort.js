@@ -70,7 +70,7 @@
     $("now").dataset.id = card.id;
     if (card.id > quietUpTo) {
       Sound.play(card.tone);
-      if (card.tone !== "bad") speak(card.pickup_code);
+      if (card.status === "accepted") speak(card.pickup_code);  // not for repeats or refusals
     }
   }
 
