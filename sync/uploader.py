@@ -313,6 +313,10 @@ class Uploader:
         ).encode()
 
     def _send(self, scans: list[tuple[int, str, str]], tally: _Tally) -> None:
+        """Send part of a refused batch; a head office refusing everything, slowly, cannot
+        keep one turn going for a request per scan."""
+        if self._late():
+            raise Transient("head office refused a whole batch; splitting it goes on next turn")
         body = self._body(scans)
         self._handle(scans, self._call(lambda: self.http.post_json("/v1/scans", body)), tally)
 

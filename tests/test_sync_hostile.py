@@ -25,6 +25,7 @@ import pytest
 
 from edge.cli import main
 from edge.store import Store
+from sync import uploader
 from sync.client import MAX_ANSWER_BYTES
 from sync.uploader import INLINE_ATTEMPTS, MANIFEST_MAX_PAGES, Uploader
 from tests.sync_fixtures import (
@@ -310,6 +311,26 @@ def test_redirects_are_never_followed(station: Station, status: int) -> None:
 
 
 # -- 6. refusals and Retry-After ----------------------------------------------------------
+def test_a_head_office_refusing_every_batch_is_bounded_by_the_turn_budget(
+    station: Station, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(uploader, "TURN_BUDGET_S", 0.3)
+    bulk_scans(station.store, 64)
+
+    def script(seen: Seen, handler: BaseHTTPRequestHandler) -> None:
+        server.stop.wait(0.05)
+        answer(handler, 400, {"error": "no"})
+
+    with serve(script) as server:
+        up = station.uploader(server.url)
+        assert up.turn().state == "failed"
+        # Splitting 64 scans down to each one would take 127 requests.
+        assert len(server.requests()) < 20
+        assert "splitting it goes on next turn" in station.last_error()
+        assert_failed_and_backing_off(station, up, server)
+    assert station.pending() > 0
+
+
 @pytest.mark.parametrize("status", [401, 403])
 def test_credentials_refused_forever_stop_without_resending(station: Station, status: int) -> None:
     bulk_scans(station.store, 3)
@@ -608,6 +629,17 @@ def test_a_wild_server_time_changes_nothing(station: Station, server_time: Any) 
     after = station.store.all("SELECT seq, scanned_at FROM scans ORDER BY seq LIMIT 3")
     assert [tuple(r) for r in after] == before
     assert station.store.sync_state()["next_attempt_at"] is None
+
+
+def test_a_turn_that_fails_unexpectedly_does_not_end_the_loop(
+    station: Station, caplog: pytest.LogCaptureFixture
+) -> None:
+    bulk_scans(station.store, 1)
+    with serve(all_accepted) as server:
+        up = station.uploader(server.url)
+        station.store.close()  # every query now fails
+        assert up.turn().state == "failed"
+    assert "sync turn failed" in caplog.text
 
 
 # -- the commands -------------------------------------------------------------------------
