@@ -12,7 +12,7 @@ from flask import current_app, g, session
 
 from edge.clock import Clock, SystemClock
 from edge.config import Config
-from edge.station import Desk, Station
+from edge.station import Desk, Outcome, ScanRequest, Station
 from edge.store import DB_NAME, Store
 from web import catalog
 
@@ -81,6 +81,13 @@ def lang() -> str:
 
 def t(key: str, **params: Any) -> str:
     return catalog.text(key, lang(), **params)
+
+
+def scan(kind: str, code: str, **details: Any) -> Outcome:
+    """A scan from this page, by the signed-in operator at their page desk."""
+    return station().scan(
+        ScanRequest(type=kind, code=code, device=desk_device(), operator=operator_id(), **details)
+    )
 
 
 def operator_id() -> str:

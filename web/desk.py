@@ -11,7 +11,6 @@ from edge.appliance import disk
 from edge.barcode import DISPATCH_REASONS, PROBLEM_CODES, SIGNER_RELATIONS
 from edge.carriers import CARRIERS
 from edge.privacy import valid_last4
-from edge.station import ScanRequest
 from web import context, live, photos
 from web.context import PageError, bad
 from web.present import hms, outcome_card
@@ -94,16 +93,8 @@ def api_receive() -> Any:
     carrier = _choice("carrier", CARRIERS, None)
     phone = _last4("phone_last4")
     weight = live.desk_scale()["stable_g"]
-    outcome = context.station().scan(
-        ScanRequest(
-            type="receive",
-            code=code,
-            device=context.desk_device(),
-            operator=context.operator_id(),
-            weight_g=weight,
-            phone_last4=phone,
-            carrier_hint=carrier,
-        )
+    outcome = context.scan(
+        "receive", code, weight_g=weight, phone_last4=phone, carrier_hint=carrier
     )
     return _answer(outcome)
 
@@ -151,17 +142,13 @@ def pickup_sign() -> Any:
     shas = take_photos()
     results = []
     for waybill in waybills:
-        outcome = context.station().scan(
-            ScanRequest(
-                type="sign",
-                code=waybill,
-                device=context.desk_device(),
-                operator=context.operator_id(),
-                signer_relation=relation,
-                signer_id_last4=id_last4,
-                note=note,
-                photos=shas,
-            )
+        outcome = context.scan(
+            "sign",
+            waybill,
+            signer_relation=relation,
+            signer_id_last4=id_last4,
+            note=note,
+            photos=shas,
         )
         results.append(outcome_card(outcome, context.lang()))
     status = 200 if any(r["status"] == "accepted" for r in results) else 409
@@ -189,15 +176,7 @@ def api_dispatch() -> Any:
     reason = _choice("reason", DISPATCH_REASONS, None)
     if reason is None:
         raise bad("err.bad_choice", field=context.t("field.reason"))
-    outcome = context.station().scan(
-        ScanRequest(
-            type="dispatch",
-            code=code,
-            device=context.desk_device(),
-            operator=context.operator_id(),
-            reason=reason,
-        )
-    )
+    outcome = context.scan("dispatch", code, reason=reason)
     return _answer(outcome)
 
 
@@ -213,17 +192,7 @@ def problem() -> Any:
     if reason == "damaged" and not any(f.filename for f in request.files.getlist("photo")):
         raise bad("err.damaged_photo")
     shas = take_photos()
-    outcome = context.station().scan(
-        ScanRequest(
-            type="problem",
-            code=code,
-            device=context.desk_device(),
-            operator=context.operator_id(),
-            reason=reason,
-            note=note,
-            photos=shas,
-        )
-    )
+    outcome = context.scan("problem", code, reason=reason, note=note, photos=shas)
     result = outcome_card(outcome, context.lang())
     status = 409 if result["status"] == "refused" else 200
     return render_template("problem.html", codes=PROBLEM_CODES, result=result), status

@@ -13,7 +13,6 @@ from typing import Any
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from edge.station import ScanRequest
 from web import context
 from web.context import PageError, bad
 from web.present import hms, outcome_card
@@ -90,14 +89,7 @@ def scan(stocktake_id: int) -> Any:
     if not code:
         raise bad("err.code_missing")
     store = context.store()
-    outcome = context.station().scan(
-        ScanRequest(
-            type="stocktake",
-            code=code,
-            device=context.desk_device(),
-            operator=context.operator_id(),
-        )
-    )
+    outcome = context.scan("stocktake", code)
     answer = outcome_card(outcome, context.lang(), hms(context.now_iso()))
     if outcome.waybill and outcome.status != "duplicate":
         parcel = store.parcel(outcome.waybill)
