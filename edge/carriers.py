@@ -180,6 +180,9 @@ FORMATS: tuple[_Format, ...] = (
     _fmt("DHL Express", r"[0-9]{10,11}", {"dhl"}, _dhl_express),
     # DHL piece identifiers define no public check digit.
     _fmt("DHL piece ID", r"(?:JJD|JVGL)[0-9]{9,20}", {"dhl"}),
+    # Ten digits are also Deppon's and regional carriers' numbers, which we do not list:
+    # a failed DHL check does not make such a number wrong, only its carrier unknown.
+    _fmt("domestic 10 digits", r"[0-9]{10}", ()),
     # --- Chinese carriers: prefixes and lengths only ---
     _fmt("SF", r"SF[0-9]{12,13}", {"sf"}),
     _fmt("SF legacy 12", r"[0-9]{12}", {"sf"}),
@@ -195,7 +198,7 @@ FORMATS: tuple[_Format, ...] = (
     _fmt("Yunda", _numeric(("31", "43", "46"), range(13, 16)), {"yunda"}),
     _fmt("J&T", r"JT[0-9]{13}", {"jtexpress"}),
     # JD prints a package suffix "-<n>-<of>-" after the waybill on each parcel.
-    _fmt("JD", r"(?P<waybill>JD[A-Z]{1,3}[0-9]{10,13})(?:-[0-9]{1,4}-[0-9]{1,4}-?)?", {"jd"}),
+    _fmt("JD", r"(?P<waybill>JD[A-Z]{0,3}[0-9]{10,13})(?:-[0-9]{1,4}-[0-9]{1,4}-?)?", {"jd"}),
     _fmt("JD numeric", r"[0-9]{11,13}", {"jd"}),
     _fmt("EMS domestic", _numeric("1", (13,)), {"ems", "chinapost"}),
     _fmt("EMS economy", _numeric(("50", "51", "52", "95", "97"), (13,)), {"ems"}),
