@@ -180,9 +180,10 @@ FORMATS: tuple[_Format, ...] = (
     _fmt("DHL Express", r"[0-9]{10,11}", {"dhl"}, _dhl_express),
     # DHL piece identifiers define no public check digit.
     _fmt("DHL piece ID", r"(?:JJD|JVGL)[0-9]{9,20}", {"dhl"}),
-    # Ten digits are also Deppon's and regional carriers' numbers, which we do not list:
-    # a failed DHL check does not make such a number wrong, only its carrier unknown.
-    _fmt("domestic 10 digits", r"[0-9]{10}", ()),
+    # 10 to 15 digits are also the numbers of carriers we do not list (Deppon, ZJS, UC,
+    # regional ones): a failed DHL or FedEx check does not make such a number wrong, it
+    # only leaves its carrier unknown. The counter must still be able to receive it.
+    _fmt("other carriers' numbers", r"[0-9]{10,15}", ()),
     # --- Chinese carriers: prefixes and lengths only ---
     _fmt("SF", r"SF[0-9]{12,13}", {"sf"}),
     _fmt("SF legacy 12", r"[0-9]{12}", {"sf"}),

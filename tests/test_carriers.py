@@ -166,7 +166,7 @@ def test_every_format_names_known_carriers() -> None:
 
 @pytest.mark.parametrize("code", ["3318810010", "3318810034"])
 def test_ten_digits_failing_dhl_are_another_carriers_number(code: str) -> None:
-    # Deppon and regional carriers use ten digits too: not refused, carrier unknown.
+    # Deppon and regional carriers use such numbers too: not refused, carrier unknown.
     assert recognise(code) == Recognition(code, (), "none")
     assert recognise("3318810036") == Recognition("3318810036", ("dhl",), "ok")
 
