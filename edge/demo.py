@@ -235,7 +235,7 @@ def feed(demo: Demo, gun: IO[bytes], tty: bool, answered: threading.Event) -> No
     if tty:
         print(
             "Type or scan a code and press Enter. Try: SF1234567890123, then MODE:SIGN and the "
-            "same code again. '#weight 1200' puts 1.2 kg on the scale. Ctrl-D stops."
+            "same code again. '#weight 1200' puts 1.2 kg on the scale. Ctrl-C stops."
         )
     for line in sys.stdin:
         text = line.strip()
@@ -270,6 +270,11 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
         f"  head office:  http://127.0.0.1:{args.head_office_port}/  (data {demo.head_office_dir})"
     )
     print(f"  logs:         {ctx.data_dir / 'logs'}/")
+    with Store(ctx.db_path) as store:
+        desk = store.desk_row("desk-1")
+    if desk is not None:
+        # A gun keeps its mode across restarts, as at a real desk.
+        print(f"  the gun desk-1 is in mode {desk['mode']} (scan MODE:RECEIVE to change it)")
     follower = threading.Thread(target=follow, args=(demo, lang, tty, answered), daemon=True)
     follower.start()
     assert scanner.process.stdin is not None
