@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import getpass
 import json
 import re
 import sys
@@ -79,7 +80,11 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     o = add_command(osub, "add", cmd_operator_add, "add an operator (or reset their PIN)")
     o.add_argument("id", metavar="ID")
     o.add_argument("--name", required=True)
-    o.add_argument("--pin", required=True, help="4 to 12 digits; stored only as a hash")
+    o.add_argument(
+        "--pin",
+        help="4 to 12 digits, stored only as a hash; leave it out to be asked for it "
+        "(so it stays out of the shell history)",
+    )
     o.add_argument("--role", choices=("clerk", "supervisor"), default="clerk")
 
     p = add_command(sub, "cards", cmd_cards, "write a printable page of command barcodes")
@@ -329,7 +334,13 @@ def cmd_report_daily(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_operator_add(args: argparse.Namespace, ctx: Context) -> int:
-    problem = pin_problem(args.pin)
+    pin = args.pin
+    if pin is None:
+        pin = getpass.getpass(f"PIN for {args.id}: ")
+        if getpass.getpass("the same PIN again: ") != pin:
+            print("the two PINs differ: nothing saved", file=sys.stderr)
+            return 2
+    problem = pin_problem(pin)
     if problem:
         print(f"--pin: {problem}", file=sys.stderr)
         return 2
@@ -339,7 +350,7 @@ def cmd_operator_add(args: argparse.Namespace, ctx: Context) -> int:
             file=sys.stderr,
         )
         return 2
-    ctx.store().add_operator(args.id, args.name, args.role, hash_pin(args.pin))
+    ctx.store().add_operator(args.id, args.name, args.role, hash_pin(pin))
     print(f"operator {args.id} ({args.name}, {args.role}) saved; sign-in card: OP:{args.id}")
     return 0
 

@@ -116,3 +116,15 @@ def test_data_option_after_the_command(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["scan", "--type", "receive", "--data", str(data), "--json", "75123456789012"]) == 0
     assert out_json(capsys)[-1]["status"] == "accepted"
     assert (data / "station.db").exists()
+
+
+def test_operator_pin_asked_when_not_given(
+    data: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No terminal here: the prompt's answers stand in for the typed PIN.
+    answers = iter(["2468", "2469"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    assert run(data, "operator", "add", "wang", "--name", "Wang") == 2
+    assert "differ" in capsys.readouterr().err
+    answers = iter(["2468", "2468"])
+    assert run(data, "operator", "add", "wang", "--name", "Wang") == 0
