@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,13 +36,6 @@ def roomy() -> Config:
     return config_mod.parse(ROOMY, "roomy.toml")
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "station.db")
-    yield s
-    s.close()
-
-
 def counts(store: Store) -> dict[str, int]:
     return {
         table: int(store.one(f"SELECT count(*) FROM {table}")[0])  # type: ignore[index]
@@ -52,13 +44,13 @@ def counts(store: Store) -> dict[str, int]:
 
 
 def test_full_database_refuses_every_scan_loses_nothing_and_recovers(
-    db: Store, roomy: Config
+    store: Store, roomy: Config
 ) -> None:
-    station = Station(db, roomy, ManualClock())
+    station = Station(store, roomy, ManualClock())
     desk = Desk("desk-1", mode="receive")
-    pages = int(db.one("PRAGMA page_count")[0])  # type: ignore[index]
+    pages = int(store.one("PRAGMA page_count")[0])  # type: ignore[index]
     # A database that may grow by a few pages only: the disk is "full" soon.
-    db.conn.execute(f"PRAGMA max_page_count = {pages + 8}")
+    store.conn.execute(f"PRAGMA max_page_count = {pages + 8}")
 
     accepted: list[str] = []
     refused: list[str] = []
@@ -78,35 +70,35 @@ def test_full_database_refuses_every_scan_loses_nothing_and_recovers(
     assert accepted, "nothing fitted at all: the limit is too tight for this test"
     assert len(refused) == 20, "the database never filled up"
 
-    assert db.integrity_check() == "ok"
-    n = counts(db)
+    assert store.integrity_check() == "ok"
+    n = counts(store)
     # Every accepted scan is whole (scan, sync row, parcel, journal line); no refused one
     # left a trace. The refused reads could not be journalled either: the disk is full.
     assert n["scans"] == n["scan_sync"] == n["parcels"] == len(accepted)
     assert n["reads"] == len(accepted)
-    recorded = {r[0] for r in db.all("SELECT waybill FROM scans")}
+    recorded = {r[0] for r in store.all("SELECT waybill FROM scans")}
     assert recorded == set(accepted)
     assert not recorded & set(refused)
 
     # `station status` says the database cannot be written.
-    result = health.check(db, roomy)
+    result = health.check(store, roomy)
     assert not result.ok
     assert [c.name for c in result.problems()] == ["database"]
     assert "full" in result.problems()[0].detail
 
     # Space comes back: scanning goes on where it stopped, refused parcels included.
-    db.conn.execute("PRAGMA max_page_count = 1073741823")
+    store.conn.execute("PRAGMA max_page_count = 1073741823")
     for code in refused:
         out = station.read(code, desk)
         assert out.status == "accepted", out.message_en
-    n = counts(db)
+    n = counts(store)
     assert n["scans"] == n["parcels"] == len(accepted) + len(refused)
-    assert db.integrity_check() == "ok"
-    assert health.check(db, roomy).ok
+    assert store.integrity_check() == "ok"
+    assert health.check(store, roomy).ok
 
 
 def test_photos_are_refused_below_the_threshold_while_scans_go_on(
-    db: Store, roomy: Config, tmp_path: Path
+    store: Store, roomy: Config, tmp_path: Path
 ) -> None:
     assert disk.photo_space_ok(tmp_path, roomy) is None
     free = disk.free_mb(tmp_path)
@@ -118,9 +110,9 @@ def test_photos_are_refused_below_the_threshold_while_scans_go_on(
     message = disk.photo_space_ok(tmp_path, roomy)
     assert message is not None and "Scanning still works" in message
 
-    station = Station(db, roomy, ManualClock())
+    station = Station(store, roomy, ManualClock())
     assert station.read(waybill(1), Desk("desk-1")).status == "accepted"
-    disk_check = next(c for c in health.check(db, roomy).checks if c.name == "disk")
+    disk_check = next(c for c in health.check(store, roomy).checks if c.name == "disk")
     assert not disk_check.ok and "photos stop" in disk_check.detail
 
 
