@@ -102,12 +102,19 @@
   connect();
 
   var scan = $("scan");
+  // One code at a time, in the order read: codes typed faster than the answers come
+  // must not overtake each other on the way to the station.
+  var queue = Promise.resolve();
   function send(code) {
     var data = new FormData(); data.set("code", code);
-    return window.Station.post($("scan-form").dataset.api, data).then(function (card) {
+    var sent = queue.then(function () {
+      return window.Station.post($("scan-form").dataset.api, data);
+    }).then(function (card) {
       if (card.error) { setText("msg", card.error); $("now").className = "now tone-bad"; Sound.play("bad"); }
       return card;
     }, function () { setText("msg", S["err.network"]); $("now").className = "now tone-bad"; });
+    queue = sent;
+    return sent;
   }
   window.Station.scanField(scan, send);
 
