@@ -69,5 +69,11 @@ def add_command(
     return parser
 
 
+def need_action(args: argparse.Namespace, ctx: Context) -> int:
+    """Handler of a command that only groups others (`station sync`, `station report`)."""
+    print("choose an action; see --help", file=sys.stderr)
+    return 2
+
+
 def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")

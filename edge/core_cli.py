@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from edge import barcode, carriers
 from edge import config as config_mod
 from edge.cards import write_cards
-from edge.cli_support import Context, add_command, print_json
+from edge.cli_support import Context, add_command, need_action, print_json
 from edge.pins import hash_pin, pin_problem
 from edge.station import ScanRequest, Station
 
@@ -28,7 +28,7 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     p.add_argument("--station", metavar="CODE", help="station code to write into the new config")
     p.add_argument("--force", action="store_true", help="overwrite an existing config file")
 
-    p = add_command(sub, "config", _need_sub, "check or show the configuration")
+    p = add_command(sub, "config", need_action, "check or show the configuration")
     csub = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     add_command(csub, "check", cmd_config_check, "validate the config file and say what is wrong")
     add_command(csub, "show", cmd_config_show, "print the effective config, commented")
@@ -64,7 +64,7 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     p.add_argument("--since", metavar="WHEN", help="date or ISO time (station time zone)")
     p.add_argument("--format", choices=("csv", "jsonl"), default="csv")
 
-    p = add_command(sub, "report", _need_sub, "reports")
+    p = add_command(sub, "report", need_action, "reports")
     rsub = p.add_subparsers(dest="report_command", metavar="REPORT", required=True)
     r = add_command(
         rsub,
@@ -75,7 +75,7 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     r.add_argument("--date", metavar="YYYY-MM-DD", help="default: today")
     r.add_argument("--json", action="store_true", help="print JSON")
 
-    p = add_command(sub, "operator", _need_sub, "manage operators")
+    p = add_command(sub, "operator", need_action, "manage operators")
     osub = p.add_subparsers(dest="operator_command", metavar="ACTION", required=True)
     o = add_command(osub, "add", cmd_operator_add, "add an operator (or reset their PIN)")
     o.add_argument("id", metavar="ID")
@@ -93,10 +93,6 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     from edge.demo import register as register_demo
 
     register_demo(sub)
-
-
-def _need_sub(args: argparse.Namespace, ctx: Context) -> int:
-    return 2
 
 
 def cmd_init(args: argparse.Namespace, ctx: Context) -> int:

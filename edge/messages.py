@@ -58,6 +58,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Valuable parcel: check the last 4 of an ID on the tablet to sign",
     ),
     "bad_relation": ("签收关系无效：{relation}", "Unknown signer relation: {relation}"),
+    "bad_weight": (
+        "重量不对（{weight_g} 克）：请重新称重",
+        "Weight {weight_g} g is not possible: weigh the parcel again",
+    ),
     "bad_last4": ("后四位应为 4 位数字", "The last 4 must be four digits"),
     # dispatch
     "dispatched": ("出站（{reason}）", "Dispatched ({reason})"),

@@ -22,6 +22,10 @@ from edge.store import Store, StoreError
 log = logging.getLogger(__name__)
 
 
+# Heavier than any parcel a pickup station takes: a typo or a broken scale reading.
+MAX_WEIGHT_G = 500_000
+
+
 @dataclass
 class Desk:
     """What one gun (or page) is doing: its mode, operator, reasons and batch carrier."""
@@ -349,6 +353,8 @@ class Station:
             return Message("bad_problem_code", {"reason": req.reason})
         if req.type == "sign" and (req.signer_relation or "self") not in barcode.SIGNER_RELATIONS:
             return Message("bad_relation", {"relation": req.signer_relation})
+        if req.weight_g is not None and not 0 < req.weight_g <= MAX_WEIGHT_G:
+            return Message("bad_weight", {"weight_g": req.weight_g})
         for value in (req.phone_last4, req.signer_id_last4):
             if value is not None and not valid_last4(value):
                 return Message("bad_last4")

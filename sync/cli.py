@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from edge.cli_support import Context, add_command, print_json
+from edge.cli_support import Context, add_command, need_action, print_json
 from edge.clock import SystemClock
 from edge.notify import notify
 from sync.receiver.app import hash_token, new_token
@@ -38,7 +38,7 @@ EXIT_BACKLOG, EXIT_STOPPED, EXIT_REJECTED = 1, 4, 5
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this area's subcommands."""
-    sync = add_command(sub, "sync", _help, "upload scans and photos to head office")
+    sync = add_command(sub, "sync", need_action, "upload scans and photos to head office")
     sync_sub = sync.add_subparsers(dest="sync_command", metavar="ACTION", required=True)
     add_command(sync_sub, "run", cmd_run, "upload forever (the sync service)")
     once = add_command(
@@ -83,7 +83,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ho.add_argument("--port", type=int, default=8090, help="port (default 8090)")
     ho.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     ho_sub = ho.add_subparsers(dest="ho_command", metavar="ACTION")
-    token = add_command(ho_sub, "token", _help, "manage station tokens")
+    token = add_command(ho_sub, "token", need_action, "manage station tokens")
     token_sub = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
     token_add = add_command(
         token_sub,
@@ -96,7 +96,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--query", action="store_true", help="a token for the query API instead of a station"
     )
     _receiver_options(token_add, argparse.SUPPRESS)
-    manifest = add_command(ho_sub, "manifest", _help, "manage the manifest (预报)")
+    manifest = add_command(ho_sub, "manifest", need_action, "manage the manifest (预报)")
     manifest_sub = manifest.add_subparsers(dest="manifest_command", metavar="ACTION", required=True)
     imp = add_command(
         manifest_sub, "import", cmd_manifest_import, "import parcels on their way from a CSV file"
@@ -120,11 +120,6 @@ def _receiver_options(parser: argparse.ArgumentParser, default: Any) -> None:
         help="the receiver's data folder (default: $HEAD_OFFICE_DATA, then "
         f"DIR/{RECEIVER_DIR} under the global --data folder)",
     )
-
-
-def _help(args: argparse.Namespace, ctx: Context) -> int:
-    print("choose an action; see --help", file=sys.stderr)
-    return 2
 
 
 def _receiver_dir(args: argparse.Namespace, ctx: Context) -> Path:

@@ -266,6 +266,8 @@ def test_bad_request_fields_are_refused(station: Station) -> None:
     assert scan(station, "dispatch", ZTO, reason="teleport")["message_key"] == "bad_dispatch_reason"
     assert scan(station, "problem", ZTO, reason="bored")["message_key"] == "bad_problem_code"
     assert scan(station, "receive", ZTO, phone_last4="12a4")["message_key"] == "bad_last4"
+    assert scan(station, "receive", ZTO, weight_g=-5)["message_key"] == "bad_weight"
+    assert scan(station, "receive", ZTO, weight_g=9_000_000)["message_key"] == "bad_weight"
 
 
 def test_messages_follow_language(store: Store, config: Config, clock: ManualClock) -> None:
