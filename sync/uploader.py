@@ -30,7 +30,7 @@ from edge.clock import Clock, Instant
 from edge.store import Store
 from sync.client import HeadOfficeClient, LinkError, Reply, plain, retry_after_s
 from sync.clock import SyncPoint, corrected_time, stamp
-from sync.receiver.validate import CARRIER, LAST4, WAYBILL
+from sync.contract import CARRIER, LAST4, WAYBILL, encode_scan
 from sync.settings import HeadOfficeSection
 from sync.token import TokenFileError, read_token
 
@@ -543,35 +543,7 @@ def scan_json(row: Any, point: SyncPoint | None, tz: ZoneInfo) -> dict[str, Any]
     scanned_at, corrected = corrected_time(
         row["scanned_at"], row["mono_ns"], bool(row["clock_synced"]), point, tz
     )
-    signer = None
-    if row["type"] == "sign" and row["signer_relation"]:
-        signer = {"relation": row["signer_relation"], "id_last4": row["signer_id_last4"]}
-    photos = row["photos"]
-    return {
-        "event_id": row["event_id"],
-        "seq": row["seq"],
-        "type": row["type"],
-        "waybill": row["waybill"],
-        "carrier": row["carrier"],
-        "scanned_at": scanned_at,
-        "clock": {
-            "synced": bool(row["clock_synced"]),
-            "corrected": corrected,
-            "boot_id": row["boot_id"],
-            "mono_ns": row["mono_ns"],
-        },
-        "device": row["device"],
-        "operator": row["operator"],
-        "weight_g": row["weight_g"],
-        "shelf": row["shelf"],
-        "pickup_code": row["pickup_code"],
-        "phone_last4": row["phone_last4"],
-        "dispatch_reason": row["dispatch_reason"],
-        "problem_code": row["problem_code"],
-        "signer": signer,
-        "photos": photos.split(",") if photos else [],
-        "note": row["note"],
-    }
+    return encode_scan(row, scanned_at, corrected)
 
 
 ANSWERS = ("accepted", "duplicate", "rejected")

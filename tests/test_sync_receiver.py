@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import requests
 
+from sync.contract import scan_problem
 from sync.receiver.manifest_csv import ManifestError, parse_manifest_csv
-from sync.receiver.validate import scan_problem
 from tests.sync_fixtures import STATION, Receiver, receiver_fixture  # noqa: F401
 
 

@@ -18,8 +18,8 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
+from sync.contract import SHA256, batch_problem, parse_rfc3339, scan_problem
 from sync.receiver.storage import Principal, Storage
-from sync.receiver.validate import SHA256, batch_problem, parse_rfc3339, scan_problem
 
 log = logging.getLogger(__name__)
 

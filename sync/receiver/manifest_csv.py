@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from sync.receiver.validate import CARRIER, LAST4, WAYBILL
+from sync.contract import CARRIER, LAST4, WAYBILL
 
 COLUMNS = (
     "station",

@@ -9,8 +9,8 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from sync.contract import parse_rfc3339
 from sync.receiver.storage import ManifestPage, Principal
-from sync.receiver.validate import parse_rfc3339
 
 DB_NAME = "head-office.db"
 

@@ -1,24 +1,58 @@
-"""Checks of a scan as the contract defines it: pure functions, no I/O.
+"""The head-office contract in code (docs/HEAD-OFFICE-API.md): vocabularies, field
+rules and the scan encoding. A leaf: it imports nothing from the project, and both the
+station (edge/, sync/ uploader) and head office import it, never each other.
 
-``scan_problem`` returns the first problem as "field: what is wrong" or None. Fields the
-contract does not name are ignored, so a newer station can talk to this receiver.
+``scan_problem`` returns the first problem of a scan as "field: what is wrong" or None.
+Fields the contract does not name are ignored, so a newer station can talk to an older
+receiver.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from edge import barcode
-from edge.barcode import SCAN_TYPES, SIGNER_RELATIONS
+VERSION = 1
 
-# The contract's vocabularies are the station's own.
-TYPES = frozenset(SCAN_TYPES)
-DISPATCH_REASONS = frozenset(barcode.DISPATCH_REASONS)
-PROBLEM_CODES = frozenset(barcode.PROBLEM_CODES)
-RELATIONS = frozenset(SIGNER_RELATIONS)
-WAYBILL = barcode.WAYBILL
+# Vocabularies (version 1).
+SCAN_TYPES = ("receive", "dispatch", "sign", "problem", "stocktake")
+DISPATCH_REASONS = ("delivery", "return", "transfer")
+SIGNER_RELATIONS = ("self", "proxy", "courier")
+PROBLEM_CODES = (
+    "damaged",
+    "wrong_address",
+    "refused",
+    "missing_items",
+    "weight_mismatch",
+    "unreachable",
+    "overdue",
+    "other",
+)
+# The carrier codes a station may send. The field itself stays open (CARRIER below), so
+# a receiver keeps accepting codes added in later versions.
+CARRIERS = frozenset(
+    {
+        "sf",
+        "zto",
+        "yto",
+        "sto",
+        "yunda",
+        "jtexpress",
+        "jd",
+        "ems",
+        "chinapost",
+        "ups",
+        "fedex",
+        "usps",
+        "dhl",
+    }
+)
+
+
+# Field rules.
+WAYBILL = re.compile(r"^[0-9A-Za-z-]{4,40}$")
 CARRIER = re.compile(r"[a-z0-9_-]{1,32}")
 LAST4 = re.compile(r"[0-9]{4}")
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -91,8 +125,8 @@ def scan_problem(scan: Any) -> str | None:
     seq = scan.get("seq")
     if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq < 2**63:
         return "seq: expected a positive integer"
-    if scan.get("type") not in TYPES:
-        return f"type: expected one of {', '.join(sorted(TYPES))}"
+    if scan.get("type") not in SCAN_TYPES:
+        return f"type: expected one of {', '.join(sorted(SCAN_TYPES))}"
     waybill = scan.get("waybill")
     if not isinstance(waybill, str):
         return "waybill: expected a string"
@@ -135,8 +169,8 @@ def scan_problem(scan: Any) -> str | None:
         return f"problem_code: expected one of {', '.join(sorted(PROBLEM_CODES))}"
     signer = scan.get("signer")
     if signer is not None:
-        if not isinstance(signer, dict) or signer.get("relation") not in RELATIONS:
-            return f"signer.relation: expected one of {', '.join(sorted(RELATIONS))}"
+        if not isinstance(signer, dict) or signer.get("relation") not in SIGNER_RELATIONS:
+            return f"signer.relation: expected one of {', '.join(sorted(SIGNER_RELATIONS))}"
         last4 = signer.get("id_last4")
         if last4 is not None and not (isinstance(last4, str) and LAST4.fullmatch(last4)):
             return "signer.id_last4: expected the last 4 characters or null"
@@ -168,3 +202,37 @@ def batch_problem(body: Any) -> str | None:
     if not isinstance(scans, list) or not 1 <= len(scans) <= MAX_BATCH:
         return f"scans: expected a list of 1 to {MAX_BATCH} scans"
     return None
+
+
+def encode_scan(row: Mapping[str, Any], scanned_at: str, corrected: bool) -> dict[str, Any]:
+    """A scan as the contract sends it, from its stored fields (``photos`` comma-joined)
+    and the scan time to send (corrected or not, see the contract's "Time")."""
+    signer = None
+    if row["type"] == "sign" and row["signer_relation"]:
+        signer = {"relation": row["signer_relation"], "id_last4": row["signer_id_last4"]}
+    photos = row["photos"]
+    return {
+        "event_id": row["event_id"],
+        "seq": row["seq"],
+        "type": row["type"],
+        "waybill": row["waybill"],
+        "carrier": row["carrier"],
+        "scanned_at": scanned_at,
+        "clock": {
+            "synced": bool(row["clock_synced"]),
+            "corrected": corrected,
+            "boot_id": row["boot_id"],
+            "mono_ns": row["mono_ns"],
+        },
+        "device": row["device"],
+        "operator": row["operator"],
+        "weight_g": row["weight_g"],
+        "shelf": row["shelf"],
+        "pickup_code": row["pickup_code"],
+        "phone_last4": row["phone_last4"],
+        "dispatch_reason": row["dispatch_reason"],
+        "problem_code": row["problem_code"],
+        "signer": signer,
+        "photos": photos.split(",") if photos else [],
+        "note": row["note"],
+    }
