@@ -306,7 +306,8 @@ def cmd_head_office(args: argparse.Namespace, ctx: Context) -> int:
     data = _receiver_dir(args, ctx)
     server, storage = make_server(data, args.host, args.port, args.threads)
     port = server.effective_port
-    log.info("head office receiver on http://%s:%d (data %s)", args.host, port, data)
+    # waitress gives the port as text once bound to a given one: %s, not %d.
+    log.info("head office receiver on http://%s:%s (data %s)", args.host, port, data)
     notify("READY=1")
     interval = _watchdog_s() / 3
     if interval:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 VERSION = 1
@@ -83,9 +83,12 @@ def parse_rfc3339(value: Any) -> datetime | None:
     # Python parses at most microseconds: digits beyond six were matched and dropped.
     text = f"{day}T{clock}{fraction or ''}{'+00:00' if offset in 'Zz' else offset}"
     try:
-        return datetime.fromisoformat(text)
-    except ValueError:
+        moment = datetime.fromisoformat(text)
+        # Year 0001 or 9999 with an offset parses but has no UTC time: not a usable time.
+        moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
+    return moment
 
 
 def _opt_str(
@@ -192,9 +195,10 @@ def batch_problem(body: Any) -> str | None:
     if not isinstance(body, dict):
         return "body: expected a JSON object"
     station = body.get("station")
-    if not isinstance(station, str) or not 0 < len(station) <= SHORT_MAX:
+    if not isinstance(station, str) or not 0 < len(station) <= SHORT_MAX or not is_text(station):
         return "station: expected the station code"
-    if not isinstance(body.get("batch_id"), str) or not 0 < len(body["batch_id"]) <= SHORT_MAX:
+    batch_id = body.get("batch_id")
+    if not isinstance(batch_id, str) or not 0 < len(batch_id) <= SHORT_MAX or not is_text(batch_id):
         return "batch_id: expected a string"
     if parse_rfc3339(body.get("sent_at")) is None:
         return "sent_at: expected RFC 3339 with an offset"
@@ -202,6 +206,29 @@ def batch_problem(body: Any) -> str | None:
     if not isinstance(scans, list) or not 1 <= len(scans) <= MAX_BATCH:
         return f"scans: expected a list of 1 to {MAX_BATCH} scans"
     return None
+
+
+# Recipient fields: a station never holds a run of 7 or more digits (a phone or ID number
+# with spaces, dashes, dots or brackets between its digits counts as one run).
+_NUMBER_RUN = re.compile(r"[+(]?\d(?:[\s().-]*\d)*(?:[\s-]*[Xx](?![A-Za-z]))?")
+LONG_RUN = 7
+
+
+def _masked(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    if len(digits) < LONG_RUN:
+        return match.group(0)
+    if len(digits) == 13 and digits.startswith("861"):  # +86, China's country code
+        digits = digits[2:]
+    if len(digits) == 11 and digits.startswith("1"):  # a mainland mobile: 138****5678
+        return f"{digits[:3]}****{digits[-4:]}"
+    tail = match.group(0)[-1] if match.group(0)[-1] in "Xx" else ""
+    return f"****{(digits + tail)[-4:]}"
+
+
+def mask_numbers(text: str) -> str:
+    """``text`` with every run of 7 or more digits masked (138****5678, ****1234)."""
+    return _NUMBER_RUN.sub(_masked, text)
 
 
 def encode_scan(row: Mapping[str, Any], scanned_at: str, corrected: bool) -> dict[str, Any]:
@@ -216,7 +243,9 @@ def encode_scan(row: Mapping[str, Any], scanned_at: str, corrected: bool) -> dic
         "seq": row["seq"],
         "type": row["type"],
         "waybill": row["waybill"],
-        "carrier": row["carrier"],
+        # A code outside the vocabulary (a typo at the desk) goes as unknown, so the scan
+        # is never refused for it; `station sync retry` re-sends such scans this way.
+        "carrier": row["carrier"] if row["carrier"] in CARRIERS else None,
         "scanned_at": scanned_at,
         "clock": {
             "synced": bool(row["clock_synced"]),
