@@ -28,8 +28,8 @@ from edge import config as config_mod
 from edge.config import Config
 from edge.station import Outcome, ScanRequest, Station
 from edge.store import Store
-from sync.receiver.app import hash_token, new_token
-from sync.receiver.server import Running, start
+from sync.headoffice.app import hash_token, new_token
+from sync.headoffice.server import Running, start
 from sync.uploader import Uploader
 from tests.conftest import ManualClock
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from sync.contract import scan_problem
-from sync.receiver.manifest_csv import ManifestError, parse_manifest_csv
+from sync.headoffice.manifest_csv import ManifestError, parse_manifest_csv
 from tests.sync_fixtures import (  # noqa: F401
     STATION,
     Receiver,
@@ -227,7 +227,7 @@ def test_manifest_csv_errors_say_where(text: str, problem: str) -> None:
 def test_query_api_by_station_time_waybill_and_timeline(receiver: Receiver) -> None:
     other = "SZ-FT-0007"
     other_token = "o" * 43
-    from sync.receiver.app import hash_token
+    from sync.headoffice.app import hash_token
 
     receiver.running.storage.add_token(other, hash_token(other_token), "station")
     waybill = "SF777000111"

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from edge.store import Store
 from sync.contract import mask_numbers, scan_problem
-from sync.receiver.manifest_csv import parse_manifest_csv
+from sync.headoffice.manifest_csv import parse_manifest_csv
 from sync.uploader import manifest_parcels
 from tests.sync_fixtures import (  # noqa: F401
     STATION,
@@ -42,7 +42,7 @@ WHOLE_NUMBERS = ("张三 13812345678", "+86 139-1234-5678", "110101199003071234"
 
 
 def other_station(rec: Receiver, name: str = "SZ-OTHER-1") -> str:
-    from sync.receiver.app import hash_token, new_token
+    from sync.headoffice.app import hash_token, new_token
 
     token = new_token()
     rec.running.storage.add_token(name, hash_token(token), "station")

@@ -18,7 +18,7 @@ import pytest
 from edge.store import Store
 from sync.client import Reply, retry_after_s
 from sync.faultproxy import FaultPlan, FaultProxy
-from sync.receiver.manifest_csv import parse_manifest_csv
+from sync.headoffice.manifest_csv import parse_manifest_csv
 from sync.token import TokenFileError, read_token
 from sync.uploader import backoff_s
 from tests.conftest import ManualClock

@@ -1,5 +1,5 @@
 """What the receiver needs from its database: one small interface, so a PostgreSQL
-backend can sit beside the SQLite one (sync.receiver.sqlite)."""
+backend can sit beside the SQLite one (sync.headoffice.sqlite)."""
 
 from __future__ import annotations
 

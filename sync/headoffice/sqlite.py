@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sync.contract import parse_rfc3339
-from sync.receiver.storage import ManifestPage, Principal
+from sync.headoffice.storage import ManifestPage, Principal
 
 DB_NAME = "head-office.db"
 

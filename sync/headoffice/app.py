@@ -21,7 +21,7 @@ from flask import Flask, Response, g, request
 from PIL import Image
 
 from sync.contract import SHA256, batch_problem, parse_rfc3339, scan_problem
-from sync.receiver.storage import Principal, Storage
+from sync.headoffice.storage import Principal, Storage
 
 log = logging.getLogger(__name__)
 
