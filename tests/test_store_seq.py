@@ -19,7 +19,7 @@ def _scan(store: Store, waybill: str) -> int:
 
 
 def test_raise_seq_floor_on_an_empty_store_is_durable(tmp_path: Path) -> None:
-    with Store(tmp_path / "station.db") as store:
+    with Store(tmp_path / "station.db", create=True) as store:
         store.raise_seq_floor(41)
     with Store(tmp_path / "station.db") as store:
         assert store.seq_high_water() == 41
@@ -27,7 +27,7 @@ def test_raise_seq_floor_on_an_empty_store_is_durable(tmp_path: Path) -> None:
 
 
 def test_raise_seq_floor_never_lowers(tmp_path: Path) -> None:
-    with Store(tmp_path / "station.db") as store:
+    with Store(tmp_path / "station.db", create=True) as store:
         store.raise_seq_floor(100)
         store.raise_seq_floor(7)
         assert _scan(store, "SF1") == 101
@@ -36,7 +36,7 @@ def test_raise_seq_floor_never_lowers(tmp_path: Path) -> None:
 
 
 def test_restore_from_an_older_backup_never_reuses_a_seq(tmp_path: Path) -> None:
-    with Store(tmp_path / "station.db") as store:
+    with Store(tmp_path / "station.db", create=True) as store:
         _scan(store, "SF1")
         store.backup_to(tmp_path / "old.db")
         sent = [_scan(store, f"SF{i}") for i in range(2, 5)]
