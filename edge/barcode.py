@@ -120,7 +120,10 @@ def waybill_from_gs1(code: Code) -> str | Message | None:
     """The shipment number inside GS1 data (SSCC, GINC, GSIN); None when not GS1."""
     if code.aim not in GS1_AIMS and GS not in code.text:
         return None
-    result = biip.parse((code.aim or "") + code.text)
+    try:
+        result = biip.parse((code.aim or "") + code.text)
+    except biip.BiipException:  # e.g. an AIM prefix biip does not know: "]00<GS>0"
+        return Message("not_waybill", {"code": _printable(code.text)})
     message = result.gs1_message
     if message is None:
         return Message("not_waybill", {"code": _printable(code.text)})

@@ -96,6 +96,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "nothing_to_undo": ("此设备没有可撤销的扫描", "Nothing to undo at this device"),
     "already_undone": ("这次扫描已撤销", "That scan was already undone"),
     "unknown_scan": ("没有这次扫描：{seq}", "No such scan: {seq}"),
+    "read_error": ("读取出错，请重扫", "Read error: scan again"),
     "store_failed": (
         "保存失败，本次扫描未记录：请找主管检查存储空间后重扫",
         "Not recorded (storage failed): ask a supervisor to check disk space, then scan again",

@@ -116,8 +116,27 @@ class Station:
     # --- entry points ---
 
     def read(self, raw: str, desk: Desk, *, weight_g: int | None = None) -> Outcome:
-        """A code as typed by a gun or a scan field. Command cards change ``desk``."""
+        """A code as typed by a gun or a scan field. Command cards change ``desk``.
+
+        Every code gets an answer: an unexpected error is logged with the code and
+        answered "read error, scan again" (journalled when the store allows)."""
         now = self.clock.now(self.tz)
+        try:
+            return self._read(now, raw, desk, weight_g)
+        except Exception:  # a bug in one code's path must never leave the gun silent
+            log.exception("read of %r failed unexpectedly", raw[:120])
+            msg = Message("read_error")
+            try:
+                return self._guarded(
+                    lambda: self._journal(
+                        now, desk.device, desk.operator, raw, None, "invalid", None, "refused", msg
+                    )
+                )
+            except Exception:
+                log.exception("read error for %r could not be journalled", raw[:120])
+                return Outcome("refused", msg.key, msg.zh, msg.en)
+
+    def _read(self, now: Instant, raw: str, desk: Desk, weight_g: int | None) -> Outcome:
         norm = barcode.normalise(
             raw, self.config.scanning.min_length, self.config.scanning.max_length
         )
