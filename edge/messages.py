@@ -37,6 +37,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "货架已满，没有空位：请加货架或调整分拣规则",
         "No room on the shelves for this parcel: add a shelf or change the sorting rules",
     ),
+    "no_pickup_code": (
+        "取件码已用完：请主管检查取件码格式（pickup.code_format）",
+        "No free pickup code: ask a supervisor to check pickup.code_format",
+    ),
     "weight_mismatch": (
         "重量不符：称重 {weight_g} 克，预报 {declared_g} 克，请检查是否少件",
         "Weight mismatch: weighed {weight_g} g, declared {declared_g} g. Check for missing items",

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 # Heavier than any parcel a pickup station takes: a typo or a broken scale reading.
 MAX_WEIGHT_G = 500_000
+MAX_PICKUP_TRIES = 1000
 
 
 @dataclass
@@ -488,7 +489,7 @@ class Station:
         if req.type == "receive":
             phone = req.phone_last4 or (manifest["phone_last4"] if manifest else None)
             placed = self._place(now, carrier, req.weight_g, phone)
-            if placed is None:
+            if isinstance(placed, Message):
                 return self._journal(
                     now,
                     req.device,
@@ -498,7 +499,7 @@ class Station:
                     "scan",
                     req.type,
                     "refused",
-                    Message("no_room"),
+                    placed,
                     **extra,
                 )
             scan.update(shelf=placed[0], pickup_code=placed[1], phone_last4=phone)
@@ -558,7 +559,7 @@ class Station:
 
     def _place(
         self, now: Instant, carrier: str | None, weight_g: int | None, phone: str | None
-    ) -> tuple[str, str] | None:
+    ) -> tuple[str, str] | Message:
         together = (
             self.store.slot_of_recipient(phone)
             if phone and self.config.pickup.keep_together
@@ -566,13 +567,17 @@ class Station:
         )
         slot = self.shelving.choose(carrier, weight_g, self.store.slot_loads(), together)
         if slot is None:
-            return None
+            return Message("no_room")
         day = now.wall.date()
-        while True:
+        # Bounded: codes still on the shelves from earlier days may be taken, but a
+        # format that repeats (checked at load) must never loop forever.
+        for _ in range(MAX_PICKUP_TRIES):
             seq = self.store.next_pickup_seq(day.isoformat())
             code = shelving.format_pickup_code(self.config.pickup.code_format, slot, day, seq)
             if not self.store.pickup_code_taken(code):
                 return slot, code
+        log.error("no free pickup code after %d tries on %s", MAX_PICKUP_TRIES, day)
+        return Message("no_pickup_code")
 
     def _undo(
         self, now: Instant, seq: int, device: str, actor: str | None, reason: str, raw: str = "UNDO"
