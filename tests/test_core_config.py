@@ -69,7 +69,7 @@ def test_binary_garbage_is_named_not_a_traceback(tmp_path: Path) -> None:
 def test_a_file_without_a_station_code_is_refused(tmp_path: Path, text: str) -> None:
     path = tmp_path / "station.toml"
     path.write_text(text)
-    with pytest.raises(ConfigError, match="station.code: missing"):
+    with pytest.raises(ConfigError, match=r"station\.code: missing"):
         config_mod.load(path)
 
 
@@ -81,5 +81,5 @@ def test_an_explicit_demo_code_still_loads(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["{shelf}-{layer}", "A-{day}", "{shelf}{layer}{weekday}"])
 def test_pickup_code_format_without_seq_is_refused(fmt: str) -> None:
-    with pytest.raises(ConfigError, match="must contain {seq}"):
+    with pytest.raises(ConfigError, match=r"must contain \{seq\}"):
         config_mod.parse(f"[pickup]\ncode_format = '{fmt}'\n", "station.toml")
