@@ -105,7 +105,14 @@ def test_double_read_uses_monotonic_time_not_wall(station: Station, clock: Manua
             ("stocktake", "accepted"),
             "stocktake_unexpected",
         ),
-        ([("receive", "accepted"), ("sign", "accepted")], ("receive", "accepted"), "received"),
+        # Signed today and scanned at receive again: amber, no second pickup code.
+        (
+            [("receive", "accepted"), ("sign", "accepted")],
+            ("receive", "duplicate"),
+            "signed_today",
+        ),
+        ([], ("dispatch", "accepted"), "dispatched_unreceived"),
+        ([("problem", "accepted")], ("dispatch", "accepted"), "dispatched_unreceived"),
     ],
 )
 def test_state_machine(
