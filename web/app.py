@@ -51,7 +51,8 @@ def create_app(
 
     ``config`` overrides the file (tests); ``clock`` replaces the system clock.
     """
-    data_dir = Path(data_dir)
+    # Absolute once, here: Flask resolves relative file paths against web/, not the cwd.
+    data_dir = Path(data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     if config is None:
         config = config_mod.load(

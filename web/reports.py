@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 
+from edge import csvsafe
 from edge.barcode import SCAN_TYPES
 from web import catalog, context
 from web.context import bad
@@ -89,7 +89,7 @@ def as_csv() -> Response:
     day = _day()
     lang = context.lang()
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(
         [context.t("report.day"), context.t("field.carrier")]
         + [catalog.label("type", c, lang) for c in COLUMNS]

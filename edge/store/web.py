@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
 from edge.store.base import Migration, StoreBase
@@ -43,6 +44,44 @@ MIGRATIONS: list[Migration] = [
         );
         """,
     ),
+    (
+        "web-002-sessions",
+        """
+        -- A signed-in page. id is the SHA-256 of the random id in the cookie, so the
+        -- database alone cannot be used to sign in.
+        CREATE TABLE web_sessions (
+            id TEXT PRIMARY KEY,
+            operator TEXT NOT NULL REFERENCES operators (id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            remote TEXT
+        );
+        CREATE INDEX web_sessions_operator ON web_sessions (operator);
+        -- However the PIN, role or active flag change (page or `station operator add`),
+        -- that operator's sessions end.
+        CREATE TRIGGER web_sessions_end_on_operator_change
+        AFTER UPDATE OF pin_hash, role, active ON operators
+        WHEN OLD.pin_hash IS NOT NEW.pin_hash OR OLD.role IS NOT NEW.role OR NEW.active = 0
+        BEGIN
+            DELETE FROM web_sessions WHERE operator = NEW.id;
+        END;
+        -- Wrong sign-ins per client address, so one client cannot lock every operator.
+        CREATE TABLE web_signin_clients (
+            client TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            locked_until TEXT
+        );
+        """,
+    ),
+    (
+        "web-003-search-indexes",
+        """
+        -- Search by the last 4, 5 or 6 characters of a waybill: one seek each.
+        CREATE INDEX parcels_tail4 ON parcels (substr(waybill, -4));
+        CREATE INDEX parcels_tail5 ON parcels (substr(waybill, -5));
+        CREATE INDEX parcels_tail6 ON parcels (substr(waybill, -6));
+        """,
+    ),
 ]
 
 # What the sorting screen needs of a read; kept narrow so the feed stays cheap.
@@ -50,6 +89,21 @@ FEED_COLUMNS = (
     "id, at, device, operator, code, kind, type, status, message_key, message_zh, "
     "message_en, seq, waybill, carrier, shelf, pickup_code, weight_g, warnings"
 )
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """One sign-in, its PIN already checked; times are RFC 3339 in the station's zone."""
+
+    operator_id: str
+    pin_ok: bool
+    client: str
+    session_hash: str
+    now: str
+    lock_until: str
+    attempts: int
+    client_lock_until: str
+    client_attempts: int
 
 
 def shelf_match(shelf: str) -> tuple[str, list[str]]:
@@ -72,44 +126,100 @@ class WebSQL(StoreBase):
             "FROM operators ORDER BY active DESC, id"
         )
 
-    def web_pin_failed(
-        self, operator_id: str, attempts: int, lock_until: str
-    ) -> tuple[int, str | None]:
-        """Count a wrong PIN; lock the operator once ``attempts`` are reached.
+    def web_sign_in(self, attempt: SignInAttempt) -> str:
+        """Decide a sign-in whose PIN was already checked, in one write transaction.
 
-        Returns (wrong PINs in a row, locked_until or None). Audited in the same
-        transaction, so a lockout never happens without its audit row.
+        The operator's lock, the client's lock, both counts and the new session are read
+        and written together, so parallel attempts cannot slip past a lock. Returns
+        "ok", "wrong", "locked" (the operator) or "client_locked"; each is audited.
         """
+        a = attempt
         with self.transaction():
+            client = self.one(
+                "SELECT failures, locked_until FROM web_signin_clients WHERE client = ?",
+                (a.client,),
+            )
+            if client and client["locked_until"] and client["locked_until"] > a.now:
+                self.audit("web.sign_in_client_locked", None, a.operator_id[:40], remote=a.client)
+                return "client_locked"
             row = self.one(
-                "UPDATE operators SET failed_pins = failed_pins + 1 WHERE id = ? "
-                "RETURNING failed_pins",
-                (operator_id,),
+                "SELECT failed_pins, locked_until FROM operators WHERE id = ? AND active = 1",
+                (a.operator_id,),
             )
-            failed = int(row[0]) if row else 0
-            locked = None
-            if failed >= attempts:
-                locked = lock_until
+            locked = bool(row and row["locked_until"] and row["locked_until"] > a.now)
+            if row is not None and not locked and a.pin_ok:
                 self.conn.execute(
-                    "UPDATE operators SET locked_until = ?, failed_pins = 0 WHERE id = ?",
-                    (lock_until, operator_id),
+                    "UPDATE operators SET failed_pins = 0, locked_until = NULL WHERE id = ?",
+                    (a.operator_id,),
                 )
-            self.audit(
-                "web.pin_locked" if locked else "web.pin_wrong",
-                operator_id,
-                operator_id,
-                failed=failed,
-                locked_until=locked,
+                self.conn.execute("DELETE FROM web_signin_clients WHERE client = ?", (a.client,))
+                self.conn.execute(
+                    "INSERT INTO web_sessions (id, operator, created_at, seen_at, remote) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (a.session_hash, a.operator_id, a.now, a.now, a.client),
+                )
+                self.audit("web.sign_in", a.operator_id, a.operator_id, remote=a.client)
+                return "ok"
+            failures = (client["failures"] if client else 0) + 1
+            client_lock = a.client_lock_until if failures >= a.client_attempts else None
+            self.conn.execute(
+                "INSERT INTO web_signin_clients (client, failures, locked_until) "
+                "VALUES (?, ?, ?) ON CONFLICT (client) DO UPDATE SET "
+                "failures = excluded.failures, locked_until = excluded.locked_until",
+                (a.client, 0 if client_lock else failures, client_lock),
             )
-        return failed, locked
+            if row is None:
+                self.audit("web.sign_in_unknown", None, a.operator_id[:40], remote=a.client)
+                return "wrong"
+            if locked:
+                self.audit("web.sign_in_locked", a.operator_id, a.operator_id, remote=a.client)
+                return "locked"
+            failed = int(row["failed_pins"]) + 1
+            lock = a.lock_until if failed >= a.attempts else None
+            self.conn.execute(
+                "UPDATE operators SET failed_pins = ?, locked_until = ? WHERE id = ?",
+                (0 if lock else failed, lock, a.operator_id),
+            )
+            self.audit(
+                "web.pin_locked" if lock else "web.pin_wrong",
+                a.operator_id,
+                a.operator_id,
+                failed=failed,
+                locked_until=lock,
+                remote=a.client,
+            )
+            return "locked" if lock else "wrong"
 
-    def web_signed_in(self, operator_id: str, remote: str | None) -> None:
+    def web_session(self, session_hash: str, idle_after: str) -> sqlite3.Row | None:
+        """The operator of a live session (last seen after ``idle_after``), or None."""
+        return self.one(
+            "SELECT o.*, s.seen_at AS session_seen_at FROM web_sessions s "
+            "JOIN operators o ON o.id = s.operator "
+            "WHERE s.id = ? AND s.seen_at > ? AND o.active = 1",
+            (session_hash, idle_after),
+        )
+
+    def web_session_seen(self, session_hash: str, at: str) -> None:
         with self.transaction():
             self.conn.execute(
-                "UPDATE operators SET failed_pins = 0, locked_until = NULL WHERE id = ?",
-                (operator_id,),
+                "UPDATE web_sessions SET seen_at = ? WHERE id = ?", (at, session_hash)
             )
-            self.audit("web.sign_in", operator_id, operator_id, remote=remote)
+
+    def web_session_end(self, session_hash: str, actor: str) -> None:
+        with self.transaction():
+            self.conn.execute("DELETE FROM web_sessions WHERE id = ?", (session_hash,))
+            self.audit("web.sign_out", actor, actor)
+
+    def web_set_active(self, operator_id: str, active: bool, actor: str) -> bool:
+        """Enable or disable an operator; disabling ends their sessions (a trigger)."""
+        with self.transaction():
+            cur = self.conn.execute(
+                "UPDATE operators SET active = ? WHERE id = ?", (int(active), operator_id)
+            )
+            if cur.rowcount:
+                action = "web.operator_enable" if active else "web.operator_disable"
+                self.audit(action, actor, operator_id)
+        return bool(cur.rowcount)
 
     def web_unlock(self, operator_id: str, actor: str) -> bool:
         with self.transaction():
