@@ -168,8 +168,8 @@ def test_bad_input_is_400_with_a_message(
 
 @pytest.mark.parametrize(
     ("path", "message"),
-    [("/reports?day=yesterday", "日期格式"), ("/feed?after=-1", "应为数字"),
-     ("/feed?after=x", "应为数字")],
+    [("/reports?day=yesterday", "日期格式"), ("/feed?after=-1", "之间的数"),
+     ("/feed?after=x", "之间的数")],
 )  # fmt: skip
 def test_bad_query_is_400_with_a_message(clerk: Client, path: str, message: str) -> None:
     r = clerk[0].get(path)

@@ -225,3 +225,29 @@ def test_the_cookie_holds_no_operator(app: Flask) -> None:
     client, _, _ = _signed_in(app)
     with client.session_transaction() as session:
         assert set(session) <= {"sid", "csrf", "lang", "_permanent"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/feed?after=" + "9" * 26,
+        "/feed?after=-1",
+        "/feed?after=1e3",
+        "/stocktake/" + "9" * 26,
+        "/reports?day=9999-12-31",
+        "/reports.csv?day=0001-01-01",
+        "/reports?day=2026-13-01",
+    ],
+)
+def test_numbers_out_of_range_get_a_400(app: Flask, path: str) -> None:
+    client, _, _ = _signed_in(app)
+    r = client.get(path, headers={"Accept": "application/json"})
+    assert r.status_code == 400, (path, r.status_code)
+    assert r.get_json()["error"]
+
+
+def test_a_huge_last_event_id_gets_a_400(app: Flask) -> None:
+    client, token, _ = _signed_in(app)
+    assert client.get("/feed", headers={"Last-Event-ID": "9" * 30}).status_code == 400
+    r = client.post("/scans/" + "9" * 30 + "/undo", data={"csrf_token": token, "reason": "x"})
+    assert r.status_code in (400, 403)

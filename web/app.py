@@ -60,6 +60,7 @@ def create_app(
         )
     web = config.web
     app = Flask(__name__)
+    app.url_map.converters["int"] = context.BoundedIntConverter
     app.extensions["station"] = WebState(data_dir, config, clock or SystemClock())
     app.config.update(
         SECRET_KEY=_secret_key(data_dir),
@@ -130,6 +131,8 @@ def _store_error(exc: StoreError) -> Any:
 
 
 def _http_error(exc: HTTPException) -> Any:
+    if isinstance(exc, context.NumberOutOfRange):
+        return _answer(400, context.t("err.bad_range", field="id", low=0, high=context.MAX_ID))
     key = {404: "err.not_found", 405: "err.method", 400: "err.bad_request"}.get(
         exc.code or 500, "err.http"
     )

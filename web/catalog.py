@@ -76,7 +76,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err.disable_self": ("不能停用自己", "You cannot disable yourself"),
     "err.code_missing": ("请扫描或输入条码", "Scan or type a code"),
     "err.bad_choice": ("{field}：请从列表中选择", "{field}: choose one from the list"),
-    "err.bad_number": ("{field}：应为数字", "{field}: expected a number"),
+    "err.bad_range": (
+        "{field}：应为 {low} 到 {high} 之间的数",
+        "{field}: expected a number from {low} to {high}",
+    ),
+    "err.bad_day": ("日期应在 {low} 到 {high} 之间", "Dates run from {low} to {high}"),
     "err.bad_date": ("日期格式应为 2024-05-31", "Dates look like 2024-05-31"),
     "err.last4": ("{field}：应为 4 位数字", "{field}: four digits"),
     "err.pickup_none": ("请先勾选或扫描包裹", "Tick or scan at least one parcel first"),

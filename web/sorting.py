@@ -69,13 +69,7 @@ def screen() -> str:
 
 def _after_id() -> int:
     raw = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad("err.bad_number", field="after") from None
-    if value < 0:
-        raise bad("err.bad_number", field="after")
-    return value
+    return context.bounded_int(raw, "after")
 
 
 def events(rows: list[Any], lang: str) -> str:

@@ -1,0 +1,53 @@
+"""What the pages show: photos wherever a parcel's scans have them, with the data
+folder given as a relative path (as the demo does)."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from tests.web_fixtures import (  # noqa: F401 (fixtures)
+    ZTO,
+    Env,
+    jpeg_with_gps,
+    sign_in,
+    web_env_fixture,
+)
+from web.app import create_app
+
+
+@pytest.fixture(name="relative_app")
+def relative_app_fixture(web_env: Env) -> Iterator[Flask]:
+    """The app made from a relative --data, run from the folder above it."""
+    before = Path.cwd()
+    os.chdir(web_env.data_dir.parent)
+    try:
+        app = create_app(Path(web_env.data_dir.name), config=web_env.config, clock=web_env.clock)
+        app.testing = True
+        yield app
+    finally:
+        os.chdir(before)
+
+
+def test_photos_show_with_a_relative_data_folder(relative_app: Flask, web_env: Env) -> None:
+    web_env.receive(ZTO[0], "5678")
+    client = relative_app.test_client()
+    token = sign_in(client)
+    web_env.clock.advance(3)
+    r = client.post(
+        "/problem",
+        data={"code": ZTO[0], "problem_code": "damaged", "csrf_token": token,
+              "photo": (io.BytesIO(jpeg_with_gps()), "box.jpg")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert r.status_code == 200, r.get_data(as_text=True)
+    (sha,) = [p["sha256"] for p in web_env.store.web_scan_photos(ZTO[0])]
+    for path in (f"/photos/{sha}.jpg", f"/photos/{sha}/thumb.jpg"):
+        got = client.get(path)
+        assert got.status_code == 200 and got.data[:2] == b"\xff\xd8", path
+    assert f"/photos/{sha}/thumb.jpg" in client.get(f"/parcel/{ZTO[0]}").get_data(as_text=True)
