@@ -8,81 +8,10 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from edge.store.base import Migration, StoreBase
+from edge.store.base import StoreBase
+from edge.store.web_schema import MIGRATIONS
 
-MIGRATIONS: list[Migration] = [
-    (
-        "web-001-stocktake-returns",
-        """
-        -- One stocktake (盘点) of one shelf; summary is filled when it is closed.
-        CREATE TABLE stocktakes (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            shelf TEXT NOT NULL,
-            operator TEXT NOT NULL,
-            device TEXT NOT NULL,
-            started_at TEXT NOT NULL,
-            closed_at TEXT,
-            summary TEXT
-        );
-        -- What was scanned during a stocktake and what the parcel record said then.
-        CREATE TABLE stocktake_items (
-            stocktake_id INTEGER NOT NULL REFERENCES stocktakes (id) ON DELETE CASCADE,
-            waybill TEXT NOT NULL,
-            at TEXT NOT NULL,
-            verdict TEXT NOT NULL CHECK (verdict IN ('found', 'extra')),
-            recorded_shelf TEXT,
-            recorded_state TEXT,
-            seq INTEGER,
-            PRIMARY KEY (stocktake_id, waybill)
-        );
-        -- Parcels left too long that a clerk put aside for return to the carrier.
-        CREATE TABLE return_list (
-            waybill TEXT PRIMARY KEY,
-            added_at TEXT NOT NULL,
-            added_by TEXT NOT NULL,
-            days INTEGER NOT NULL
-        );
-        """,
-    ),
-    (
-        "web-002-sessions",
-        """
-        -- A signed-in page. id is the SHA-256 of the random id in the cookie, so the
-        -- database alone cannot be used to sign in.
-        CREATE TABLE web_sessions (
-            id TEXT PRIMARY KEY,
-            operator TEXT NOT NULL REFERENCES operators (id) ON DELETE CASCADE,
-            created_at TEXT NOT NULL,
-            seen_at TEXT NOT NULL,
-            remote TEXT
-        );
-        CREATE INDEX web_sessions_operator ON web_sessions (operator);
-        -- However the PIN, role or active flag change (page or `station operator add`),
-        -- that operator's sessions end.
-        CREATE TRIGGER web_sessions_end_on_operator_change
-        AFTER UPDATE OF pin_hash, role, active ON operators
-        WHEN OLD.pin_hash IS NOT NEW.pin_hash OR OLD.role IS NOT NEW.role OR NEW.active = 0
-        BEGIN
-            DELETE FROM web_sessions WHERE operator = NEW.id;
-        END;
-        -- Wrong sign-ins per client address, so one client cannot lock every operator.
-        CREATE TABLE web_signin_clients (
-            client TEXT PRIMARY KEY,
-            failures INTEGER NOT NULL,
-            locked_until TEXT
-        );
-        """,
-    ),
-    (
-        "web-003-search-indexes",
-        """
-        -- Search by the last 4, 5 or 6 characters of a waybill: one seek each.
-        CREATE INDEX parcels_tail4 ON parcels (substr(waybill, -4));
-        CREATE INDEX parcels_tail5 ON parcels (substr(waybill, -5));
-        CREATE INDEX parcels_tail6 ON parcels (substr(waybill, -6));
-        """,
-    ),
-]
+__all__ = ["MIGRATIONS", "SignInAttempt", "WebSQL", "shelf_match"]
 
 # What the sorting screen needs of a read; kept narrow so the feed stays cheap.
 FEED_COLUMNS = (
@@ -249,6 +178,39 @@ class WebSQL(StoreBase):
             f"SELECT {FEED_COLUMNS} FROM reads WHERE id IN "
             "(SELECT MAX(id) FROM reads GROUP BY device) ORDER BY device"
         )
+
+    # --- search ---------------------------------------------------------------------
+
+    def web_search(self, text: str, limit: int = 50) -> list[sqlite3.Row]:
+        """Parcels as a clerk asks for them, in every state, each with how it matched:
+        ``waybill``, ``pickup_code`` (on the shelves), ``tail`` (last 4-6 characters),
+        ``phone`` (last 4) or ``part`` (any 3 or more letters or digits of the waybill)."""
+        parts = [
+            "SELECT 1 AS rank, 'waybill' AS matched, * FROM parcels WHERE waybill = :t",
+            "SELECT 2, 'pickup_code', * FROM parcels WHERE pickup_code = :t AND state = 'on_shelf'",
+        ]
+        if 4 <= len(text) <= 6:
+            parts.append(
+                f"SELECT 3, 'tail', * FROM parcels WHERE substr(waybill, -{len(text)}) = :t"
+            )
+        if len(text) == 4 and text.isdigit():
+            parts.append("SELECT 4, 'phone', * FROM parcels WHERE phone_last4 = :t")
+        if len(text) >= 3 and text.isascii() and text.isalnum():
+            # Letters and digits only, so LIKE needs no escapes and the trigram index serves it.
+            parts.append(
+                "SELECT 5, 'part', p.* FROM web_waybill_grams g "
+                "JOIN web_waybill_ids i ON i.id = g.rowid JOIN parcels p ON p.waybill = i.waybill "
+                "WHERE g.waybill LIKE '%' || :t || '%' LIMIT :n"
+            )
+        rows = self.all(
+            "SELECT * FROM (" + " UNION ALL ".join(f"SELECT * FROM ({p})" for p in parts) + ") "
+            "ORDER BY rank, state != 'on_shelf', updated_at DESC LIMIT :n * 2",
+            {"t": text, "n": limit},
+        )
+        seen: dict[str, sqlite3.Row] = {}
+        for row in rows:
+            seen.setdefault(row["waybill"], row)
+        return list(seen.values())[:limit]
 
     # --- scans and photos --------------------------------------------------------------
 
