@@ -7,6 +7,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from edge import core_cli
 from edge.appliance import cli as appliance_cli
@@ -22,8 +23,16 @@ log = logging.getLogger(__name__)
 AREAS = (core_cli, devices_cli, sync_cli, web_cli, appliance_cli)
 
 
+class _Parser(argparse.ArgumentParser):
+    """No abbreviated options (`--typ` is an error, not `--type`); sub-commands inherit it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="station",
         description="Station Edge: scanning, sorting and sync for a parcel pickup station.",
     )

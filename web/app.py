@@ -51,7 +51,8 @@ def create_app(
 
     ``config`` overrides the file (tests); ``clock`` replaces the system clock.
     """
-    data_dir = Path(data_dir)
+    # Absolute once, here: Flask resolves relative file paths against web/, not the cwd.
+    data_dir = Path(data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     if config is None:
         config = config_mod.load(
@@ -59,6 +60,7 @@ def create_app(
         )
     web = config.web
     app = Flask(__name__)
+    app.url_map.converters["int"] = context.BoundedIntConverter
     app.extensions["station"] = WebState(data_dir, config, clock or SystemClock())
     app.config.update(
         SECRET_KEY=_secret_key(data_dir),
@@ -131,6 +133,8 @@ def _store_error(exc: StoreError) -> Any:
 
 
 def _http_error(exc: HTTPException) -> Any:
+    if isinstance(exc, context.NumberOutOfRange):
+        return _answer(400, context.t("err.bad_range", field="id", low=0, high=context.MAX_ID))
     key = {404: "err.not_found", 405: "err.method", 400: "err.bad_request"}.get(
         exc.code or 500, "err.http"
     )
