@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge.appliance.settings import ApplianceSection
 from edge.config_base import ConfigError, Section, doc
+from edge.devices.printers.settings import PrinterSection, PrintingSection
 from edge.devices.settings import ScaleSection, ScannerSection
 from sync.settings import HeadOfficeSection
 from web.settings import WebSection
@@ -160,6 +161,10 @@ class Config:
     scales: list[ScaleSection] = field(
         default_factory=list, metadata={"doc": "Serial scales ([[scales]] tables)."}
     )
+    printers: list[PrinterSection] = field(
+        default_factory=list, metadata={"doc": "Label printers ([[printers]] tables)."}
+    )
+    printing: PrintingSection = field(default_factory=PrintingSection)
     web: WebSection = field(default_factory=WebSection)
     appliance: ApplianceSection = field(default_factory=ApplianceSection)
 

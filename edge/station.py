@@ -360,6 +360,8 @@ class Station:
                 return Message("operator_unknown", {"operator": cmd.value})
             desk.operator = row["id"]
             return Message("operator_in", {"name": row["name"]})
+        if cmd.name == "reprint":  # the print process acts on the journalled read
+            return Message("reprint_asked")
         if cmd.name == "operator_out":
             desk.operator = None
             return Message("operator_out")

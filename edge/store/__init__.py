@@ -1,7 +1,7 @@
 """The store: one class, ``Store``, owns all SQL. Each area keeps its queries in a mixin
 beside this file and its migrations in that module's ``MIGRATIONS``."""
 
-from edge.store import appliance, core_schema, devices, sync, web
+from edge.store import appliance, core_schema, devices, printing, sync, web
 from edge.store.appliance import ApplianceSQL
 from edge.store.base import (
     DB_NAME,
@@ -13,6 +13,7 @@ from edge.store.base import (
     StoreOutdated,
 )
 from edge.store.devices import DeviceSQL
+from edge.store.printing import PrintingSQL
 from edge.store.scans import ScanSQL
 from edge.store.sync import SyncSQL
 from edge.store.web import WebSQL
@@ -28,11 +29,12 @@ __all__ = [
 ]
 
 
-class Store(ScanSQL, DeviceSQL, SyncSQL, WebSQL, ApplianceSQL, StoreBase):
+class Store(ScanSQL, DeviceSQL, SyncSQL, WebSQL, ApplianceSQL, PrintingSQL, StoreBase):
     migrations = (
         core_schema.MIGRATIONS
         + devices.MIGRATIONS
         + sync.MIGRATIONS
         + web.MIGRATIONS
         + appliance.MIGRATIONS
+        + printing.MIGRATIONS
     )
