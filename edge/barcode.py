@@ -63,7 +63,7 @@ def normalise(raw: str, min_length: int = 4, max_length: int = 120) -> Code | Me
 
 
 CommandName = Literal[
-    "operator_in", "operator_out", "mode", "problem", "dispatch", "carrier", "undo"
+    "operator_in", "operator_out", "mode", "problem", "dispatch", "carrier", "undo", "courier"
 ]
 
 
@@ -95,6 +95,8 @@ def parse_command(code: str) -> Command | Message | None:
         return Command("dispatch", value.lower())
     elif prefix == "CARRIER":
         return Command("carrier", value.lower() or None)
+    elif prefix == "COURIER" and value:
+        return Command("courier", code.partition(":")[2].strip())
     return Message("bad_command", {"code": code[:40]})
 
 
