@@ -172,22 +172,12 @@ def cmd_fee_set(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def statement_rows(body: dict[str, Any]) -> list[list[Any]]:
-    """Header, one row per carrier and the total line: for CSV, XLSX and the page."""
-    columns = money.COLUMNS + money.FEE_COLUMNS
-    rows: list[list[Any]] = [["carrier", *columns]]
-    for carrier, line in body["carriers"].items():
-        rows.append([carrier or "(unknown)", *(line[c] for c in columns)])
-    rows.append(["total", *(body["total"][c] for c in columns)])
-    return rows
-
-
 def cmd_report_monthly(args: argparse.Namespace, ctx: Context) -> int:
     month = money.parse_month(args.month)
     if month is None:
         return _fail(f"--month: expected YYYY-MM, got {args.month!r}")
     body = summaries.monthly(ctx.store(), ctx.config, month, datetime.now(ctx.config.tz))
-    rows = statement_rows(body)
+    rows = summaries.statement_rows(body)
     if args.json:
         print_json(body)
     elif args.csv:

@@ -73,3 +73,13 @@ def monthly(store: Store, config: Config, month: str, now: datetime) -> dict[str
     if now >= end:
         store.monthly_save(month, body, now.isoformat(timespec="seconds"))
     return body
+
+
+def statement_rows(body: dict[str, Any]) -> list[list[Any]]:
+    """Header, one row per carrier and the total line: for CSV, XLSX and the page."""
+    columns = money.COLUMNS + money.FEE_COLUMNS
+    rows: list[list[Any]] = [["carrier", *columns]]
+    for carrier, line in body["carriers"].items():
+        rows.append([carrier or "(unknown)", *(line[c] for c in columns)])
+    rows.append(["total", *(body["total"][c] for c in columns)])
+    return rows

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 
-def write_xlsx(path: str | Path, body: dict[str, Any], rows: list[list[Any]]) -> Path:
+def write_xlsx(path: str | Path | IO[bytes], body: dict[str, Any], rows: list[list[Any]]) -> None:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -22,6 +22,4 @@ def write_xlsx(path: str | Path, body: dict[str, Any], rows: list[list[Any]]) ->
     for cell in (*sheet[3], *sheet[sheet.max_row]):
         cell.font = bold
     sheet.column_dimensions["A"].width = 14
-    target = Path(path)
-    book.save(target)
-    return target
+    book.save(path)
