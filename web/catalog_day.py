@@ -85,6 +85,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "day.no_problems": ("没有问题件", "No problems"),
     "day.resolution": ("处理结果", "Resolution"),
     "day.resolve": ("结案", "Resolve"),
+    "day.returned_in": ("随退件批次 #{id} 退回", "Returned in return batch #{id}"),
     "day.err_note": ("请写处理说明", "Write a note on how it was resolved"),
     "day.err_resolved": ("这个问题件已经结案", "This problem is already resolved"),
     "day.money": ("月结", "Monthly"),

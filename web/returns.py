@@ -120,6 +120,11 @@ def api_scan(batch_id: int) -> Any:
         if outcome.status == "accepted" and outcome.waybill:
             store.batch_mark(batch_id, outcome.waybill, outcome.seq,
                              item["reason"] if item else None, now)  # fmt: skip
+            if b["kind"] == "return":
+                # Its problems (a refusal, say) end here: it went back to the carrier.
+                note = context.t("day.returned_in", id=batch_id)
+                store.problems_resolve_all(outcome.waybill, "returned", note,
+                                           context.operator_id(), now)  # fmt: skip
         elif b["kind"] == "delivery" and outcome.status == "refused":
             store.batch_mark(batch_id, outcome.waybill or waybill, None, None, now)
     answer = outcome_card(outcome, context.lang(), hms(now))
@@ -167,7 +172,7 @@ def sheet_pdf(batch_id: int) -> Response:
             ),
         ],
         header=[t("field.waybill"), t("field.reason")],
-        rows=[[i["waybill"], catalog.label("reason", i["reason"], lang)] for i in out],
+        rows=[[i["waybill"], catalog.label("reason", i["reason"], lang) or "-"] for i in out],
         signature_label=t("day.courier_signature"),
         notes=[t("day.strays_line", waybills=" ".join(b["strays"]))] if b["strays"] else [],
     )

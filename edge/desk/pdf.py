@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 # (file, index in the collection): index 2 of Noto Sans CJK's TTC is Simplified Chinese.
 CJK_FONTS = (
@@ -56,10 +57,12 @@ def render(sheet: Sheet) -> bytes:
     pdf.set_font("cjk", size=10)
     for label, value in sheet.fields:
         pdf.cell(w=45, text=label)
-        pdf.cell(text=value, new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(w=0, text=value or "-", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     if sheet.rows:
-        with pdf.table(text_align="LEFT", line_height=6) as table:
+        # One regular CJK face only: headings are shaded rather than bold.
+        heading = FontFace(emphasis="", fill_color=(230, 230, 230))
+        with pdf.table(text_align="LEFT", line_height=6, headings_style=heading) as table:
             table.row(sheet.header)
             for row in sheet.rows:
                 table.row(row)

@@ -374,6 +374,21 @@ class DeskSQL(StoreBase):
             params.append(reason)
         return self.all(sql + " ORDER BY s.seq", params)
 
+    def problems_resolve_all(
+        self, waybill: str, resolution: str, note: str, operator: str, at: str
+    ) -> int:
+        """Close every open problem of a parcel (a refused parcel handed back: returned)."""
+        with self.transaction():
+            rows = self.all(
+                f"SELECT s.seq FROM scans s WHERE s.waybill = ? AND {_REAL_PROBLEM}"
+                f" AND {NOT_UNDONE} AND NOT EXISTS"
+                " (SELECT 1 FROM problem_resolutions r WHERE r.problem_seq = s.seq)",
+                (waybill,),
+            )
+            for row in rows:
+                self.problem_resolve(row[0], resolution, note, operator, at)
+        return len(rows)
+
     def problem_resolve(self, seq: int, resolution: str, note: str, operator: str, at: str) -> str:
         """'resolved', 'unknown' (no such problem scan) or 'already'."""
         with self.transaction():
