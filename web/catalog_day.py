@@ -113,6 +113,33 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Fee: whole fen, not negative, with a start date",
     ),
     "day.err_month": ("月份格式应为 YYYY-MM", "Month must be YYYY-MM"),
+    "nav.admin": ("员工管理", "Staff"),
+    "admin.operators": ("员工管理", "Staff"),
+    "admin.audit": ("操作日志", "Audit log"),
+    "admin.add": ("添加员工", "Add operator"),
+    "admin.set_role": ("改角色", "Set role"),
+    "admin.disable": ("停用", "Disable"),
+    "admin.enable": ("启用", "Enable"),
+    "admin.new_pin": ("新密码", "New PIN"),
+    "admin.reset_pin": ("重设密码", "Reset PIN"),
+    "admin.who": ("谁", "Who"),
+    "admin.what": ("操作", "What"),
+    "admin.when": ("时间", "When"),
+    "admin.since": ("从", "From"),
+    "admin.until": ("到", "To"),
+    "admin.subject": ("对象", "Subject"),
+    "admin.detail": ("详情", "Detail"),
+    "admin.err_pin": ("密码要 4 到 12 位数字", "A PIN is 4 to 12 digits"),
+    "admin.err_operator": (
+        "工号只能用字母、数字、_ . -（最多 32 位），并填写姓名和角色",
+        "ID: letters, digits, _ . - (at most 32), with a name and a role",
+    ),
+    "admin.err_taken": ("工号 {id} 已存在", "Operator ID {id} is taken"),
+    "admin.err_last_supervisor": (
+        "这是最后一位主管，不能停用或降级",
+        "This is the last supervisor: they cannot be disabled or demoted",
+    ),
+    "admin.err_date": ("日期格式应为 YYYY-MM-DD", "Dates are YYYY-MM-DD"),
 }
 
 LABELS: dict[str, dict[str, tuple[str, str]]] = {

@@ -2,6 +2,7 @@
 beside this file and its migrations in that module's ``MIGRATIONS``."""
 
 from edge.store import appliance, core_schema, desk, devices, sync, web
+from edge.store.admin import AdminSQL
 from edge.store.appliance import ApplianceSQL
 from edge.store.base import DB_NAME, StoreBase, StoreError
 from edge.store.desk import DeskSQL
@@ -14,7 +15,9 @@ from edge.store.web import WebSQL
 __all__ = ["DB_NAME", "Store", "StoreError"]
 
 
-class Store(ScanSQL, DeviceSQL, SyncSQL, WebSQL, ApplianceSQL, DeskSQL, MoneySQL, StoreBase):
+class Store(
+    ScanSQL, DeviceSQL, SyncSQL, WebSQL, ApplianceSQL, DeskSQL, MoneySQL, AdminSQL, StoreBase
+):
     migrations = (
         core_schema.MIGRATIONS
         + devices.MIGRATIONS
