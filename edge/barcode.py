@@ -55,7 +55,15 @@ def normalise(raw: str, min_length: int = 4, max_length: int = 120) -> Code | Me
 
 
 CommandName = Literal[
-    "operator_in", "operator_out", "mode", "problem", "dispatch", "carrier", "undo", "reprint"
+    "operator_in",
+    "operator_out",
+    "mode",
+    "problem",
+    "dispatch",
+    "carrier",
+    "undo",
+    "reprint",
+    "courier",
 ]
 
 
@@ -93,6 +101,8 @@ def parse_command(code: str) -> Command | Message | None:
             # A typo here would make every later scan one head office refuses.
             return Message("unknown_carrier_card", {"carrier": code.partition(":")[2][:40]})
         return Command("carrier", carrier or None)
+    elif prefix == "COURIER" and value:
+        return Command("courier", code.partition(":")[2].strip())
     return Message("bad_command", {"code": code[:40]})
 
 

@@ -13,6 +13,7 @@ from edge import core_cli
 from edge.appliance import cli as appliance_cli
 from edge.cli_support import Context, default_data_dir
 from edge.config_base import ConfigError
+from edge.desk import cli as desk_cli
 from edge.devices import cli as devices_cli
 from edge.devices.printers import cli as printers_cli
 from edge.store import StoreError
@@ -21,7 +22,7 @@ from web import cli as web_cli
 
 log = logging.getLogger(__name__)
 
-AREAS = (core_cli, devices_cli, sync_cli, web_cli, appliance_cli, printers_cli)
+AREAS = (core_cli, devices_cli, sync_cli, web_cli, appliance_cli, printers_cli, desk_cli)
 
 
 class _Parser(argparse.ArgumentParser):

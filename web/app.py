@@ -81,11 +81,14 @@ def create_app(
         store.check_schema()
 
     from web import desk, health, overdue, parcels, reports, sorting, status, stocktake, supervisor
+    from web.day import BLUEPRINTS as DAY_BLUEPRINTS
 
     auth.register(app)
     for module in (sorting, desk, stocktake, overdue, reports, status, parcels, supervisor,
                    health):  # fmt: skip
         app.register_blueprint(module.bp)
+    for blueprint in DAY_BLUEPRINTS:
+        app.register_blueprint(blueprint)
     app.teardown_appcontext(context.close_store)
     app.context_processor(_template_globals)
     app.register_error_handler(PageError, _page_error)

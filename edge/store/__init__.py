@@ -1,7 +1,8 @@
 """The store: one class, ``Store``, owns all SQL. Each area keeps its queries in a mixin
 beside this file and its migrations in that module's ``MIGRATIONS``."""
 
-from edge.store import appliance, core_schema, devices, printing, sync, web
+from edge.store import appliance, core_schema, desk, devices, printing, sync, web
+from edge.store.admin import AdminSQL
 from edge.store.appliance import ApplianceSQL
 from edge.store.base import (
     DB_NAME,
@@ -12,6 +13,8 @@ from edge.store.base import (
     StoreMissing,
     StoreOutdated,
 )
+from edge.store.desk import DeskSQL
+from edge.store.desk_money import MoneySQL
 from edge.store.devices import DeviceSQL
 from edge.store.printing import PrintingSQL
 from edge.store.scans import ScanSQL
@@ -29,7 +32,18 @@ __all__ = [
 ]
 
 
-class Store(ScanSQL, DeviceSQL, SyncSQL, WebSQL, ApplianceSQL, PrintingSQL, StoreBase):
+class Store(
+    ScanSQL,
+    DeviceSQL,
+    SyncSQL,
+    WebSQL,
+    ApplianceSQL,
+    PrintingSQL,
+    DeskSQL,
+    MoneySQL,
+    AdminSQL,
+    StoreBase,
+):
     migrations = (
         core_schema.MIGRATIONS
         + devices.MIGRATIONS
@@ -37,4 +51,5 @@ class Store(ScanSQL, DeviceSQL, SyncSQL, WebSQL, ApplianceSQL, PrintingSQL, Stor
         + web.MIGRATIONS
         + appliance.MIGRATIONS
         + printing.MIGRATIONS
+        + desk.MIGRATIONS
     )
