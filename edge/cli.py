@@ -13,13 +13,14 @@ from edge.appliance import cli as appliance_cli
 from edge.cli_support import Context, default_data_dir
 from edge.config_base import ConfigError
 from edge.devices import cli as devices_cli
+from edge.service import cli as service_cli
 from edge.store import StoreError
 from sync import cli as sync_cli
 from web import cli as web_cli
 
 log = logging.getLogger(__name__)
 
-AREAS = (core_cli, devices_cli, sync_cli, web_cli, appliance_cli)
+AREAS = (core_cli, devices_cli, sync_cli, web_cli, appliance_cli, service_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:

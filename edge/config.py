@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from edge.appliance.settings import ApplianceSection
 from edge.config_base import ConfigError, Section, doc
 from edge.devices.settings import ScaleSection, ScannerSection
+from edge.service.settings import ServiceSection
 from sync.settings import HeadOfficeSection
 from web.settings import WebSection
 
@@ -156,6 +157,7 @@ class Config:
     )
     web: WebSection = field(default_factory=WebSection)
     appliance: ApplianceSection = field(default_factory=ApplianceSection)
+    service: ServiceSection = field(default_factory=ServiceSection)
 
     path: Path | None = field(default=None, compare=False, metadata={"internal": True})
 

@@ -1,22 +1,24 @@
 """The store: one class, ``Store``, owns all SQL. Each area keeps its queries in a mixin
 beside this file and its migrations in that module's ``MIGRATIONS``."""
 
-from edge.store import appliance, core_schema, devices, sync, web
+from edge.store import appliance, core_schema, devices, service, sync, web
 from edge.store.appliance import ApplianceSQL
 from edge.store.base import DB_NAME, StoreBase, StoreError
 from edge.store.devices import DeviceSQL
 from edge.store.scans import ScanSQL
+from edge.store.service import ServiceSQL
 from edge.store.sync import SyncSQL
 from edge.store.web import WebSQL
 
 __all__ = ["DB_NAME", "Store", "StoreError"]
 
 
-class Store(ScanSQL, DeviceSQL, SyncSQL, WebSQL, ApplianceSQL, StoreBase):
+class Store(ScanSQL, DeviceSQL, SyncSQL, WebSQL, ApplianceSQL, ServiceSQL, StoreBase):
     migrations = (
         core_schema.MIGRATIONS
         + devices.MIGRATIONS
         + sync.MIGRATIONS
         + web.MIGRATIONS
         + appliance.MIGRATIONS
+        + service.MIGRATIONS
     )
