@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from edge.messages import REASON_NAMES, TYPE_NAMES
+from web import service_strings
 
 LANGUAGES = ("zh", "en")
 
@@ -311,6 +312,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "type": TYPE_NAMES,
     "reason": REASON_NAMES,
 }
+service_strings.merge_into(STRINGS, LABELS)
 
 
 def text(key: str, lang: str, **params: Any) -> str:

@@ -89,6 +89,7 @@ def record_signing(
 ) -> datetime:
     """Store a checked signing; returns when the receipt is due back at the sender."""
     due = receipts.due_at(now, row["hops"], rules)
+    parcel = store.parcel(row["waybill"])
     store.service_receipt_signed(
         row["waybill"],
         {
@@ -101,7 +102,7 @@ def record_signing(
             "stamped": signing.stamp,
             "copies_signed": signing.copies,
             "due_at": iso(due),
-            "carrier": None,
+            "carrier": parcel["carrier"] if parcel else None,
         },
         photos,
         operator,

@@ -107,5 +107,5 @@ def day_counts(store: Store, day: datetime) -> dict[str, Any]:
     return {
         "date": day.date().isoformat(),
         **counts,
-        "takings_yuan": sends.yuan(counts["takings_fen"]),
+        **{f"{k}_yuan": sends.yuan(counts[f"{k}_fen"]) for k in ("takings", "cash", "qr")},
     }
