@@ -84,6 +84,7 @@ def _sign_page(
         receipt=row,
         requirement=receipts_desk.requirement_of(row),
         relations=SIGNER_RELATIONS,
+        form=request.form,
         missing=missing or [],
         result=result,
         due=due,
