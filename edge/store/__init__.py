@@ -1,11 +1,13 @@
 """The store: one class, ``Store``, owns all SQL. Each area keeps its queries in a mixin
 beside this file and its migrations in that module's ``MIGRATIONS``."""
 
-from edge.store import appliance, core_schema, devices, service, sync, web
+from edge.store import appliance, core_schema, devices, receipts, sendings, service, sync, web
 from edge.store.appliance import ApplianceSQL
 from edge.store.base import DB_NAME, StoreBase, StoreError
 from edge.store.devices import DeviceSQL
+from edge.store.receipts import ReceiptSQL
 from edge.store.scans import ScanSQL
+from edge.store.sendings import SendingSQL
 from edge.store.service import ServiceSQL
 from edge.store.sync import SyncSQL
 from edge.store.web import WebSQL
@@ -13,7 +15,9 @@ from edge.store.web import WebSQL
 __all__ = ["DB_NAME", "Store", "StoreError"]
 
 
-class Store(ScanSQL, DeviceSQL, SyncSQL, WebSQL, ApplianceSQL, ServiceSQL, StoreBase):
+class Store(
+    ScanSQL, DeviceSQL, SyncSQL, WebSQL, ApplianceSQL, ServiceSQL, ReceiptSQL, SendingSQL, StoreBase
+):
     migrations = (
         core_schema.MIGRATIONS
         + devices.MIGRATIONS
@@ -21,4 +25,6 @@ class Store(ScanSQL, DeviceSQL, SyncSQL, WebSQL, ApplianceSQL, ServiceSQL, Store
         + web.MIGRATIONS
         + appliance.MIGRATIONS
         + service.MIGRATIONS
+        + receipts.MIGRATIONS
+        + sendings.MIGRATIONS
     )
