@@ -24,25 +24,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-CheckDigit = Literal["ok", "bad", "none"]
+from sync.contract import CARRIERS as CARRIERS  # the contract owns the carrier codes
 
-CARRIERS = frozenset(
-    {
-        "sf",
-        "zto",
-        "yto",
-        "sto",
-        "yunda",
-        "jtexpress",
-        "jd",
-        "ems",
-        "chinapost",
-        "ups",
-        "fedex",
-        "usps",
-        "dhl",
-    }
-)
+CheckDigit = Literal["ok", "bad", "none"]
 
 
 @dataclass(frozen=True)
