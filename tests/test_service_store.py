@@ -90,7 +90,7 @@ def test_outstanding_receipts_per_carrier_at_a_months_end(store: Store) -> None:
 
 
 def test_migrations_apply_once(tmp_path: Path) -> None:
-    with Store(tmp_path / "a.db") as first:
+    with Store(tmp_path / "a.db", create=True) as first:
         names = {r[0] for r in first.all("SELECT name FROM schema_migrations")}
     assert {
         "service-001-tickets",
