@@ -123,7 +123,7 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}"
         try:
             token_file = write_token(tmp / "token", token)
-            main_store = Store(tmp / "station.db")
+            main_store = Store(tmp / "station.db", create=True)
             bulk_scans(main_store, args.scans)
             if args.faults:
                 plan = FaultPlan(rate=args.faults, seed=1, retry_after_s=0, slow_s=1.0)
@@ -133,7 +133,7 @@ def main() -> None:
                 faults = {k: n for k, n in proxy.counts.items() if k != "passed"}
             else:
                 rate, per_scan = batched(main_store, url, token_file, tmp)
-            naive_store = Store(tmp / "naive.db")
+            naive_store = Store(tmp / "naive.db", create=True)
             bulk_scans(naive_store, args.naive_sample)
             tz = station_config(url, token_file).tz
             naive_rate, naive_per_scan = naive(naive_store, url, naive_token, tz)

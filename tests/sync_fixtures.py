@@ -371,7 +371,7 @@ class Env:
 
 @pytest.fixture(name="env")
 def env_fixture(tmp_path: Path, receiver: Receiver) -> Iterator[Env]:
-    store = Store(tmp_path / "station.db")
+    store = Store(tmp_path / "station.db", create=True)
     token_file = write_token(tmp_path / "head-office.token", receiver.token)
     yield Env(tmp_path, receiver, ManualClock(), store, token_file)
     store.close()

@@ -36,7 +36,7 @@ class SyncQueue(RuleBasedStateMachine):
             tmp,
             Receiver(running, token, tmp / "head-office"),
             ManualClock(),
-            Store(tmp / "station.db"),
+            Store(tmp / "station.db", create=True),
             write_token(tmp / "token", token),
         )
         self.proxy = FaultProxy(running.url, FaultPlan(retry_after_s=0)).start()

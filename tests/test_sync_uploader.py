@@ -400,7 +400,7 @@ def test_an_uncorrectable_scan_goes_unsynced_after_the_hold(env: Env) -> None:
 
 
 def test_sync_points_are_kept_once_per_boot(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.db") as store:
+    with Store(tmp_path / "s.db", create=True) as store:
         assert store.record_clock_sync_point("b1", "2026-11-22T09:00:00+08:00", 5)
         assert not store.record_clock_sync_point("b1", "2026-11-22T10:00:00+08:00", 9)
         assert store.clock_sync_points(["b1", "b2"]) == {"b1": ("2026-11-22T09:00:00+08:00", 5)}
