@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
-import biip
-
 from edge.carriers import recognise
 from edge.messages import Message
 
@@ -120,6 +118,8 @@ def waybill_from_gs1(code: Code) -> str | Message | None:
     """The shipment number inside GS1 data (SSCC, GINC, GSIN); None when not GS1."""
     if code.aim not in GS1_AIMS and GS not in code.text:
         return None
+    import biip  # its GS1 tables cost ~17 MB and 90 ms: loaded for the first GS1 code only
+
     result = biip.parse((code.aim or "") + code.text)
     message = result.gs1_message
     if message is None:

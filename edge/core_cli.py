@@ -13,7 +13,6 @@ from datetime import date, datetime, time, timedelta
 
 from edge import barcode, carriers
 from edge import config as config_mod
-from edge.cards import write_cards
 from edge.cli_support import Context, add_command, need_action, print_json
 from edge.pins import hash_pin, pin_problem
 from edge.station import ScanRequest, Station
@@ -96,10 +95,6 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
 
     p = add_command(sub, "cards", cmd_cards, "write a printable page of command barcodes")
     p.add_argument("--out", default="cards.html", help="output HTML file (default cards.html)")
-
-    from edge.demo import register as register_demo
-
-    register_demo(sub)
 
 
 def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
@@ -365,6 +360,8 @@ def cmd_operator_add(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_cards(args: argparse.Namespace, ctx: Context) -> int:
+    from edge.cards import write_cards  # python-barcode: only this command uses it
+
     operators = [(r["id"], r["name"]) for r in ctx.store().active_operators()]
     path = write_cards(args.out, ctx.config.station.code, operators)
     print(f"wrote {path}: print it and keep the cards at the desk")
