@@ -57,6 +57,12 @@ def add_photo(store: Store, data: Path, name: str, uploaded: datetime | None) ->
             "INSERT INTO photos (sha256, path, size, created_at) VALUES (?, ?, ?, ?)",
             (sha, str(path.relative_to(data)), len(body), "2020-01-01T00:00:00+08:00"),
         )
+        # Every photo is some scan's (an unlinked one is an orphan the sweep removes).
+        store.insert_scan(
+            {"type": "problem", "waybill": f"W{sha[:10]}", "scanned_at": "2020-01-01T00:00:00",
+             "boot_id": "b", "mono_ns": 1, "clock_synced": 1, "device": "d"},
+            photos=(sha,),
+        )  # fmt: skip
     if uploaded is not None:
         store.mark_photo_uploaded(sha, at=uploaded.isoformat())
     return sha, path

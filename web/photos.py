@@ -18,6 +18,10 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from edge.photo_files import relative_path
+
+__all__ = ["PhotoError", "StoredPhoto", "clean_jpeg", "relative_path", "save", "thumbnail"]
+
 THUMB_PX = 320
 # Pixel budgets, checked from the header before anything is decoded. A JPEG decodes at a
 # reduced scale (draft), so a 50 Mpx phone photo costs a few MB; other formats (PNG, …)
@@ -117,11 +121,6 @@ def thumbnail(jpeg: bytes) -> bytes:
         out = io.BytesIO()
         image.save(out, "JPEG", quality=70)
     return out.getvalue()
-
-
-def relative_path(sha256: str, thumb: bool = False) -> Path:
-    base = Path("photos") / "thumbs" if thumb else Path("photos")
-    return base / sha256[:2] / f"{sha256}.jpg"
 
 
 def write_durably(path: Path, data: bytes) -> None:
