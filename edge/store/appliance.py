@@ -188,4 +188,5 @@ class ApplianceSQL(SeqSQL):
             src.backup(self.conn)
         finally:
             src.close()
+            self.forget_cached()
         self.raise_seq_floor(high_water)

@@ -118,6 +118,10 @@ class StoreBase:
                 self.migrate()
             self.check_durability()
 
+    def forget_cached(self) -> None:
+        """Drop what a mixin keeps in memory about the database (a rollback or a restore
+        made it untrue); mixins that keep something extend this."""
+
     def check_durability(self) -> None:
         """Refuse to go on unless this connection commits durably: WAL, synchronous=FULL."""
         mode = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
@@ -165,6 +169,7 @@ class StoreBase:
                 yield self.conn
                 self.conn.execute("COMMIT")
             except BaseException as exc:
+                self.forget_cached()
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 if isinstance(
@@ -175,14 +180,20 @@ class StoreBase:
             finally:
                 self._depth = 0
 
+    # one() and all() run several times a scan: a plain try costs nothing when nothing
+    # fails, where the translated() context manager costs a few microseconds a call.
     def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
-        with translated("reading"):
+        try:
             row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+        except sqlite3.OperationalError as exc:
+            raise store_error(exc, "reading") from exc
         return row
 
     def all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        with translated("reading"):
+        try:
             return self.conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise store_error(exc, "reading") from exc
 
     def audit(self, action: str, actor: str | None, subject: str | None, **detail: Any) -> None:
         self.conn.execute(
