@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 from edge.store import Store  # noqa: E402
 from sync.client import HeadOfficeClient  # noqa: E402
 from sync.faultproxy import FaultPlan, FaultProxy  # noqa: E402
-from sync.receiver.app import hash_token, new_token  # noqa: E402
-from sync.receiver.sqlite import SQLiteStorage  # noqa: E402
+from sync.headoffice.app import hash_token, new_token  # noqa: E402
+from sync.headoffice.sqlite import SQLiteStorage  # noqa: E402
 from sync.uploader import scan_json  # noqa: E402
 from tests.sync_fixtures import (  # noqa: E402
     STATION,

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from edge.cli_support import Context, default_data_dir
 from edge.config_base import ConfigError
@@ -18,9 +19,10 @@ from edge.store import StoreError
 
 log = logging.getLogger(__name__)
 
-# Each area's top-level commands. A run imports only its command's area, so `station scan`
-# never loads Flask or requests (tests/test_core_cli.py keeps this table true). A command
-# missing here still works: every area is then loaded.
+# Each area's top-level commands, in registration order. A run imports only the areas
+# that name its command, so `station scan` never loads Flask or requests
+# (tests/test_core_cli.py keeps this table true). A command missing here still works:
+# every area is then loaded. An area may add actions to another's command (`report`).
 AREAS: dict[str, tuple[str, ...]] = {
     "edge.core_cli": ("init", "migrate", "config", "scan", "waybill", "parcel", "parcels",
                       "export", "report", "operator", "cards"),
@@ -29,26 +31,40 @@ AREAS: dict[str, tuple[str, ...]] = {
     "sync.cli": ("sync", "head-office"),
     "web.cli": ("web",),
     "edge.appliance.cli": ("status", "install", "backup", "restore", "nightly"),
+    "edge.devices.printers.cli": ("printer", "label"),
+    "edge.desk.cli": ("courier", "handover", "problems", "fee", "report"),
+    "edge.service.cli": ("ticket", "tickets", "receipt", "receipts", "send", "sends"),
 }  # fmt: skip
+# Areas whose register() extends a command of another area, which must register first.
+_EXTENDS = {"edge.desk.cli": "edge.core_cli"}
 _GLOBAL_WITH_VALUE = ("--data", "--config")
 
 
 def areas_for(argv: Sequence[str]) -> list[ModuleType]:
     """The area modules a run of ``argv`` needs: its command's, or all (help, typos)."""
+    names = list(AREAS)
     words = iter(argv)
     for word in words:
         if word in _GLOBAL_WITH_VALUE:
             next(words, None)
         elif not word.startswith("-"):
-            for name, commands in AREAS.items():
-                if word in commands:
-                    return [importlib.import_module(name)]
+            chosen = {name for name, commands in AREAS.items() if word in commands}
+            chosen |= {_EXTENDS[name] for name in chosen if name in _EXTENDS}
+            names = [name for name in AREAS if name in chosen] or names
             break
-    return [importlib.import_module(name) for name in AREAS]
+    return [importlib.import_module(name) for name in names]
+
+
+class _Parser(argparse.ArgumentParser):
+    """No abbreviated options (`--typ` is an error, not `--type`); sub-commands inherit it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
 
 def build_parser(areas: Sequence[ModuleType] | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="station",
         description="Station Edge: scanning, sorting and sync for a parcel pickup station.",
     )

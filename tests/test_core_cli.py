@@ -136,10 +136,13 @@ def test_each_area_registers_the_commands_the_table_names() -> None:
 
     from edge.cli import AREAS
 
+    sub = argparse.ArgumentParser().add_subparsers()
     for name, commands in AREAS.items():
-        sub = argparse.ArgumentParser().add_subparsers()
+        before = set(sub.choices)
         importlib.import_module(name).register(sub)
-        assert tuple(sub.choices) == commands, name
+        added = tuple(c for c in sub.choices if c not in before)
+        # An area that extends another's command lists it too (desk adds `report monthly`).
+        assert set(added) <= set(commands) and set(commands) <= set(sub.choices), name
 
 
 def test_a_scan_loads_only_what_it_uses(data: Path) -> None:

@@ -15,8 +15,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from edge.store import Store
 from sync.faultproxy import FaultPlan, FaultProxy
-from sync.receiver.app import hash_token, new_token
-from sync.receiver.server import start
+from sync.headoffice.app import hash_token, new_token
+from sync.headoffice.server import start
 from sync.uploader import Uploader
 from tests.conftest import ManualClock
 from tests.sync_fixtures import STATION, Env, Receiver, count_report, write_token
