@@ -19,6 +19,7 @@ after 50 photos, `station scan` cold start <= 0.25 s.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import socket
 import subprocess
@@ -120,6 +121,11 @@ def main() -> None:
                                        web_host="127.0.0.1", wait=0)  # fmt: skip
         demo = Demo(Context(data_dir=data), demo_args)
         demo.prepare()
+        with demo.ctx.config_path.open("a", encoding="utf-8") as config:
+            # Room for every parcel the run receives.
+            config.write('\n[[shelves]]\nid = "B"\nlayers = 10\ncapacity = 2000\n'
+                         '\n[[sorting]]\nshelves = ["B"]\n')  # fmt: skip
+        os.environ["MALLOC_ARENA_MAX"] = "2"  # as the units set it
         scanner = demo.start_all()
         web_url = f"http://127.0.0.1:{demo_args.web_port}"
         wait_for(f"{web_url}/livez")

@@ -7,7 +7,6 @@ thumbnail under DATA/photos/thumbs/ab/<sha>.jpg.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import io
 import os
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from edge import heap
 from edge.photo_files import relative_path
 
 __all__ = ["PhotoError", "StoredPhoto", "clean_jpeg", "relative_path", "save", "thumbnail"]
@@ -82,7 +82,7 @@ def clean_jpeg(data: bytes, *, max_px: int, quality: int, max_bytes: int) -> byt
     finally:
         image.close()
         del image
-        give_back_memory()
+        heap.give_back()  # the decoded pixels' pages, back to the OS
 
 
 def draft(image: Image.Image, long_side: int) -> None:
@@ -93,25 +93,6 @@ def draft(image: Image.Image, long_side: int) -> None:
     scale = long_side / max(width, height)
     if scale < 1:
         image.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
-
-
-def give_back_memory() -> None:
-    """Return freed heap to the OS. glibc keeps the pages of freed large decodes in its
-    arenas; without this a web process that handled a few photos stays hundreds of MB."""
-    if _libc is not None:
-        _libc.malloc_trim(0)
-
-
-def _load_libc() -> ctypes.CDLL | None:
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc_trim  # noqa: B018 - glibc only; musl has none
-    except (OSError, AttributeError):
-        return None
-    return libc
-
-
-_libc = _load_libc()
 
 
 def thumbnail(jpeg: bytes) -> bytes:
