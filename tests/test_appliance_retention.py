@@ -22,6 +22,9 @@ from edge.store import appliance as appliance_sql
 from tests.conftest import ManualClock
 
 CONFIG = """
+[station]
+code = "SZ-NS-0042"
+
 [appliance]
 photo_retention_days = 30
 scan_retention_days = 90
@@ -245,3 +248,12 @@ def test_backup_restore_and_nightly_commands(
 
     assert main([*base, "restore", str(tmp_path / "missing.db")]) == 1
     assert "no such file" in capsys.readouterr().err
+
+    # A lost database: every command refuses it, restore brings it back, numbering above
+    # what head office may hold is kept by the sync side (raise_seq_floor).
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{data / 'station.db'}{suffix}").unlink(missing_ok=True)
+    assert main([*base, "scan", "--type", "receive", "75000000000003"]) == 3
+    assert not (data / "station.db").exists()
+    assert main([*base, "restore", str(saved)]) == 0
+    assert main([*base, "scan", "--type", "receive", "75000000000003"]) == 0
