@@ -13,7 +13,6 @@ from datetime import date, datetime, time, timedelta
 from edge import barcode, carriers, csvsafe
 from edge import config as config_mod
 from edge.cli_support import Context, add_command, need_action, print_json
-from edge.pins import hash_pin, pin_problem
 from edge.station import ScanRequest, Station
 
 Sub = argparse._SubParsersAction
@@ -345,6 +344,8 @@ def cmd_report_daily(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_operator_add(args: argparse.Namespace, ctx: Context) -> int:
+    from edge.pins import hash_pin, pin_problem  # hashlib's OpenSSL: only this command
+
     pin = args.pin
     if pin is None:
         pin = getpass.getpass(f"PIN for {args.id}: ")
