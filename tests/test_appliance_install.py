@@ -206,8 +206,8 @@ def test_a_gun_no_rule_can_match_stops_the_install(
 ) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(
-        '[station]\ncode = "SZ-NS-0042"\n[[scanners]]\nname = "desk-1"\n'
-        'match = "/dev/station/scanner-desk-1"\n'
+        '[station]\ncode = "SZ-NS-0042"\n\n'
+        '[[scanners]]\nname = "desk-1"\nmatch = "/dev/station/scanner-desk-1"\n'
     )
     assert run(root, bad) == 1
     err = capsys.readouterr().err
