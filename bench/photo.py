@@ -69,12 +69,14 @@ def measure(name: str, path: Path, rounds: int) -> dict[str, float]:
     data = path.read_bytes()
     fn = project if name == "project" else bare
     fn(data)  # warm up: imports, first allocations
-    times, out = [], b""
+    times, cpus, out = [], [], b""
     for _ in range(rounds):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn(data)
         times.append(time.perf_counter() - t0)
-    return {"ms": statistics.median(times) * 1000, "kb": len(out) / 1024,
+        cpus.append(time.process_time() - c0)
+    return {"ms": statistics.median(times) * 1000, "cpu_ms": statistics.median(cpus) * 1000,
+            "kb": len(out) / 1024,
             "peak_mb": peak_kb() / 1024}  # fmt: skip
 
 
@@ -111,6 +113,7 @@ def main() -> None:
                             ("project", "project photo path")):  # fmt: skip
             r = results[name]
             print(f"  {label:30} {r['ms']:6.0f} ms ({r['ms'] / base['ms']:4.2f}x baseline)"
+                  f"  CPU {r['cpu_ms']:5.0f} ms ({r['cpu_ms'] / base['cpu_ms']:4.2f}x)"
                   f"  {r['kb']:5.0f} KB  peak {r['peak_mb']:5.1f} MB"
                   f" ({r['peak_mb'] / base['peak_mb']:4.2f}x)")  # fmt: skip
 
