@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
-import biip
-
 from edge.carriers import CARRIERS, mod10_3_1, recognise
 from edge.messages import Message
 from sync.contract import (  # the contract owns the vocabularies
@@ -155,6 +153,8 @@ def waybill_from_gs1(code: Code) -> str | Message | None:
     """The shipment number inside GS1 data (SSCC, GINC, GSIN); None when not GS1."""
     if code.aim not in GS1_AIMS and GS not in code.text:
         return None
+    import biip  # its GS1 tables cost ~17 MB and 90 ms: loaded for the first GS1 code only
+
     try:
         result = biip.parse((code.aim or "") + code.text)
     except biip.BiipException:  # e.g. an AIM prefix biip does not know: "]00<GS>0"

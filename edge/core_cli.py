@@ -12,9 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from edge import barcode, carriers, csvsafe
 from edge import config as config_mod
-from edge.cards import write_cards
 from edge.cli_support import Context, add_command, need_action, print_json
-from edge.pins import hash_pin, pin_problem
 from edge.station import ScanRequest, Station
 
 Sub = argparse._SubParsersAction
@@ -103,10 +101,6 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
 
     p = add_command(sub, "cards", cmd_cards, "write a printable page of command barcodes")
     p.add_argument("--out", default="cards.html", help="output HTML file (default cards.html)")
-
-    from edge.demo import register as register_demo
-
-    register_demo(sub)
 
 
 def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
@@ -350,6 +344,8 @@ def cmd_report_daily(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_operator_add(args: argparse.Namespace, ctx: Context) -> int:
+    from edge.pins import hash_pin, pin_problem  # hashlib's OpenSSL: only this command
+
     pin = args.pin
     if pin is None:
         pin = getpass.getpass(f"PIN for {args.id}: ")
@@ -372,6 +368,8 @@ def cmd_operator_add(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_cards(args: argparse.Namespace, ctx: Context) -> int:
+    from edge.cards import write_cards  # python-barcode: only this command uses it
+
     operators = [(r["id"], r["name"]) for r in ctx.store().active_operators()]
     path = write_cards(args.out, ctx.config.station.code, operators)
     print(f"wrote {path}: print it and keep the cards at the desk")

@@ -70,6 +70,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "保存失败，未记录：请找主管检查存储空间后重试",
         "Not saved (storage failed): ask a supervisor to check disk space, then try again",
     ),
+    "err.store_full": (
+        "磁盘已满，未保存：请找主管清理空间后重试",
+        "Disk full, not saved: ask a supervisor to free some space, then try again",
+    ),
+    "err.store_busy": ("数据库忙，未保存：请稍后重试", "Database busy, not saved: try again"),
+    "err.store_missing": (
+        "找不到数据库文件：请找主管恢复备份",
+        "Database file missing: ask a supervisor to restore a backup",
+    ),
     "err.network": ("网络断开，未发送：请重扫", "No connection, not sent: scan again"),
     "err.operator_card": (
         "页面上不能换人：请退出后用自己的工号登录（工号卡只用于扫描枪）",

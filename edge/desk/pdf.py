@@ -9,9 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fpdf import FPDF
-from fpdf.fonts import FontFace
-
 # (file, index in the collection): index 2 of Noto Sans CJK's TTC is Simplified Chinese.
 CJK_FONTS = (
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
@@ -46,6 +43,10 @@ def cjk_font() -> tuple[str, int]:
 
 
 def render(sheet: Sheet) -> bytes:
+    # fpdf and fontTools cost ~17 MB: loaded by the first sheet, not by every web start.
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
     path, index = cjk_font()
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
