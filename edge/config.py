@@ -263,8 +263,8 @@ def parse(text: str, source: str = "<config>") -> Config:
 def load(path: Path) -> Config:
     """Load the config file; a missing file means all defaults (the demo station).
 
-    A file that exists must name its station: an empty or truncated file would
-    otherwise scan under the demo station code."""
+    A file that exists must say something: an empty one (a failed write, a truncated
+    copy) would otherwise scan under the demo station code."""
     if not path.exists():
         config = Config()
     else:
@@ -276,10 +276,10 @@ def load(path: Path) -> Config:
                 "restore it or write a new one with `station init`"
             ) from None
         config = parse(text, str(path))
-        if "code" not in tomllib.loads(text).get("station", {}):
+        if not tomllib.loads(text):
             raise ConfigError(
-                f"{path}: station.code: missing (the station code head office gave you, "
-                "e.g. SZ-NS-0042); an empty file is not a configuration"
+                f"{path}: empty: set at least station.code (the station code head office "
+                "gave you, e.g. SZ-NS-0042), or write a new file with `station init`"
             )
     config.path = path
     return config
