@@ -13,27 +13,19 @@ import biip
 
 from edge.carriers import CARRIERS, mod10_3_1, recognise
 from edge.messages import Message
+from sync.contract import (  # the contract owns the vocabularies
+    DISPATCH_REASONS,
+    PROBLEM_CODES,
+    SCAN_TYPES,
+    WAYBILL,
+)
+from sync.contract import SIGNER_RELATIONS as SIGNER_RELATIONS  # re-exported for edge users
 
 GS = "\x1d"
 # AIM symbology identifier: "]" + symbology letter + modifier character (ISO/IEC 15424).
 _AIM = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 # Symbology identifiers that announce GS1 data.
 GS1_AIMS = {"]C1", "]e0", "]d2", "]Q3", "]J1"}
-WAYBILL = re.compile(r"^[0-9A-Za-z-]{4,40}$")
-
-SCAN_TYPES = ("receive", "dispatch", "sign", "problem", "stocktake")
-DISPATCH_REASONS = ("delivery", "return", "transfer")
-SIGNER_RELATIONS = ("self", "proxy", "courier")
-PROBLEM_CODES = (
-    "damaged",
-    "wrong_address",
-    "refused",
-    "missing_items",
-    "weight_mismatch",
-    "unreachable",
-    "overdue",
-    "other",
-)
 
 
 @dataclass(frozen=True)

@@ -22,30 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from sync.contract import CARRIERS as CARRIERS  # the contract owns the carrier codes
+
 CheckDigit = Literal["ok", "bad", "none"]
 Confidence = Literal["manifest", "batch", "check_digit", "pattern", "none"]
-
-CARRIERS = frozenset(
-    {
-        "sf",
-        "zto",
-        "yto",
-        "sto",
-        "yunda",
-        "jtexpress",
-        "jd",
-        "ems",
-        "chinapost",
-        "deppon",
-        "zjs",
-        "cainiao",
-        "ups",
-        "fedex",
-        "usps",
-        "dhl",
-    }
-)
-CARRIER_CODE = re.compile(r"[a-z][a-z0-9_]{1,31}")
 
 DATA_FILE = Path(__file__).with_name("carriers.toml")
 

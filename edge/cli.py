@@ -83,11 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except StoreError as exc:
         log.error("database: %s", exc)
-        print(
-            f"database error: {exc}. Nothing was recorded; free disk space or check the "
-            "data folder, then try again.",
-            file=sys.stderr,
-        )
+        print(f"{exc.zh}\n{exc.en}\n({exc})", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         return 130

@@ -83,7 +83,7 @@ def config() -> Config:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "station.db")
+    s = Store(tmp_path / "station.db", create=True)
     yield s
     s.close()
 

@@ -39,7 +39,7 @@ def test_normalise_and_commands_never_crash(raw: str) -> None:
 @given(st.lists(st.tuples(st.sampled_from(barcode.SCAN_TYPES), codes), max_size=8))
 def test_station_answers_every_code_with_a_message(reads: list) -> None:
     clock = ManualClock()
-    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "p.db") as store:
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "p.db", create=True) as store:
         station = Station(store, config_mod.parse(SMALL_CONFIG), clock)
         for kind, raw in reads:
             out = station.read(raw, Desk("fuzz", mode=kind))

@@ -73,8 +73,10 @@ def create_app(
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    # Migrate once here, so the first requests do not race to do it.
-    Store(data_dir / DB_NAME).close()
+    # The schema is migrated before the page starts (`station migrate`); refuse a missing
+    # or outdated database here rather than on every request.
+    with Store(data_dir / DB_NAME) as store:
+        store.check_schema()
 
     from web import desk, health, overdue, parcels, reports, sorting, status, stocktake, supervisor
 

@@ -3,13 +3,29 @@ beside this file and its migrations in that module's ``MIGRATIONS``."""
 
 from edge.store import appliance, core_schema, devices, sync, web
 from edge.store.appliance import ApplianceSQL
-from edge.store.base import DB_NAME, StoreBase, StoreError
+from edge.store.base import (
+    DB_NAME,
+    StoreBase,
+    StoreBusy,
+    StoreError,
+    StoreFull,
+    StoreMissing,
+    StoreOutdated,
+)
 from edge.store.devices import DeviceSQL
 from edge.store.scans import ScanSQL
 from edge.store.sync import SyncSQL
 from edge.store.web import WebSQL
 
-__all__ = ["DB_NAME", "Store", "StoreError"]
+__all__ = [
+    "DB_NAME",
+    "Store",
+    "StoreBusy",
+    "StoreError",
+    "StoreFull",
+    "StoreMissing",
+    "StoreOutdated",
+]
 
 
 class Store(ScanSQL, DeviceSQL, SyncSQL, WebSQL, ApplianceSQL, StoreBase):
