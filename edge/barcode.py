@@ -28,6 +28,12 @@ _AIM = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 GS1_AIMS = {"]C1", "]e0", "]d2", "]Q3", "]J1"}
 
 
+def aim_matters(aim: str | None) -> bool:
+    """Does the symbology say something about the code: GS1 data, or EAN/UPC (]E*),
+    which is a product barcode, never a waybill."""
+    return aim is not None and (aim in GS1_AIMS or aim.startswith("]E"))
+
+
 @dataclass(frozen=True)
 class Code:
     text: str

@@ -166,7 +166,7 @@ class Station:
         if command is None:
             req = ScanRequest(
                 type=desk.mode,
-                code=(norm.aim or "") + norm.text if norm.aim in barcode.GS1_AIMS else norm.text,
+                code=(norm.aim or "") + norm.text if barcode.aim_matters(norm.aim) else norm.text,
                 device=desk.device,
                 operator=desk.operator,
                 weight_g=weight_g,
