@@ -54,7 +54,7 @@ def normalise(raw: str, min_length: int = 4, max_length: int = 120) -> Code | Me
     if any(not ch.isprintable() and ch != GS for ch in text):
         return Message("unprintable")
     if len(text) < min_length:
-        return Message("too_short", {"length": len(text)})
+        return Message("incomplete_read", {"length": len(text)})
     if len(text) > max_length:
         return Message("too_long", {"length": len(text)})
     return Code(text, aim)

@@ -53,6 +53,11 @@ class ScanningSection(Section):
     )
     min_length: int = doc("Shortest code accepted after normalising.", 4)
     max_length: int = doc("Longest code accepted after normalising (GS1 strings can be long).", 120)
+    mode_idle_min: float = doc(
+        "A gun's mode card (and batch carrier) lapses back to its default mode after this many "
+        "idle minutes, with a notice; 0 = never.",
+        10.0,
+    )
     weight_mismatch_share: float = doc(
         "Raise weight_mismatch when the weight differs from the declared by more than this share.",
         0.25,
@@ -64,6 +69,8 @@ class ScanningSection(Section):
             errors.append("double_read_window_s: must be 0 or more")
         if not 1 <= self.min_length <= self.max_length <= 4096:
             errors.append("min_length/max_length: expected 1 <= min_length <= max_length <= 4096")
+        if not 0 <= self.mode_idle_min <= 24 * 60:
+            errors.append("mode_idle_min: expected 0 (never) to 1440 minutes")
         if not 0 < self.weight_mismatch_share < 10:
             errors.append("weight_mismatch_share: expected a share such as 0.25")
         return errors

@@ -38,6 +38,8 @@ class Desk:
     dispatch_reason: str = "delivery"
     problem_code: str = "other"
     carrier: str | None = None
+    # The gun's mode from its config; a mode card lapses back to it when the gun idles.
+    default_mode: str = "receive"
 
     def reason(self) -> str | None:
         if self.mode == "dispatch":
@@ -62,6 +64,8 @@ class ScanRequest:
     photos: tuple[str, ...] = ()
     carrier_hint: str | None = None
     raw: str | None = None
+    # Notices that go with the answer (amber), e.g. the gun's mode just lapsed.
+    warnings: tuple[str, ...] = ()
     # A supervisor's confirmation that a parcel signed today really came back.
     override: bool = False
 
@@ -96,6 +100,10 @@ class Outcome:
     weight_g: int | None = None
     warnings: list[str] = field(default_factory=list)
     command: str | None = None
+    # The gun's mode after this read, so the page can colour it; first_in_mode: the
+    # first scan since the mode changed (spoken by the page).
+    mode: str | None = None
+    first_in_mode: bool = False
 
     def message(self, lang: str) -> str:
         return self.message_en if lang == "en" else self.message_zh
@@ -119,7 +127,7 @@ class Station:
     def desk(self, device: str, default_mode: str = "receive") -> Desk:
         row = self.store.desk_row(device)
         if row is None:
-            return Desk(device=device, mode=default_mode)
+            return Desk(device=device, mode=default_mode, default_mode=default_mode)
         return Desk(
             device=device,
             mode=row["mode"],
@@ -127,6 +135,7 @@ class Station:
             dispatch_reason=row["dispatch_reason"],
             problem_code=row["problem_code"],
             carrier=row["carrier"],
+            default_mode=default_mode,
         )
 
     # --- entry points ---
@@ -163,6 +172,8 @@ class Station:
                 )
             )
         command = barcode.parse_command(norm.text)
+        last = self.store.last_read(desk.device)
+        lapsed = command is None and self._guarded_lapse(now, desk, last)
         if command is None:
             req = ScanRequest(
                 type=desk.mode,
@@ -173,8 +184,15 @@ class Station:
                 reason=desk.reason(),
                 carrier_hint=desk.carrier,
                 raw=raw,
+                warnings=("mode_lapsed",) if lapsed else (),
             )
-            return self._guarded(lambda: self._scan(now, req, from_gun=True))
+            outcome = self._guarded(lambda: self._scan(now, req, from_gun=True))
+            # The first scan in a mode other than receive is spoken, so no one misses it.
+            outcome.mode = desk.mode
+            outcome.first_in_mode = desk.mode != "receive" and (
+                lapsed or last is None or last["type"] != desk.mode
+            )
+            return outcome
         if isinstance(command, Message):
             return self._guarded(
                 lambda: self._journal(
@@ -190,6 +208,54 @@ class Station:
                 )
             )
         return self._guarded(lambda: self._command(now, raw, norm.text, command, desk))
+
+    def incomplete(self, raw: str, desk: Desk, reason: str) -> Outcome:
+        """A read the gun's decoder threw away (too short, too long, keys lost): the clerk
+        still gets an answer and the read is journalled."""
+        now = self.clock.now(self.tz)
+        msg = Message("incomplete_read")
+        log.info("gun %s: incomplete read %r (%s)", desk.device, raw[:120], reason)
+        return self._guarded(
+            lambda: self._journal(
+                now, desk.device, desk.operator, raw, None, "invalid", None, "refused", msg
+            )
+        )
+
+    def _guarded_lapse(self, now: Instant, desk: Desk, last: Any) -> bool:
+        """Put an idle gun back to its default mode (and no batch carrier), journalling a
+        notice; True when it lapsed. A parcel scanned an hour after a PROBLEM:DAMAGED
+        card must not be recorded as damaged."""
+        idle_ns = int(self.config.scanning.mode_idle_min * 60e9)
+        changed = desk.mode != desk.default_mode or desk.carrier is not None
+        if not changed or idle_ns <= 0 or last is None:
+            return False
+        if last["boot_id"] == now.boot_id and now.mono_ns - last["mono_ns"] < idle_ns:
+            return False
+        had_carrier = desk.carrier is not None
+        desk.mode, desk.carrier = desk.default_mode, None
+        minutes = round(self.config.scanning.mode_idle_min)
+        key = "mode_lapsed_carrier" if had_carrier else "mode_lapsed"
+        notice = Message(key, {"minutes": minutes, "mode": desk.mode})
+
+        def run() -> Outcome:
+            with self.store.transaction():
+                self.store.save_desk({**dataclasses.asdict(desk), "updated_at": now.iso})
+                self.store.audit("desk.mode_lapsed", desk.operator, desk.device, mode=desk.mode)
+                return self._journal(
+                    now,
+                    desk.device,
+                    desk.operator,
+                    "",
+                    None,
+                    "command",
+                    None,
+                    "accepted",
+                    notice,
+                    command="mode",
+                )
+
+        self._guarded(run)
+        return True
 
     def scan(self, req: ScanRequest) -> Outcome:
         """Record one scan with every detail given (a tap on the page, the CLI): a
@@ -435,7 +501,11 @@ class Station:
                 now, req.device, req.operator, raw, req.code, "scan", req.type, "refused", found
             )
         waybill, recognition = found.waybill, found.recognition
-        extra: dict[str, Any] = {"waybill": waybill, "carriers": list(recognition.carriers)}
+        extra: dict[str, Any] = {
+            "waybill": waybill,
+            "carriers": list(recognition.carriers),
+            "warnings": list(req.warnings),
+        }
         with self.store.transaction():
             row = self.store.parcel(waybill)
             parcel = rules.Parcel.from_row(row) if row else None
@@ -533,7 +603,7 @@ class Station:
             "note": (req.note or None) and req.note[:500],
         }
         message = decision.message
-        warnings = list(decision.warnings)
+        warnings = list(req.warnings) + decision.warnings
         if parcel is None and manifest is not None:
             parcel = rules.Parcel(
                 waybill=waybill,

@@ -416,3 +416,49 @@ def test_dispatch_of_a_parcel_never_received_warns_and_records_why(
     assert "没有此件的入库记录" in out["message_zh"]
     note = store.history(ZTO)[-1]["note"]
     assert note == "dispatched without a receive at this station"
+
+
+# --- a gun's mode is impossible to miss ----------------------------------------------------
+
+
+def test_a_mode_card_lapses_after_the_idle_time_with_a_notice(
+    station: Station, store: Store, clock: ManualClock
+) -> None:
+    desk = station.desk("gun-1")
+    station.read("PROBLEM:DAMAGED", desk)
+    first = station.read(ZTO, desk)
+    assert (first.type, first.mode, first.first_in_mode) == ("problem", "problem", True)
+    clock.advance(5)
+    second = station.read(ZTO2, desk)
+    assert second.type == "problem" and not second.first_in_mode
+    clock.advance(10 * 60 + 1)  # the default idle time is 10 minutes
+    later = station.read(SF, desk)
+    assert (later.type, later.status, later.mode) == ("receive", "accepted", "receive")
+    assert later.warnings == ["mode_lapsed"] and later.shelf
+    assert station.desk("gun-1").mode == "receive"
+    notice = store.one("SELECT * FROM reads WHERE message_key = 'mode_lapsed'")
+    assert notice is not None and "恢复为入库模式" in notice["message_zh"]
+
+
+def test_the_gun_default_mode_is_what_it_lapses_to_and_a_batch_carrier_is_cleared(
+    station: Station, clock: ManualClock
+) -> None:
+    desk = station.desk("gun-s", default_mode="sign")
+    station.read("MODE:RECEIVE", desk)
+    station.read("CARRIER:ZTO", desk)
+    clock.advance(11 * 60)
+    out = station.read(ZTO, desk)
+    assert (out.type, out.message_key) == ("sign", "sign_unknown")
+    reloaded = station.desk("gun-s", default_mode="sign")
+    assert (reloaded.mode, reloaded.carrier) == ("sign", None)
+
+
+def test_an_idle_time_of_zero_never_lapses(
+    store: Store, config: Config, clock: ManualClock
+) -> None:
+    config.scanning.mode_idle_min = 0
+    station = Station(store, config, clock)
+    desk = station.desk("gun-1")
+    station.read("MODE:STOCKTAKE", desk)
+    clock.advance(86400)
+    assert station.read(ZTO, desk).type == "stocktake"

@@ -307,7 +307,29 @@ def test_syn_dropped_through_the_loop_records_no_fragment(config, store, station
     Typist(device).type("YT9876543210987")  # the next scan
     assert run_until(scanner, lambda: deliveries)
     assert [d.barcode.text for d in deliveries] == ["YT9876543210987"]
-    assert store.one("SELECT count(*) FROM reads")[0] == 1
+    # The lost code was answered "scan again", and no fragment of it was recorded.
+    reads = store.all("SELECT code, message_key FROM reads ORDER BY id")
+    assert [tuple(r) for r in reads] == [
+        (None, "incomplete_read"),
+        ("YT9876543210987", "received"),
+    ]
+    assert store.one("SELECT count(*) FROM scans")[0] == 1
+    scanner.close()
+
+
+def test_a_short_read_gets_an_answer_and_the_error_tone(config, store, station, source, tmp_path):
+    probe = tmp_path / "tone.py"
+    marks = tmp_path / "tones"
+    probe.write_text(f"import sys\nopen({str(marks)!r}, 'a').write(sys.argv[1] + '\\n')\n")
+    device = source.plug()
+    section = gun(sound_refused=f"{sys.executable} {probe} refused", min_length=6)
+    scanner, deliveries = make_scanner(config, store, station, source, [section])
+    Typist(device).type("SF12")  # half a label
+    assert run_until(scanner, lambda: marks.exists())
+    read = store.one("SELECT * FROM reads")
+    assert read is not None and read["message_zh"] == "读取不完整，请重扫"
+    assert (read["status"], read["raw"]) == ("refused", "SF12")
+    assert deliveries == [] and marks.read_text() == "refused\n"
     scanner.close()
 
 
