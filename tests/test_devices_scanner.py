@@ -345,3 +345,36 @@ def test_stopping_marks_every_device_disconnected(config, store, station, source
         row = store.device(name)
         assert row["state"] == "disconnected" and row["detail"] == "the scanning process stopped"
     assert store.device("scale-1")["weight_g"] is None
+
+
+def test_a_fast_gun_through_a_delayed_loop_gives_every_code_whole(
+    config, store, station, source, monkeypatch
+):
+    """The idle gap is measured on the kernel's event timestamps: a loop that is busy for
+    longer than the gap (here each answer takes 250 ms, and keys arrive in reads of 64
+    events) still sees the 3 ms between keys, and splits no code."""
+    import time
+
+    from edge.devices.simulate import key_events
+
+    device = source.plug()
+    scanner, deliveries = make_scanner(config, store, station, source, [gun()])
+    slow_read = station.read
+
+    def busy(*args, **kw):
+        time.sleep(0.25)  # a loaded Pi: the loop gets round to the gun late
+        return slow_read(*args, **kw)
+
+    monkeypatch.setattr(station, "read", busy)
+    codes = [f"75{n:012d}" for n in range(1, 7)] + ["SF1234567890123", "YT8962646785389"]
+    stamp = time.time() - 4  # typed over the last seconds; the loop is behind
+    for i, code in enumerate(codes):
+        # Half the codes end on Enter, half only by the idle gap; 0.4 s between labels.
+        for chunk in key_events(code, enter="enter" if i % 2 else None):
+            device.write(chunk, when=stamp)
+            stamp += 0.003
+        stamp += 0.4
+    assert run_until(scanner, lambda: len(deliveries) >= len(codes), timeout=10)
+    scanner.turn(max_wait=0.2)
+    assert [d.barcode.text for d in deliveries] == codes
+    scanner.close()
