@@ -247,3 +247,25 @@ def cannot_be(recognition: Recognition, carrier: str) -> bool:
     if not recognition.carriers or not has_formats(carrier):
         return False
     return carrier not in recognition.carriers
+
+
+def explain(code: str, *, batch: str | None = None, manifest: str | None = None) -> dict[str, Any]:
+    """The whole answer for one number, as `station waybill --json` prints it: candidates,
+    the carrier decided and its confidence, and the formats that matched with sources."""
+    r = recognise(code)
+    choice = choose(code, r, manifest=manifest, batch=batch)
+    upper = code.upper()
+    matched = [
+        {"format": f.name, "carriers": sorted(f.carriers), "source": f.source}
+        for f in FORMATS
+        if _match(f, upper) and (not f.batch_only or batch in f.carriers)
+    ]
+    return {
+        "waybill": (fit(code, batch) if batch and not r.waybill_shaped else None) or r.waybill,
+        "carriers": list(r.carriers),
+        "check_digit": r.check_digit,
+        "carrier": choice.carrier,
+        "confidence": choice.confidence,
+        "batch_mismatch": choice.mismatch,
+        "formats": matched,
+    }

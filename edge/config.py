@@ -20,12 +20,14 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge.appliance.settings import ApplianceSection
+from edge.carriers import CARRIERS
 from edge.config_base import ConfigError, Section, doc
 from edge.devices.settings import ScaleSection, ScannerSection
 from sync.settings import HeadOfficeSection
 from web.settings import WebSection
 
 CONFIG_NAME = "station.toml"
+_CARRIER_LIST = ", ".join(sorted(CARRIERS))
 
 
 @dataclass
@@ -123,6 +125,12 @@ class SortRule(Section):
     carriers: list[str] = doc("Carrier codes the rule applies to; empty means any.", [])
     min_weight_g: int = doc("Lightest weight (grams) the rule applies to.", 0)
     max_weight_g: int = doc("Heaviest weight (grams) the rule applies to; 0 means no limit.", 0)
+
+    def check(self) -> list[str]:
+        unknown = [c for c in self.carriers if c not in CARRIERS]
+        if unknown:
+            return [f"carriers: unknown {', '.join(unknown)} (expected some of {_CARRIER_LIST})"]
+        return []
 
 
 @dataclass

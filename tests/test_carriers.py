@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -312,3 +314,31 @@ def test_never_raises_and_answers_consistently(code: str, batch: str | None) -> 
     assert choice.carrier is None or choice.carrier in CARRIERS
     if choice.mismatch:
         assert choice.carrier != batch
+
+
+def test_station_waybill_json_gives_the_confidence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from edge.cli import main
+    from edge.store import Store
+
+    def waybill(*words: str) -> dict:
+        assert main(["--data", str(tmp_path / "st"), "waybill", "--json", *words]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    # Without a station database it is a plain look-up.
+    assert waybill("1Z999AA10123456784")["confidence"] == "check_digit"
+    got = waybill("SF1385628716739")
+    assert (got["carrier"], got["confidence"]) == ("sf", "pattern")
+    assert got["formats"][0]["source"].startswith("BFZH")
+    got = waybill("1234567890123")
+    assert (got["carrier"], got["confidence"]) == (None, "none") and len(got["carriers"]) > 1
+    assert waybill("1234567890123", "--carrier", "yunda")["confidence"] == "batch"
+    assert waybill("SF1385628716739", "--carrier", "zto")["batch_mismatch"] is True
+    assert main(["--data", str(tmp_path / "st"), "init"]) == 0
+    with Store(tmp_path / "st" / "station.db") as store:
+        store.upsert_manifest([{"waybill": "1234567890123", "carrier": "ems"}])
+    capsys.readouterr()
+    got = waybill("1234567890123", "--carrier", "yunda")
+    assert (got["carrier"], got["confidence"]) == ("ems", "manifest")
+    assert main(["--data", str(tmp_path / "st"), "waybill", "X1", "--carrier", "J&T"]) == 2

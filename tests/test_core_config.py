@@ -30,6 +30,7 @@ def test_defaults_load_and_template_round_trips() -> None:
         ("[[sorting]]\nshelves = ['77']\n", "no shelf with id '77'"),
         ("[pickup]\ncode_format = '{shelf}-{nope}'\n", "code_format: cannot format"),
         ("nonsense = = 1", "not valid TOML"),
+        ("[[sorting]]\nshelves = ['1']\ncarriers = ['J&T']\n", "carriers: unknown J&T"),
         ("[overdue]\nwarn_days = 9\nreturn_days = 3\n", "warn_days/return_days"),
     ],
 )
