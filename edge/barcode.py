@@ -61,7 +61,15 @@ def normalise(raw: str, min_length: int = 4, max_length: int = 120) -> Code | Me
 
 
 CommandName = Literal[
-    "operator_in", "operator_out", "mode", "problem", "dispatch", "carrier", "undo"
+    "operator_in",
+    "operator_out",
+    "mode",
+    "problem",
+    "dispatch",
+    "carrier",
+    "undo",
+    "reprint",
+    "courier",
 ]
 
 
@@ -76,6 +84,8 @@ def parse_command(code: str) -> Command | Message | None:
     upper = code.upper()
     if upper == "UNDO":
         return Command("undo")
+    if upper == "REPRINT":  # `station printer` prints this desk's last label again
+        return Command("reprint")
     if ":" not in upper:
         return None
     prefix, _, value = upper.partition(":")
@@ -97,6 +107,8 @@ def parse_command(code: str) -> Command | Message | None:
             # A typo here would make every later scan one head office refuses.
             return Message("unknown_carrier_card", {"carrier": code.partition(":")[2][:40]})
         return Command("carrier", carrier or None)
+    elif prefix == "COURIER" and value:
+        return Command("courier", code.partition(":")[2].strip())
     return Message("bad_command", {"code": code[:40]})
 
 
@@ -115,6 +127,7 @@ def command_cards() -> list[tuple[str, str, str]]:
         if p != "weight_mismatch"
     ]
     cards += [("UNDO", "撤销上一次扫描", "Undo last scan"), ("OP:OUT", "退出登录", "Sign out")]
+    cards += [("REPRINT", "补打上一张取件码标签", "Reprint the last label")]
     return cards
 
 

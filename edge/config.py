@@ -22,7 +22,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from edge.appliance.settings import ApplianceSection
 from edge.carriers import CARRIERS
 from edge.config_base import ConfigError, Section, doc
+from edge.devices.printers.settings import PrinterSection, PrintingSection
 from edge.devices.settings import ScaleSection, ScannerSection
+from edge.service.settings import ServiceSection
 from sync.settings import HeadOfficeSection
 from web.settings import WebSection
 
@@ -175,8 +177,13 @@ class Config:
     scales: list[ScaleSection] = field(
         default_factory=list, metadata={"doc": "Serial scales ([[scales]] tables)."}
     )
+    printers: list[PrinterSection] = field(
+        default_factory=list, metadata={"doc": "Label printers ([[printers]] tables)."}
+    )
+    printing: PrintingSection = field(default_factory=PrintingSection)
     web: WebSection = field(default_factory=WebSection)
     appliance: ApplianceSection = field(default_factory=ApplianceSection)
+    service: ServiceSection = field(default_factory=ServiceSection)
 
     path: Path | None = field(default=None, compare=False, metadata={"internal": True})
 

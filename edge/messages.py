@@ -128,6 +128,15 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Only a supervisor can confirm receiving it again",
     ),
     "carrier_cleared": ("已清除批次快递公司", "Batch carrier cleared"),
+    "reprint_asked": ("补打上一张标签", "Reprinting the last label"),
+    "handover_opened": (
+        "开始交接：{name}（{carrier}），请逐件扫描",
+        "Handover from {name} ({carrier}): scan each parcel",
+    ),
+    "courier_unknown": (
+        "没有这个快递员：{courier}，请在平板上添加",
+        "Unknown courier {courier}: add them on the tablet",
+    ),
     "bad_command": ("无效的指令条码：{code}", "Unknown command card: {code}"),
     "undone": ("已撤销：{type} {waybill}", "Undone: {type} {waybill}"),
     "nothing_to_undo": ("此设备没有可撤销的扫描", "Nothing to undo at this device"),

@@ -402,7 +402,7 @@ class Station:
                     )
                 return self._undo(now, seq, desk.device, desk.operator, "UNDO card", raw=raw)
             message = self._apply_command(cmd, desk)
-            status: rules.Status = "refused" if message.key == "operator_unknown" else "accepted"
+            status: rules.Status = "refused" if message.key.endswith("_unknown") else "accepted"
             if status == "accepted":
                 self.store.save_desk({**dataclasses.asdict(desk), "updated_at": now.iso})
                 self.store.audit("desk." + cmd.name, desk.operator, desk.device, value=cmd.value)
@@ -426,6 +426,8 @@ class Station:
                 return Message("operator_unknown", {"operator": cmd.value})
             desk.operator = row["id"]
             return Message("operator_in", {"name": row["name"]})
+        if cmd.name == "reprint":  # the print process acts on the journalled read
+            return Message("reprint_asked")
         if cmd.name == "operator_out":
             desk.operator = None
             return Message("operator_out")
@@ -435,6 +437,8 @@ class Station:
         if cmd.name == "problem":
             desk.mode, desk.problem_code = "problem", cmd.value or "other"
             return Message("reason_set", {"reason": desk.problem_code, "mode": desk.mode})
+        if cmd.name == "courier":
+            return self._open_handover(cmd.value or "", desk)
         if cmd.name == "dispatch":
             desk.mode, desk.dispatch_reason = "dispatch", cmd.value or "delivery"
             return Message("reason_set", {"reason": desk.dispatch_reason, "mode": desk.mode})
@@ -444,6 +448,16 @@ class Station:
             if cmd.value
             else Message("carrier_cleared")
         )
+
+    def _open_handover(self, courier_id: str, desk: Desk) -> Message:
+        """A COURIER: card: receive that courier's batch, counted as one handover."""
+        courier = self.store.courier(courier_id)
+        if courier is None or not courier["active"]:
+            return Message("courier_unknown", {"courier": courier_id})
+        desk.mode, desk.carrier = "receive", courier["carrier"]
+        now = self.clock.now(self.tz).iso
+        self.store.handover_open(courier, desk.device, desk.operator, now)
+        return Message("handover_opened", {"name": courier["name"], "carrier": courier["carrier"]})
 
     def _check_request(self, req: ScanRequest) -> Message | None:
         if req.type not in barcode.SCAN_TYPES:

@@ -43,7 +43,6 @@ CARRIERS = frozenset(
         "jd",
         "ems",
         "chinapost",
-        # Added in version 1.1 (backward compatible: the field was always open).
         "deppon",
         "zjs",
         "cainiao",
