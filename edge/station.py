@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from edge import barcode, carriers, rules, shelving
+from edge import barcode, carriers, identify, rules, shelving
 from edge.clock import Clock, Instant, SystemClock
 from edge.config import Config
 from edge.messages import Message
@@ -68,16 +68,6 @@ class ScanRequest:
     warnings: tuple[str, ...] = ()
     # A supervisor's confirmation that a parcel signed today really came back.
     override: bool = False
-
-
-@dataclass(frozen=True)
-class Identified:
-    """A scanned code's waybill. shaped: it looks like a waybill (some format matched,
-    the batch carrier's own format, or GS1 shipment data)."""
-
-    waybill: str
-    recognition: carriers.Recognition
-    shaped: bool
 
 
 @dataclass
@@ -481,35 +471,10 @@ class Station:
                 return Message("override_supervisor")
         return None
 
-    def _identify(self, req: ScanRequest) -> Identified | Message:
-        """The waybill in a scanned code and what the number says of its carrier."""
-        code, batch = req.code, req.carrier_hint
-        aim = code[:3] if code.startswith("]") else None
-        text = code[3:] if aim else code
-        inner = barcode.waybill_from_gs1(barcode.Code(text, aim))
-        if isinstance(inner, Message):
-            return inner
-        text = inner if inner is not None else barcode.waybill_text(text)
-        if not barcode.WAYBILL.match(text):
-            return Message("not_waybill", {"code": text[:40]})
-        fitted = carriers.fit(text, batch) if batch else None
-        if req.type == "receive" and not fitted and barcode.product_code(text, aim):
-            return Message("product_code", {"code": text})
-        recognition = carriers.recognise(text)
-        if recognition.check_digit == "bad" and not recognition.carriers and not fitted:
-            return Message("check_digit", {"waybill": recognition.waybill})
-        if fitted and not recognition.waybill_shaped:
-            waybill = fitted  # a format only the batch carrier's (JD digits, Deppon 8-10)
-        else:
-            waybill = inner if inner is not None else recognition.waybill
-        # GS1 shipment numbers (SSCC, GINC) are waybills whatever their shape.
-        shaped = recognition.waybill_shaped or bool(fitted) or inner is not None
-        return Identified(waybill, recognition, shaped)
-
     def _scan(self, now: Instant, req: ScanRequest, from_gun: bool) -> Outcome:
         raw = req.raw if req.raw is not None else req.code
         problem = self._check_request(req)
-        found = problem or self._identify(req)
+        found = problem or identify.identify(req.code, req.type, req.carrier_hint)
         if isinstance(found, Message):
             return self._journal(
                 now, req.device, req.operator, raw, req.code, "scan", req.type, "refused", found
