@@ -128,6 +128,17 @@ class Station:
             default_mode=default_mode,
         )
 
+    def ensure_desk(self, device: str, default_mode: str) -> Desk:
+        """The desk, written to the store if it has no row yet, so the sorting screen shows
+        every gun's mode and operator from the start, not only after a card."""
+        if self.store.desk_row(device) is None:
+            with self.store.transaction():
+                desk = Desk(device, mode=default_mode, default_mode=default_mode)
+                self.store.save_desk(
+                    {**dataclasses.asdict(desk), "updated_at": self.clock.now(self.tz).iso}
+                )
+        return self.desk(device, default_mode)
+
     # --- entry points ---
 
     def read(self, raw: str, desk: Desk, *, weight_g: int | None = None) -> Outcome:

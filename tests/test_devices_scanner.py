@@ -378,3 +378,12 @@ def test_a_fast_gun_through_a_delayed_loop_gives_every_code_whole(
     scanner.turn(max_wait=0.2)
     assert [d.barcode.text for d in deliveries] == codes
     scanner.close()
+
+
+def test_every_gun_has_a_desk_row_from_the_start(config, store, station, source):
+    scanner, _ = make_scanner(
+        config, store, station, source, [gun("desk-1"), gun("desk-2", mode="sign")]
+    )
+    rows = {r["device"]: (r["mode"], r["operator"]) for r in store.all("SELECT * FROM desks")}
+    assert rows == {"desk-1": ("receive", None), "desk-2": ("sign", None)}
+    scanner.close()

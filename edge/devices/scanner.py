@@ -164,6 +164,8 @@ class Scanner:
     def start(self) -> None:
         names = [g.name for g in self.guns] + list(self.scale_units)
         self._store(lambda: self.store.forget_devices_except(names))
+        for gun in self.guns:  # every gun's mode and operator on the sorting screen
+            self._store(functools.partial(self.station.ensure_desk, gun.name, gun.section.mode))
         now = self.clock()
         self.rescan(now)
         for scale in self.scale_units.values():
@@ -416,7 +418,7 @@ class Scanner:
             wall -= timedelta(seconds=max(0.0, self.clock() - at))
         return wall.isoformat(timespec="milliseconds")
 
-    def _store(self, write: Callable[[], None]) -> None:
+    def _store(self, write: Callable[[], object]) -> None:
         """Device state is advisory: a failed write is logged, the scanning goes on."""
         try:
             write()
