@@ -49,6 +49,9 @@ INTERNATIONAL = [
     ("1195266473930007521100871079919940", "871079919940", ("fedex",), "fedex", "check_digit"),
     ("32971514560102447849175802862014", "784917580286", ("fedex",), "fedex", "check_digit"),
     ("9611020987654312345672", "987654312345672", ("fedex",), "fedex", "check_digit"),
+    # FedEx Codabar labels as a gun reads them (itdida/itdida-issues #58, #594).
+    ("d8077152042820402b", "807715204282", ("fedex",), "fedex", "check_digit"),
+    ("B8091765356780402D", "809176535678", ("fedex",), "fedex", "check_digit"),
     ("9622001900000000000000776632517510", "00776632517510", ("fedex",), "fedex", "check_digit"),
     # USPS IMpb, also behind a 420+ZIP routing code (the same length as FedEx's 34).
     ("9400111201080805483016", "9400111201080805483016", ("usps",), "usps", "check_digit"),
