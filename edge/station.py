@@ -196,17 +196,7 @@ class Station:
             return outcome
         if isinstance(command, Message):
             return self._guarded(
-                lambda: self._journal(
-                    now,
-                    desk.device,
-                    desk.operator,
-                    raw,
-                    norm.text,
-                    "command",
-                    None,
-                    "refused",
-                    command,
-                )
+                lambda: self._desk_answer(now, desk, raw, norm.text, "refused", command)
             )
         return self._guarded(lambda: self._command(now, raw, norm.text, command, desk))
 
@@ -356,6 +346,35 @@ class Station:
             )
         return outcome
 
+    def _answer(
+        self,
+        now: Instant,
+        req: ScanRequest,
+        raw: str,
+        status: rules.Status,
+        message: Message,
+        extra: dict[str, Any],
+    ) -> Outcome:
+        """Journal a scan's read and build its answer."""
+        return self._journal(
+            now, req.device, req.operator, raw, req.code, "scan", req.type, status, message, **extra
+        )
+
+    def _desk_answer(
+        self,
+        now: Instant,
+        desk: Desk,
+        raw: str,
+        code: str | None,
+        status: rules.Status,
+        message: Message,
+        **extra: Any,
+    ) -> Outcome:
+        """Journal a command card's read at ``desk`` and build its answer."""
+        return self._journal(
+            now, desk.device, desk.operator, raw, code, "command", None, status, message, **extra
+        )
+
     def _double_read(self, now: Instant, device: str, code: str, scan_type: str | None) -> bool:
         """The gun read the same label twice: same device, code and scan type, same boot,
         within the window (monotonic time, so a clock jump cannot fake or hide one)."""
@@ -374,32 +393,14 @@ class Station:
     ) -> Outcome:
         with self.store.transaction():
             if self._double_read(now, desk.device, code, None):
-                return self._journal(
-                    now,
-                    desk.device,
-                    desk.operator,
-                    raw,
-                    code,
-                    "command",
-                    None,
-                    "duplicate",
-                    Message("double_read"),
-                    command=cmd.name,
+                return self._desk_answer(
+                    now, desk, raw, code, "duplicate", Message("double_read"), command=cmd.name
                 )
             if cmd.name == "undo":
                 seq = self.store.last_scan_seq(desk.device)
                 if seq is None:
-                    return self._journal(
-                        now,
-                        desk.device,
-                        desk.operator,
-                        raw,
-                        code,
-                        "command",
-                        None,
-                        "refused",
-                        Message("nothing_to_undo"),
-                        command="undo",
+                    return self._desk_answer(
+                        now, desk, raw, code, "refused", Message("nothing_to_undo"), command="undo"
                     )
                 return self._undo(now, seq, desk.device, desk.operator, "UNDO card", raw=raw)
             message = self._apply_command(cmd, desk)
@@ -407,18 +408,7 @@ class Station:
             if status == "accepted":
                 self.store.save_desk({**dataclasses.asdict(desk), "updated_at": now.iso})
                 self.store.audit("desk." + cmd.name, desk.operator, desk.device, value=cmd.value)
-            return self._journal(
-                now,
-                desk.device,
-                desk.operator,
-                raw,
-                code,
-                "command",
-                None,
-                status,
-                message,
-                command=cmd.name,
-            )
+            return self._desk_answer(now, desk, raw, code, status, message, command=cmd.name)
 
     def _apply_command(self, cmd: barcode.Command, desk: Desk) -> Message:
         if cmd.name == "operator_in":
@@ -487,9 +477,7 @@ class Station:
         problem = self._check_request(req)
         found = problem or identify.identify(req.code, req.type, req.carrier_hint)
         if isinstance(found, Message):
-            return self._journal(
-                now, req.device, req.operator, raw, req.code, "scan", req.type, "refused", found
-            )
+            return self._answer(now, req, raw, "refused", found, {})
         waybill, recognition = found.waybill, found.recognition
         extra: dict[str, Any] = {
             "waybill": waybill,
@@ -502,17 +490,8 @@ class Station:
             if parcel is None and not found.shaped:
                 # Words and short codes are not waybills, unless the batch carrier's own
                 # format says so (checked above) or the parcel is already here.
-                return self._journal(
-                    now,
-                    req.device,
-                    req.operator,
-                    raw,
-                    req.code,
-                    "scan",
-                    req.type,
-                    "refused",
-                    Message("not_waybill", {"code": waybill[:40]}),
-                    **extra,
+                return self._answer(
+                    now, req, raw, "refused", Message("not_waybill", {"code": waybill[:40]}), extra
                 )
             manifest = self.store.manifest_entry(waybill)
             choice = carriers.choose(
@@ -529,18 +508,7 @@ class Station:
                     # What was settled when it arrived (manifest, batch) still holds.
                     extra.update(carrier=parcel.carrier or choice.carrier)
             if from_gun and self._double_read(now, req.device, req.code, req.type):
-                return self._journal(
-                    now,
-                    req.device,
-                    req.operator,
-                    raw,
-                    req.code,
-                    "scan",
-                    req.type,
-                    "duplicate",
-                    Message("double_read"),
-                    **extra,
-                )
+                return self._answer(now, req, raw, "duplicate", Message("double_read"), extra)
             decision = rules.decide(
                 req.type,
                 parcel,
@@ -553,18 +521,7 @@ class Station:
                 # Amber, not a silent override: the answer shows the carrier recorded.
                 decision.warnings.append("batch_carrier_mismatch")
             if decision.status != "accepted":
-                return self._journal(
-                    now,
-                    req.device,
-                    req.operator,
-                    raw,
-                    req.code,
-                    "scan",
-                    req.type,
-                    decision.status,
-                    decision.message,
-                    **extra,
-                )
+                return self._answer(now, req, raw, decision.status, decision.message, extra)
             return self._accept(now, req, raw, waybill, parcel, manifest, decision, extra)
 
     def _accept(
@@ -606,18 +563,7 @@ class Station:
             phone = req.phone_last4 or (manifest["phone_last4"] if manifest else None)
             placed = self._place(now, carrier, req.weight_g, phone)
             if isinstance(placed, Message):
-                return self._journal(
-                    now,
-                    req.device,
-                    req.operator,
-                    raw,
-                    req.code,
-                    "scan",
-                    req.type,
-                    "refused",
-                    placed,
-                    **extra,
-                )
+                return self._answer(now, req, raw, "refused", placed, extra)
             scan.update(shelf=placed[0], pickup_code=placed[1], phone_last4=phone)
             message = Message("received", {"shelf": placed[0], "pickup_code": placed[1]})
         elif req.type == "sign":
@@ -666,18 +612,7 @@ class Station:
             weight_g=req.weight_g,
             warnings=warnings,
         )
-        return self._journal(
-            now,
-            req.device,
-            req.operator,
-            raw,
-            req.code,
-            "scan",
-            req.type,
-            "accepted",
-            message,
-            **extra,
-        )
+        return self._answer(now, req, raw, "accepted", message, extra)
 
     def _place(
         self, now: Instant, carrier: str | None, weight_g: int | None, phone: str | None
