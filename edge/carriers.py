@@ -199,11 +199,13 @@ def recognise(code: str) -> Recognition:
     return Recognition(waybill, found, check, None, "none", True)
 
 
-def fit(code: str, carrier: str) -> str | None:
+def fit(code: str, carrier: str, *, definite: bool = False) -> str | None:
     """The canonical number when ``code`` matches one of ``carrier``'s own formats
-    (batch-only ones included), else None."""
+    (batch-only ones included; only definite ones if asked), else None."""
     upper = code.upper()
     for fmt in FORMATS:
+        if definite and not fmt.definite:
+            continue
         if carrier in fmt.carriers and (number := _match(fmt, upper)):
             return number
     return None

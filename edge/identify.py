@@ -35,7 +35,13 @@ def identify(code: str, scan_type: str, batch: str | None) -> Identified | Messa
     if not barcode.WAYBILL.match(text):
         return Message("not_waybill", {"code": text[:40]})
     fitted = carriers.fit(text, batch) if batch else None
-    if scan_type == "receive" and not fitted and barcode.product_code(text, aim):
+    # Only a definite format of the batch carrier outweighs a product barcode's shape:
+    # "any 13 digits" of a carrier must not let a 69… product in.
+    if (
+        scan_type == "receive"
+        and barcode.product_code(text, aim)
+        and not (batch and carriers.fit(text, batch, definite=True))
+    ):
         return Message("product_code", {"code": text})
     recognition = carriers.recognise(text)
     if recognition.check_digit == "bad" and not recognition.carriers and not fitted:

@@ -314,6 +314,16 @@ def test_product_barcodes_are_refused_at_receive(station: Station, store: Store,
     assert store.parcel(code) is None and store.one("SELECT COUNT(*) FROM scans")[0] == 0  # type: ignore[index]
 
 
+def test_a_batch_carrier_lets_in_only_its_definite_formats(station: Station) -> None:
+    # Yunda's "any 13 digits" does not make a Chinese product barcode a Yunda parcel…
+    refused = scan(station, "receive", "6901234567892", carrier_hint="yunda")
+    assert refused["message_key"] == "product_code"
+    # …but an EMS number that happens to look like a book's EAN is EMS's with an EMS batch.
+    assert scan(station, "receive", "9780306406157")["message_key"] == "product_code"
+    ems = scan(station, "receive", "9780306406157", carrier_hint="ems")
+    assert (ems["status"], ems["carrier"]) == ("accepted", "ems")
+
+
 def test_a_gun_saying_ean_makes_any_valid_ean_a_product(station: Station) -> None:
     out = station.read("]E01234567890128", Desk("gun-1"))
     assert out.message_key == "product_code"
