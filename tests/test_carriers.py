@@ -33,6 +33,9 @@ INTERNATIONAL = [
     ("EE123456785CN", "EE123456785CN", ("ems",), "ems", "check_digit"),
     ("EA123456785US", "EA123456785US", ("ems",), "ems", "check_digit"),
     ("RR123456785CN", "RR123456785CN", ("chinapost",), "chinapost", "check_digit"),
+    # A real registered letter from Taiwan (shlee322/delivery-tracker #194): TW is a real
+    # ISO 3166 code, though not in tracking_number_data's UPU list.
+    ("RA092357578TW", "RA092357578TW", ("chinapost",), "chinapost", "check_digit"),
     # Posted in China as e-Packet or parcel: EMS or China Post, the number cannot say.
     ("LK123456785CN", "LK123456785CN", ("chinapost", "ems"), None, "none"),
     ("CP123456785CN", "CP123456785CN", ("chinapost", "ems"), None, "none"),
