@@ -198,7 +198,9 @@ class Station:
             return self._guarded(
                 lambda: self._desk_answer(now, desk, raw, norm.text, "refused", command)
             )
-        return self._guarded(lambda: self._command(now, raw, norm.text, command, desk))
+        outcome = self._guarded(lambda: self._command(now, raw, norm.text, command, desk))
+        outcome.mode = desk.mode  # a mode card's answer shows the mode it set
+        return outcome
 
     def incomplete(self, raw: str, desk: Desk, reason: str) -> Outcome:
         """A read the gun's decoder threw away (too short, too long, keys lost): the clerk

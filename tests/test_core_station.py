@@ -435,7 +435,7 @@ def test_a_mode_card_lapses_after_the_idle_time_with_a_notice(
     station: Station, store: Store, clock: ManualClock
 ) -> None:
     desk = station.desk("gun-1")
-    station.read("PROBLEM:DAMAGED", desk)
+    assert station.read("PROBLEM:DAMAGED", desk).mode == "problem"
     first = station.read(ZTO, desk)
     assert (first.type, first.mode, first.first_in_mode) == ("problem", "problem", True)
     clock.advance(5)
