@@ -61,6 +61,7 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
 
     p = add_command(sub, "waybill", cmd_waybill, "which carriers a waybill number may belong to")
     p.add_argument("code", metavar="CODE")
+    p.add_argument("--carrier", help="batch carrier to weigh against the number")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add_command(sub, "parcel", cmd_parcel, "a parcel's state and full history")
@@ -179,21 +180,27 @@ def cmd_scan(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_waybill(args: argparse.Namespace, ctx: Context) -> int:
     norm = barcode.normalise(args.code)
+    if args.carrier is not None and args.carrier not in carriers.CARRIERS:
+        print(f"unknown carrier {args.carrier!r}", file=sys.stderr)
+        return 2
     if isinstance(norm, barcode.Code):
-        r = carriers.recognise(norm.text)
-        data: dict[str, object] = {
-            "waybill": r.waybill,
-            "carriers": list(r.carriers),
-            "check_digit": r.check_digit,
-        }
+        manifest = None
+        if ctx.db_path.exists():  # a look-up, not a station command: no database is fine
+            entry = ctx.store().manifest_entry(carriers.recognise(norm.text).waybill)
+            manifest = entry["carrier"] if entry else None
+        data = carriers.explain(norm.text, batch=args.carrier, manifest=manifest)
     else:
-        data = {"waybill": None, "carriers": [], "check_digit": "none", "error": norm.en}
+        data = {"waybill": None, "carriers": [], "check_digit": "none", "carrier": None}
+        data.update(confidence="none", error=norm.en)
     if args.json:
         print_json(data)
     else:
         print(f"waybill:     {data['waybill']}")
-        print(f"carriers:    {', '.join(data['carriers']) or '(unknown)'}")  # type: ignore[arg-type]
+        print(f"carriers:    {', '.join(data['carriers']) or '(unknown)'}")
+        print(f"carrier:     {data['carrier'] or '(unknown)'} ({data['confidence']})")
         print(f"check_digit: {data['check_digit']}")
+        for fmt in data.get("formats", []):
+            print(f"  matched {fmt['format']}: {fmt['source']}")
     return 0
 
 

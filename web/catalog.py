@@ -315,6 +315,9 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "jd": ("京东", "JD"),
         "ems": ("EMS", "EMS"),
         "chinapost": ("中国邮政", "China Post"),
+        "deppon": ("德邦", "Deppon"),
+        "zjs": ("宅急送", "ZJS"),
+        "cainiao": ("菜鸟", "Cainiao"),
         "ups": ("UPS", "UPS"),
         "fedex": ("FedEx", "FedEx"),
         "usps": ("USPS", "USPS"),
@@ -347,6 +350,13 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "warning": {
         "weight_mismatch": ("重量不符", "weight mismatch"),
         "not_on_shelf": ("不应在架上", "should not be on a shelf"),
+        "batch_carrier_mismatch": (
+            "单号不属于批次快递公司，已按单号记录",
+            "not the batch carrier's number: recorded by the number",
+        ),
+        "never_received": ("本站未入库", "never received here"),
+        "received_after_sign": ("主管确认重新入库", "received again, confirmed by a supervisor"),
+        "mode_lapsed": ("模式已超时，恢复默认", "mode timed out: back to the default"),
     },
     "type": TYPE_NAMES,
     "reason": REASON_NAMES,
