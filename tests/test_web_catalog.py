@@ -27,7 +27,8 @@ def used_keys() -> set[str]:
 def test_every_used_key_exists() -> None:
     keys = used_keys()
     assert len(keys) > 100
-    missing = sorted(k for k in keys if k not in catalog.STRINGS)
+    # Keys made at run time ("report.col_" + type) are checked by the page tour.
+    missing = sorted(k for k in keys if k not in catalog.STRINGS and not k.endswith("_"))
     assert not missing
 
 
