@@ -56,7 +56,7 @@ TYPES = ["receive", "stocktake", "sign", "dispatch", "problem"]
 def fill(db: Path, parcels: int, scans: int) -> float:
     """Parcels, scans and reads in one transaction each; returns the seconds taken."""
     t0 = time.monotonic()
-    Store(db).close()  # migrations
+    Store(db, create=True).close()
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA synchronous = OFF")
     start = datetime(2026, 10, 1, 8, tzinfo=TZ)

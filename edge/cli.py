@@ -13,14 +13,26 @@ from edge import core_cli
 from edge.appliance import cli as appliance_cli
 from edge.cli_support import Context, default_data_dir
 from edge.config_base import ConfigError
+from edge.desk import cli as desk_cli
 from edge.devices import cli as devices_cli
+from edge.devices.printers import cli as printers_cli
+from edge.service import cli as service_cli
 from edge.store import StoreError
 from sync import cli as sync_cli
 from web import cli as web_cli
 
 log = logging.getLogger(__name__)
 
-AREAS = (core_cli, devices_cli, sync_cli, web_cli, appliance_cli)
+AREAS = (
+    core_cli,
+    devices_cli,
+    sync_cli,
+    web_cli,
+    appliance_cli,
+    printers_cli,
+    desk_cli,
+    service_cli,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -92,11 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except StoreError as exc:
         log.error("database: %s", exc)
-        print(
-            f"database error: {exc}. Nothing was recorded; free disk space or check the "
-            "data folder, then try again.",
-            file=sys.stderr,
-        )
+        print(f"{exc.zh}\n{exc.en}\n({exc})", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         return 130

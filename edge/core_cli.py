@@ -27,6 +27,13 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     p.add_argument("--station", metavar="CODE", help="station code to write into the new config")
     p.add_argument("--force", action="store_true", help="overwrite an existing config file")
 
+    add_command(
+        sub,
+        "migrate",
+        cmd_migrate,
+        "bring the database's schema up to this version (each service runs it first)",
+    )
+
     p = add_command(sub, "config", need_action, "check or show the configuration")
     csub = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     add_command(csub, "check", cmd_config_check, "validate the config file and say what is wrong")
@@ -116,8 +123,14 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
         path.write_text(config_mod.commented_template(cfg), encoding="utf-8")
         print(f"wrote config {path}")
     ctx.config  # noqa: B018 - validates before the database is made
-    ctx.store()
+    ctx.store(create=True)
     print(f"database ready at {ctx.db_path}")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, ctx: Context) -> int:
+    applied = ctx.store(check=False).migrate()
+    print(f"applied {', '.join(applied)}" if applied else f"{ctx.db_path}: schema up to date")
     return 0
 
 

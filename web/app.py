@@ -16,7 +16,7 @@ from edge import config as config_mod
 from edge.clock import Clock, SystemClock
 from edge.config import Config
 from edge.store import DB_NAME, Store, StoreError
-from web import auth, catalog, context
+from web import auth, catalog, context, service_screens
 from web.context import PageError, WebState
 
 log = logging.getLogger(__name__)
@@ -75,15 +75,21 @@ def create_app(
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    # Migrate once here, so the first requests do not race to do it.
-    Store(data_dir / DB_NAME).close()
+    # The schema is migrated before the page starts (`station migrate`); refuse a missing
+    # or outdated database here rather than on every request.
+    with Store(data_dir / DB_NAME) as store:
+        store.check_schema()
 
     from web import desk, health, overdue, parcels, reports, sorting, status, stocktake, supervisor
+    from web.day import BLUEPRINTS as DAY_BLUEPRINTS
 
     auth.register(app)
     for module in (sorting, desk, stocktake, overdue, reports, status, parcels, supervisor,
                    health):  # fmt: skip
         app.register_blueprint(module.bp)
+    for blueprint in DAY_BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    service_screens.register(app)
     app.teardown_appcontext(context.close_store)
     app.context_processor(_template_globals)
     app.register_error_handler(PageError, _page_error)

@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from edge.messages import REASON_NAMES, STATE_NAMES, TYPE_NAMES
+from web import service_strings
+from web.catalog_day import LABELS as DAY_LABELS
+from web.catalog_day import STRINGS as DAY_STRINGS
 
 LANGUAGES = ("zh", "en")
 
@@ -330,6 +333,8 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 # Names of codes that are not the core's message tables.
+STRINGS.update(DAY_STRINGS)
+
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "carrier": {
         "sf": ("顺丰", "SF Express"),
@@ -372,6 +377,9 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "type": TYPE_NAMES,
     "reason": REASON_NAMES,
 }
+service_strings.merge_into(STRINGS, LABELS)
+
+LABELS.update(DAY_LABELS)
 
 
 def text(key: str, lang: str, **params: Any) -> str:
