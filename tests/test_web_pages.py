@@ -134,3 +134,15 @@ def test_install_adds_a_cjk_font_where_a_screen_shows_the_page(
     host = install.install(install.Options(root=root, display=flag))
     wanted = f"apt-get install -y --no-install-recommends {install.CJK_FONT_PACKAGE}"
     assert (wanted in host.commands) == font
+
+
+def test_sync_status_shows_the_stations_time(
+    web_env: Env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from edge.cli import main
+    from tests.web_fixtures import WEB_CONFIG
+
+    (web_env.data_dir / "station.toml").write_text(WEB_CONFIG, encoding="utf-8")
+    web_env.store.update_sync_state(last_success_at="2026-11-28T01:00:00+00:00")
+    assert main(["--data", str(web_env.data_dir), "sync", "status"]) == 0
+    assert "last success:     2026-11-28T09:00:00+08:00" in capsys.readouterr().out
