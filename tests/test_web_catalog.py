@@ -53,3 +53,9 @@ def test_labels_fall_back_to_the_code() -> None:
     assert catalog.label("carrier", "zto", "en") == "ZTO"
     assert catalog.label("carrier", "acme", "zh") == "acme"
     assert catalog.label("type", "receive", "zh") == "入库"
+
+
+def test_every_carrier_has_a_name_in_both_languages() -> None:
+    from edge.carriers import CARRIERS
+
+    assert set(CARRIERS) <= set(catalog.LABELS["carrier"])

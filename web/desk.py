@@ -232,4 +232,4 @@ def _problem() -> Any:
     outcome = context.scan("problem", code, reason=reason, note=note, photos=shas)
     result = outcome_card(outcome, context.lang())
     status = 409 if result["status"] == "refused" else 200
-    return render_template("problem.html", codes=PROBLEM_CODES, result=result), status
+    return render_template("problem.html", codes=PROBLEM_CODES, result=result, photos=shas), status
