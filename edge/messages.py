@@ -171,10 +171,19 @@ REASON_NAMES: dict[str, tuple[str, str]] = {
     "other": ("其他", "other"),
 }
 
+# Parcel states, named in messages such as stocktake_unexpected.
+STATE_NAMES: dict[str, tuple[str, str]] = {
+    "registered": ("已登记", "registered"),
+    "on_shelf": ("在架", "on shelf"),
+    "signed": ("已签收", "signed"),
+    "dispatched": ("已出站", "dispatched"),
+    "unknown": ("本站没有记录", "not known here"),
+}
+
 
 def _localise(value: Any, lang: int) -> Any:
     if isinstance(value, str):
-        for table in (TYPE_NAMES, REASON_NAMES):
+        for table in (TYPE_NAMES, REASON_NAMES, STATE_NAMES):
             if value in table:
                 return table[value][lang]
     return value

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import sys
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from edge import csvsafe
 from edge.carriers import CARRIERS
 from edge.cli_support import Context, add_command, need_action, print_json
 from edge.desk import money, summaries
@@ -182,7 +182,7 @@ def cmd_report_monthly(args: argparse.Namespace, ctx: Context) -> int:
         print_json(body)
     elif args.csv:
         out = io.StringIO()
-        csv.writer(out).writerows(rows)
+        csvsafe.writer(out).writerows(rows)
         sys.stdout.write(out.getvalue())
     elif args.xlsx:
         from edge.desk.workbook import write_xlsx
