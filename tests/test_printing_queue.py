@@ -12,11 +12,11 @@ import pytest
 
 from edge.config import Config
 from edge.devices.printers import tspl
-from edge.devices.printers.queue import queue_reprint
+from edge.devices.printers.queue import printer_for, queue_reprint
 from edge.devices.printers.raster import Text, font_path
 from edge.devices.printers.settings import PrinterSection, PrintingSection
 from edge.devices.printers.simulator import SimulatedPrinter
-from edge.devices.printers.worker import PrintWorker, printer_for
+from edge.devices.printers.worker import PrintWorker
 from edge.station import ScanRequest, Station
 from edge.store import Store
 from tests.conftest import ManualClock

@@ -16,7 +16,7 @@ from edge import config as config_mod
 from edge.clock import Clock, SystemClock
 from edge.config import Config
 from edge.store import DB_NAME, Store, StoreError
-from web import auth, catalog, context
+from web import auth, catalog, context, labels
 from web.context import PageError, WebState
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,7 @@ def create_app(
     for module in (sorting, desk, stocktake, overdue, reports, status, parcels, supervisor,
                    health):  # fmt: skip
         app.register_blueprint(module.bp)
+    app.register_blueprint(labels.bp)
     app.teardown_appcontext(context.close_store)
     app.context_processor(_template_globals)
     app.register_error_handler(PageError, _page_error)

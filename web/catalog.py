@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from edge.messages import REASON_NAMES, TYPE_NAMES
+from web.labels_strings import LABEL_STRINGS
 
 LANGUAGES = ("zh", "en")
 
 STRINGS: dict[str, tuple[str, str]] = {
+    **LABEL_STRINGS,
     "app.name": ("驿站扫描", "Station scanning"),
     "lang.other": ("English", "中文"),
     # navigation

@@ -9,7 +9,6 @@ its state `failing` (the sorting screen and the status page show it) until it pr
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import sqlite3
 import time
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from edge.clock import Clock, SystemClock
-from edge.devices.printers.queue import label_fields
+from edge.devices.printers.queue import label_fields, printer_for
 from edge.devices.printers.render import job_bytes, label_data
 from edge.devices.printers.settings import PrinterSection, PrintingSection
 from edge.devices.printers.transport import PrinterError, send
@@ -32,15 +31,6 @@ Sender = Callable[[PrinterSection, bytes, float], None]
 
 def send_to(printer: PrinterSection, data: bytes, timeout: float) -> None:
     send(printer.device, data, timeout=timeout, baud=printer.baud)
-
-
-def printer_for(device: str, printers: list[PrinterSection]) -> PrinterSection | None:
-    """The printer a desk's labels go to: the first naming it (globs allowed, e.g.
-    web:*), else the first naming no desk; None when no printer takes them."""
-    for printer in printers:
-        if any(fnmatch.fnmatchcase(device, pattern) for pattern in printer.desks):
-            return printer
-    return next((p for p in printers if not p.desks), None)
 
 
 @dataclass
