@@ -42,6 +42,7 @@ STATION_UNITS = (
     "station-scanner.service",
     "station-web.service",
     "station-sync.service",
+    "station-printer.service",
     "station-nightly.timer",
 )
 HEAD_OFFICE_UNITS = ("station-head-office.service",)
@@ -49,6 +50,7 @@ ALL_UNITS = (
     "station-scanner.service",
     "station-web.service",
     "station-sync.service",
+    "station-printer.service",
     "station-nightly.service",
     "station-nightly.timer",
     "station-head-office.service",
