@@ -67,8 +67,11 @@ def test_each_accepted_receive_prints_one_label(
     store: Store, station: Station, config: Config, clock: ManualClock, sim: SimulatedPrinter
 ) -> None:
     p = PrinterSection(name="label-1", device=sim.device, chinese="font")
+    # While no printer is configured the journal is followed and nothing queued, so
+    # adding a printer later prints no backlog.
+    receive(station, "773000000000001")
+    assert worker(store, config, clock, [], Now()).turn().queued == 0
     w = worker(store, config, clock, [p], Now())
-    receive(station, "773000000000001")  # before the first run: history is not printed
     assert w.turn().queued == 0
     code = receive(station, "773000000000002")
     station.scan(ScanRequest("receive", "773000000000002", "desk-1"))  # duplicate: no label

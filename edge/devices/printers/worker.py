@@ -78,14 +78,10 @@ class PrintWorker:
 
     def follow(self) -> int:
         """Queue a label for each new accepted receive and REPRINT card; returns how many.
-
-        On its first run it starts at the end of the journal: history is not printed.
+        With no printer configured it only moves on, so adding one later prints no backlog.
         """
         last = self.store.web_last_read_id()
         cursor = self.store.printing_cursor()
-        if cursor is None:
-            self.store.printing_advance(last)
-            return 0
         queued = 0
         while cursor < last:
             upto = min(last, cursor + FOLLOW_BATCH)
