@@ -111,7 +111,7 @@ class Demo:
                 PrinterSection("label-sim", f"tcp://127.0.0.1:{self.args.printer_port}")
             ]
             self.ctx.config_path.write_text(config_mod.commented_template(cfg), encoding="utf-8")
-        with Store(self.ctx.db_path) as store:
+        with Store(self.ctx.db_path, create=True) as store:  # the demo sets its station up
             for op_id, name, role, pin in OPERATORS:
                 if store.operator(op_id) is None:
                     store.add_operator(op_id, name, role, hash_pin(pin))
@@ -298,7 +298,7 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
         if not tty:
             deadline = time.monotonic() + args.wait
             with Store(ctx.db_path) as store:
-                while backlog(store) and time.monotonic() < deadline:
+                while (backlog(store) or store.printing_behind()) and time.monotonic() < deadline:
                     time.sleep(0.2)
             time.sleep(1)  # let the follower print the last arrivals
     except KeyboardInterrupt:

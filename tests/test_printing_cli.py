@@ -158,6 +158,7 @@ def test_printer_loop_pings_and_stops_pinging_when_frozen(
 ) -> None:
     sock, path = notify_socket
     (tmp_path / "station.toml").write_text(
+        '[station]\ncode = "SZ-NS-0042"\n'
         f'[[printers]]\nname = "label-1"\ndevice = "tcp://127.0.0.1:{closed_port()}"\n'
         "[printing]\npoll_ms = 100\ntimeout_s = 0.5\n"
     )

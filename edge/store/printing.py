@@ -94,6 +94,15 @@ class PrintingSQL(StoreBase):
                 (read_id,),
             )
 
+    def printing_behind(self) -> int:
+        """Reads not yet followed plus labels waiting: 0 once every label is out."""
+        row = self.one(
+            "SELECT (SELECT COUNT(*) FROM print_jobs WHERE state = 'pending')"
+            " + (SELECT COUNT(*) FROM reads WHERE id > COALESCE("
+            "   (SELECT read_id FROM print_follow WHERE id = 1), 0))"
+        )
+        return int(row[0]) if row else 0
+
     # --- the queue ---------------------------------------------------------------------
 
     def printing_enqueue(self, job: dict[str, Any]) -> int | None:
