@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from escpos.printer import Dummy
 from PIL import Image
 
 from edge.devices.printers.raster import WHITE
@@ -23,6 +22,9 @@ class EscposError(ValueError):
 
 def encode(label: Image.Image, profile: str = "POS-5890", feed_lines: int = 3) -> bytes:
     """Initialise, print ``label`` centred, feed and cut."""
+    # Imported here: python-escpos (with PyYAML) costs ~7 MB, only for ESC/POS printers.
+    from escpos.printer import Dummy
+
     printer = Dummy(profile=profile)
     printer.hw("INIT")
     printer.image(label, impl="bitImageRaster", center=True)

@@ -137,7 +137,9 @@ class PrintWorker:
         delay = min(
             self.settings.retry_max_s, self.settings.retry_first_s * 2 ** min(job["attempts"], 16)
         )
-        attempts = self.store.printing_failed(job["id"], reason, self.now() + delay)
+        with self.store.transaction():  # one commit for the job and the printer's state
+            attempts = self.store.printing_failed(job["id"], reason, self.now() + delay)
+            self.store.printing_set_printer(printer.name, "failing", reason, self._iso())
         if self._failing.get(printer.name) != reason:
             # Logged in full when the reason changes, not on every retry.
             log.warning(
@@ -145,7 +147,6 @@ class PrintWorker:
                 printer.name, reason, job["waybill"], attempts, delay,
             )  # fmt: skip
             self._failing[printer.name] = reason
-        self.store.printing_set_printer(printer.name, "failing", reason, self._iso())
 
     def _ok(self, name: str) -> None:
         if self._failing.pop(name, None) is not None:
