@@ -97,6 +97,7 @@ def test_a_failing_printer_shows_on_the_sorting_screen_and_status_page(
     post(clerk, "/labels/reprint", waybill=ZTO[4])
     at = web_env.clock.now(web_env.config.tz).iso
     web_env.store.printing_set_printer("label-1", "failing", "out of paper", at)
+    assert 'href="/labels"' in c.get("/status").get_data(as_text=True)
     for path in ("/", "/status", "/labels"):
         page = html.unescape(c.get(path).get_data(as_text=True))
         assert "标签打印机 label-1 打印失败：out of paper。1 张标签在排队" in page, path

@@ -1,5 +1,6 @@
 /* The label-printer alert on the sorting screen and the status page: asks every 10 s
-   which printers fail, so a printer that stops mid-shift shows without a reload. */
+   (and when the tablet wakes) which printers fail, so a printer that stops mid-shift
+   shows without a reload. */
 "use strict";
 (function () {
   var box = document.getElementById("print-alert");
@@ -22,4 +23,8 @@
       .catch(function () { /* offline: the feed shows that; keep the last answer */ });
   }
   setInterval(poll, 10000);
+  // A tablet woken from sleep asks at once rather than showing an old answer.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") { poll(); }
+  });
 })();
