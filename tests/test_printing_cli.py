@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import pty
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -151,6 +152,23 @@ def test_device_file_and_serial_transports(tmp_path: Path) -> None:
         send("serial:/dev/nonexistent-tty", b"x", timeout=1)
     with pytest.raises(PrinterError, match="refused"):
         send(f"tcp://127.0.0.1:{closed_port()}", b"x", timeout=1)
+
+
+def test_a_printer_that_never_answers_status_still_gets_the_job() -> None:
+    got: list[bytes] = []
+    with socket.create_server(("127.0.0.1", 0)) as server:
+
+        def accept() -> None:
+            conn, _ = server.accept()
+            with conn:
+                got.append(b"".join(iter(lambda: conn.recv(4096), b"")))
+
+        reader = threading.Thread(target=accept)
+        reader.start()
+        port = server.getsockname()[1]
+        send(f"tcp://127.0.0.1:{port}", b"PRINT 1\r\n", timeout=5, status=(b"\x1b!?", str))
+        reader.join(5)
+    assert got == [b"\x1b!?PRINT 1\r\n"]
 
 
 def test_printer_loop_pings_and_stops_pinging_when_frozen(

@@ -186,3 +186,32 @@ def test_a_job_that_cannot_be_rendered_waits_instead_of_crashing(
     assert w.turn().failed == 1
     (printer,) = store.printing_trouble()
     assert "WIDTHxHEIGHT" in printer["detail"]
+
+
+@pytest.mark.parametrize("language", ["tspl", "escpos"])
+def test_a_network_printer_out_of_paper_is_asked_first_and_nothing_is_lost(
+    store: Store,
+    station: Station,
+    config: Config,
+    clock: ManualClock,
+    sim: SimulatedPrinter,
+    language: str,
+) -> None:
+    now = Now()
+    p = PrinterSection(name="label-1", device=sim.device, language=language)
+    w = worker(store, config, clock, [p], now)
+    sim.paper_out = True
+    receive(station, "773000000000061")
+    assert w.turn().failed == 1
+    (printer,) = store.printing_trouble()
+    assert printer["detail"].endswith("out of paper") and printer["waiting"] == 1
+    assert sim.printed == [] and sim.errors == []  # the job was never sent
+    sim.paper_out = False
+    now.t += 60
+    assert w.turn().printed == 1
+    assert sim.wait_for(1)
+    assert sim.printed[0].language == language
+    # With status_query off nothing is asked: the job goes straight out.
+    p.status_query = False
+    receive(station, "773000000000062")
+    assert w.turn().printed == 1 and sim.wait_for(2)

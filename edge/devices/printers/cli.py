@@ -125,7 +125,8 @@ def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_test(args: argparse.Namespace, ctx: Context) -> int:
     from edge.devices.printers.render import job_bytes, test_label
-    from edge.devices.printers.transport import PrinterError, send
+    from edge.devices.printers.transport import PrinterError
+    from edge.devices.printers.worker import send_to
 
     printers = _printers(ctx, args.printer)
     if not printers:
@@ -137,7 +138,7 @@ def cmd_test(args: argparse.Namespace, ctx: Context) -> int:
     for printer in printers:
         try:
             job = job_bytes(data, printer, ctx.config.printing)
-            send(printer.device, job, timeout=ctx.config.printing.timeout_s, baud=printer.baud)
+            send_to(printer, job, ctx.config.printing.timeout_s)
         except PrinterError as exc:
             print(f"{printer.name}: NOT printed: {exc}")
             failed += 1

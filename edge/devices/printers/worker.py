@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from edge.clock import Clock, SystemClock
+from edge.devices.printers import escpos, tspl
 from edge.devices.printers.queue import label_fields, printer_for
 from edge.devices.printers.render import job_bytes, label_data
 from edge.devices.printers.settings import PrinterSection, PrintingSection
@@ -30,7 +31,12 @@ Sender = Callable[[PrinterSection, bytes, float], None]
 
 
 def send_to(printer: PrinterSection, data: bytes, timeout: float) -> None:
-    send(printer.device, data, timeout=timeout, baud=printer.baud)
+    """Send one job the way this printer is configured, asking its status first."""
+    status = None
+    if printer.status_query:
+        language = escpos if printer.language == "escpos" else tspl
+        status = (language.STATUS_QUERY, language.status_problem)
+    send(printer.device, data, timeout=timeout, baud=printer.baud, status=status)
 
 
 @dataclass
