@@ -199,6 +199,8 @@ class Config:
         ids = [s.id for s in self.shelves]
         if len(set(ids)) != len(ids):
             errors.append("shelves: two shelves share an id")
+        if len({p.name for p in self.printers}) != len(self.printers):
+            errors.append("printers: two printers share a name")
         if not self.shelves:
             errors.append("shelves: at least one shelf is needed")
         for i, rule in enumerate(self.sorting):

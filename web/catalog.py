@@ -13,10 +13,12 @@ from edge.messages import REASON_NAMES, STATE_NAMES, TYPE_NAMES
 from web import service_strings
 from web.catalog_day import LABELS as DAY_LABELS
 from web.catalog_day import STRINGS as DAY_STRINGS
+from web.labels_strings import LABEL_STRINGS
 
 LANGUAGES = ("zh", "en")
 
 STRINGS: dict[str, tuple[str, str]] = {
+    **LABEL_STRINGS,
     "app.name": ("驿站扫描", "Station scanning"),
     "lang.other": ("English", "中文"),
     # navigation
