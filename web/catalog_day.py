@@ -140,6 +140,46 @@ STRINGS: dict[str, tuple[str, str]] = {
         "This is the last supervisor: they cannot be disabled or demoted",
     ),
     "admin.err_date": ("日期格式应为 YYYY-MM-DD", "Dates are YYYY-MM-DD"),
+    "nav.shelves": ("货架", "Shelves"),
+    "shelf.title": ("货架图", "Shelf map"),
+    "shelf.shelf": ("{id} 号架", "Shelf {id}"),
+    "shelf.out_of_use": ("停用", "out of use"),
+    "shelf.move": ("移库", "Move a parcel"),
+    "shelf.parcel": ("运单号或取件码", "Waybill or pickup code"),
+    "shelf.to": ("移到", "To layer"),
+    "shelf.new_code": ("换新取件码", "New pickup code"),
+    "shelf.move_submit": ("移库", "Move"),
+    "shelf.moved": (
+        "{waybill} 已移到 {slot}，取件码 {code}",
+        "{waybill} moved to {slot}; pickup code {code}",
+    ),
+    "shelf.edit": ("添加或修改货架", "Add or change a shelf"),
+    "shelf.layer_edit": ("修改一层", "Change one layer"),
+    "shelf.id": ("货架号", "Shelf"),
+    "shelf.slot": ("层（如 1-2）", "Layer (e.g. 1-2)"),
+    "shelf.layers": ("层数", "Layers"),
+    "shelf.capacity": ("每层容量", "Capacity per layer"),
+    "shelf.save": ("保存", "Save"),
+    "shelf.note": (
+        "修改立即生效，无需重启；配置文件里的货架是初始布局。新加的货架用于不限快递公司和重量的分拣规则。",
+        "Changes apply at once, with no restart; the config file's shelves are the starting "
+        "layout. New shelves join the sorting rule open to any carrier and weight.",
+    ),
+    "shelf.err_number": (
+        "请填 {low} 到 {high} 之间的整数",
+        "Enter a whole number from {low} to {high}",
+    ),
+    "shelf.err_id": ("货架号要简短，不能含“-”", "A shelf ID is short, without '-'"),
+    "shelf.err_shrink": (
+        "{slot} 上还有 {n} 件包裹，不能缩小到装不下：请先移走包裹",
+        "{slot} holds {n} parcels and cannot shrink below that: move parcels first",
+    ),
+    "shelf.err_parcel": (
+        "找不到这个在架上的包裹，请用运单号",
+        "No single parcel on the shelves matches: use its waybill number",
+    ),
+    "shelf.err_slot": ("没有这一层，或这一层已停用", "No such layer, or it is out of use"),
+    "shelf.err_full": ("{slot} 已满", "{slot} is full"),
 }
 
 LABELS: dict[str, dict[str, tuple[str, str]]] = {

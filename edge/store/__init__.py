@@ -1,7 +1,7 @@
 """The store: one class, ``Store``, owns all SQL. Each area keeps its queries in a mixin
 beside this file and its migrations in that module's ``MIGRATIONS``."""
 
-from edge.store import appliance, core_schema, desk, devices, sync, web
+from edge.store import admin, appliance, core_schema, desk, devices, sync, web
 from edge.store.admin import AdminSQL
 from edge.store.appliance import ApplianceSQL
 from edge.store.base import DB_NAME, StoreBase, StoreError
@@ -25,4 +25,5 @@ class Store(
         + web.MIGRATIONS
         + appliance.MIGRATIONS
         + desk.MIGRATIONS
+        + admin.MIGRATIONS
     )
