@@ -72,7 +72,7 @@ def bench_decode(codes: int) -> None:
 def bench_scan_to_commit(codes: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         config = Config()
-        store = Store(Path(tmp) / "station.db")
+        store = Store(Path(tmp) / "station.db", create=True)
         station = Station(store, config)
         # Baseline: the commit alone, same kind of codes, no gun, no loop.
         desk = Desk(device="direct")

@@ -63,7 +63,7 @@ class Pipeline:
     """Station.read() of a gun's code: the whole path to a committed scan."""
 
     def __init__(self, path: Path) -> None:
-        self.store = Store(path)
+        self.store = Store(path, create=True)
         self.station = Station(self.store, config_mod.parse(CONFIG))
         self.desk = Desk("bench-gun")
         self.i = 0
@@ -117,7 +117,7 @@ def fill(store: Store, scans: int, parcels: int) -> None:
 
 
 def lookups(path: Path, scans: int, parcels: int, n: int = 5000) -> None:
-    store = Store(path)
+    store = Store(path, create=True)
     t0 = time.perf_counter()
     fill(store, scans, parcels)
     print(f"  filled {scans:,} scans / {parcels:,} parcels in {time.perf_counter() - t0:.0f} s")

@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 from edge.store import Store  # noqa: E402
 from sync.client import HeadOfficeClient  # noqa: E402
 from sync.faultproxy import FaultPlan, FaultProxy  # noqa: E402
-from sync.receiver.app import hash_token, new_token  # noqa: E402
-from sync.receiver.sqlite import SQLiteStorage  # noqa: E402
+from sync.headoffice.app import hash_token, new_token  # noqa: E402
+from sync.headoffice.sqlite import SQLiteStorage  # noqa: E402
 from sync.uploader import scan_json  # noqa: E402
 from tests.sync_fixtures import (  # noqa: E402
     STATION,
@@ -123,7 +123,7 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}"
         try:
             token_file = write_token(tmp / "token", token)
-            main_store = Store(tmp / "station.db")
+            main_store = Store(tmp / "station.db", create=True)
             bulk_scans(main_store, args.scans)
             if args.faults:
                 plan = FaultPlan(rate=args.faults, seed=1, retry_after_s=0, slow_s=1.0)
@@ -133,7 +133,7 @@ def main() -> None:
                 faults = {k: n for k, n in proxy.counts.items() if k != "passed"}
             else:
                 rate, per_scan = batched(main_store, url, token_file, tmp)
-            naive_store = Store(tmp / "naive.db")
+            naive_store = Store(tmp / "naive.db", create=True)
             bulk_scans(naive_store, args.naive_sample)
             tz = station_config(url, token_file).tz
             naive_rate, naive_per_scan = naive(naive_store, url, naive_token, tz)

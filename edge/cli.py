@@ -7,6 +7,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from edge import core_cli
 from edge.appliance import cli as appliance_cli
@@ -14,17 +15,26 @@ from edge.cli_support import Context, default_data_dir
 from edge.config_base import ConfigError
 from edge.desk import cli as desk_cli
 from edge.devices import cli as devices_cli
+from edge.devices.printers import cli as printers_cli
 from edge.store import StoreError
 from sync import cli as sync_cli
 from web import cli as web_cli
 
 log = logging.getLogger(__name__)
 
-AREAS = (core_cli, devices_cli, sync_cli, web_cli, appliance_cli, desk_cli)
+AREAS = (core_cli, devices_cli, sync_cli, web_cli, appliance_cli, printers_cli, desk_cli)
+
+
+class _Parser(argparse.ArgumentParser):
+    """No abbreviated options (`--typ` is an error, not `--type`); sub-commands inherit it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="station",
         description="Station Edge: scanning, sorting and sync for a parcel pickup station.",
     )
@@ -84,11 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except StoreError as exc:
         log.error("database: %s", exc)
-        print(
-            f"database error: {exc}. Nothing was recorded; free disk space or check the "
-            "data folder, then try again.",
-            file=sys.stderr,
-        )
+        print(f"{exc.zh}\n{exc.en}\n({exc})", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         return 130

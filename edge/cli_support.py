@@ -43,11 +43,16 @@ class Context:
     def db_path(self) -> Path:
         return self.data_dir / DB_NAME
 
-    def store(self) -> Store:
-        """Open (creating if needed) the station database."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        store = Store(self.db_path)
+    def store(self, *, create: bool = False, check: bool = True) -> Store:
+        """Open the station database. Only `init` and `restore` may create it, and only
+        they and `migrate` (check=False) change its schema; every other command refuses a missing or
+        outdated database (StoreMissing, StoreOutdated) instead of starting afresh."""
+        if create:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        store = Store(self.db_path, create=create)
         self._opened.append(store)
+        if check:
+            store.check_schema()
         return store
 
     def close(self) -> None:

@@ -104,7 +104,7 @@ class Demo:
             cfg.head_office.hold_unsynced_s = 0.0
             cfg.web.port = self.args.web_port
             self.ctx.config_path.write_text(config_mod.commented_template(cfg), encoding="utf-8")
-        with Store(self.ctx.db_path) as store:
+        with Store(self.ctx.db_path, create=True) as store:  # the demo sets its station up
             for op_id, name, role, pin in OPERATORS:
                 if store.operator(op_id) is None:
                     store.add_operator(op_id, name, role, hash_pin(pin))

@@ -30,7 +30,7 @@ from edge.clock import Clock, Instant
 from edge.store import Store
 from sync.client import HeadOfficeClient, LinkError, Reply, plain, retry_after_s
 from sync.clock import SyncPoint, corrected_time, stamp
-from sync.receiver.validate import CARRIER, LAST4, WAYBILL
+from sync.contract import CARRIER, LAST4, WAYBILL, encode_scan, mask_numbers
 from sync.settings import HeadOfficeSection
 from sync.token import TokenFileError, read_token
 
@@ -475,6 +475,9 @@ class Uploader:
             if reply.status == 413:
                 self.store.mark_photo_failed(sha, "head office refuses its size (413)")
                 return
+            if reply.status == 415:
+                self.store.mark_photo_failed(sha, "head office says it is not a JPEG (415)")
+                return
             if reply.status != 422:
                 self._other(reply, f"PUT {where}", scans=False)
             log.warning("head office says photo %s does not match its hash; re-reading", sha[:12])
@@ -543,35 +546,7 @@ def scan_json(row: Any, point: SyncPoint | None, tz: ZoneInfo) -> dict[str, Any]
     scanned_at, corrected = corrected_time(
         row["scanned_at"], row["mono_ns"], bool(row["clock_synced"]), point, tz
     )
-    signer = None
-    if row["type"] == "sign" and row["signer_relation"]:
-        signer = {"relation": row["signer_relation"], "id_last4": row["signer_id_last4"]}
-    photos = row["photos"]
-    return {
-        "event_id": row["event_id"],
-        "seq": row["seq"],
-        "type": row["type"],
-        "waybill": row["waybill"],
-        "carrier": row["carrier"],
-        "scanned_at": scanned_at,
-        "clock": {
-            "synced": bool(row["clock_synced"]),
-            "corrected": corrected,
-            "boot_id": row["boot_id"],
-            "mono_ns": row["mono_ns"],
-        },
-        "device": row["device"],
-        "operator": row["operator"],
-        "weight_g": row["weight_g"],
-        "shelf": row["shelf"],
-        "pickup_code": row["pickup_code"],
-        "phone_last4": row["phone_last4"],
-        "dispatch_reason": row["dispatch_reason"],
-        "problem_code": row["problem_code"],
-        "signer": signer,
-        "photos": photos.split(",") if photos else [],
-        "note": row["note"],
-    }
+    return encode_scan(row, scanned_at, corrected)
 
 
 ANSWERS = ("accepted", "duplicate", "rejected")
@@ -629,7 +604,10 @@ def manifest_parcels(items: list[Any]) -> list[dict[str, Any]]:
                 "waybill": p["waybill"],
                 "carrier": text(p.get("carrier"), CARRIER),
                 "phone_last4": text(p.get("phone_last4"), LAST4),
-                "recipient_masked": text(p.get("recipient_masked")),
+                # Checked again here: a receiver that is not ours may send whole numbers.
+                "recipient_masked": mask_numbers(r)
+                if (r := text(p.get("recipient_masked")))
+                else None,
                 "declared_weight_g": (
                     weight
                     if isinstance(weight, int)

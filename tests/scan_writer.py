@@ -22,7 +22,7 @@ shelves = ["1"]
 
 
 def main(db: str, prefix: str, count: int) -> None:
-    station = Station(Store(Path(db)), config_mod.parse(CONFIG))
+    station = Station(Store(Path(db), create=True), config_mod.parse(CONFIG))
     for i in range(count):
         kind = ("receive", "problem", "stocktake")[i % 3]
         out = station.scan(ScanRequest(kind, f"7{prefix}{i:09d}", "crash-test", reason=None))

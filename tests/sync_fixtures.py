@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import json
 import random
 import sqlite3
@@ -20,13 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+from PIL import Image
 
 from edge import config as config_mod
 from edge.config import Config
 from edge.station import Outcome, ScanRequest, Station
 from edge.store import Store
-from sync.receiver.app import hash_token, new_token
-from sync.receiver.server import Running, start
+from sync.headoffice.app import hash_token, new_token
+from sync.headoffice.server import Running, start
 from sync.uploader import Uploader
 from tests.conftest import ManualClock
 
@@ -63,6 +66,59 @@ def receiver_fixture(tmp_path: Path) -> Iterator[Receiver]:
     running.storage.add_token(STATION, hash_token(token), "station")
     yield Receiver(running, token, data)
     running.close()
+
+
+# -- what a station sends, made by hand ------------------------------------------------------
+def a_scan(seq: int = 1, **fields: Any) -> dict[str, Any]:
+    scan = {
+        "event_id": str(uuid.uuid4()),
+        "seq": seq,
+        "type": "receive",
+        "waybill": f"SF{seq:012d}",
+        "carrier": "sf",
+        "scanned_at": "2026-11-22T09:15:02.120+08:00",
+        "clock": {"synced": True, "corrected": False, "boot_id": "b1", "mono_ns": 12345},
+        "device": "gun-1",
+        "operator": "op-1",
+        "weight_g": 1250,
+        "shelf": "3-2",
+        "pickup_code": "3-2-1045",
+        "phone_last4": "5678",
+        "dispatch_reason": None,
+        "problem_code": None,
+        "signer": None,
+        "photos": [],
+        "note": None,
+    }
+    scan.update(fields)
+    return scan
+
+
+def batch(*scans: dict[str, Any], station: str = STATION) -> dict[str, Any]:
+    return {
+        "station": station,
+        "batch_id": str(uuid.uuid4()),
+        "sent_at": "2026-11-22T09:15:03+08:00",
+        "scans": list(scans),
+    }
+
+
+def post(
+    rec: Receiver, body: Any, *, token: str | None = None, gz: bool = True, raw: bytes | None = None
+) -> requests.Response:
+    data = raw if raw is not None else json.dumps(body).encode()
+    headers = {"Authorization": f"Bearer {token or rec.token}", "Content-Type": "application/json"}
+    if gz and raw is None:
+        data = gzip.compress(data)
+        headers["Content-Encoding"] = "gzip"
+    return requests.post(rec.url + "/v1/scans", data=data, headers=headers, timeout=10)
+
+
+def jpeg(text: str) -> bytes:
+    """A small real JPEG, different for each text (carried in a comment segment)."""
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 120, 40)).save(out, "JPEG", comment=text.encode())
+    return out.getvalue()
 
 
 def write_token(path: Path, token: str, mode: int = 0o600) -> Path:
@@ -229,7 +285,7 @@ class Env:
 
 @pytest.fixture(name="env")
 def env_fixture(tmp_path: Path, receiver: Receiver) -> Iterator[Env]:
-    store = Store(tmp_path / "station.db")
+    store = Store(tmp_path / "station.db", create=True)
     token_file = write_token(tmp_path / "head-office.token", receiver.token)
     yield Env(tmp_path, receiver, ManualClock(), store, token_file)
     store.close()

@@ -71,6 +71,15 @@ def connect_all(store: Store, at: str) -> None:
 def test_status_names_each_problem_and_exits_non_zero(
     data: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # No database: an alarm naming the file, and none is made.
+    code, out = status(data, capsys)
+    assert code == 1 and out["ok"] is False
+    failing = {c["name"]: c["detail"] for c in out["checks"] if not c["ok"]}
+    assert set(failing) == {"database"}
+    assert str(data / "station.db") in failing["database"] and "missing" in failing["database"]
+    assert not (data / "station.db").exists()
+
+    Store(data / "station.db", create=True).close()
     code, out = status(data, capsys)
     assert code == 1 and out["ok"] is False
     failing = {c["name"]: c["detail"] for c in out["checks"] if not c["ok"]}
@@ -106,6 +115,7 @@ def test_status_names_each_problem_and_exits_non_zero(
 
 
 def test_status_text_for_people(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    Store(data / "station.db", create=True).close()
     assert main(["--data", str(data), "--config", str(data / "station.toml"), "status"]) == 1
     text = capsys.readouterr().out
     assert "FAIL  gun desk-1" in text and "ok    database" in text

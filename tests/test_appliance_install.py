@@ -115,6 +115,11 @@ def test_install_into_a_root(root: Path, config: Path, capsys: pytest.CaptureFix
     )
     assert "systemctl enable " + " ".join((*STATION_UNITS, "station-nightly.timer")) in plan
     assert "udevadm control --reload" in plan
+    # The first install makes the database, as the station user; later ones never do.
+    assert (
+        "runuser -u station -- /opt/station-edge/venv/bin/station --data /var/lib/station-edge"
+        " --config /etc/station-edge/station.toml init" in plan
+    )
     assert "chown root:station /etc/station-edge/station.toml" in plan
     assert not (root / "opt/station-edge/venv").exists()  # recorded, not built
 

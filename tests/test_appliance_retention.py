@@ -218,6 +218,7 @@ def test_backup_restore_and_nightly_commands(
     data.mkdir()
     (data / "station.toml").write_text(CONFIG)
     base = ["--data", str(data), "--config", str(data / "station.toml")]
+    assert main([*base, "init"]) == 0
     assert main([*base, "scan", "--type", "receive", "75000000000001"]) == 0
     capsys.readouterr()
 

@@ -192,3 +192,19 @@ def test_no_gun_configured_gives_no_keyboard_away() -> None:
 def test_bad_matches_are_refused(match: str) -> None:
     with pytest.raises(udev.RuleError, match="match"):
         udev.match_keys(match)
+
+
+@pytest.mark.parametrize("path", SERVICES, ids=lambda p: p.name)
+def test_services_fit_a_512_mb_board(path: Path) -> None:
+    s = unit(path)["Service"]
+    assert "MALLOC_ARENA_MAX=2" in s["Environment"].split()
+    high, most = (int(s[key].removesuffix("M")) for key in ("MemoryHigh", "MemoryMax"))
+    assert 0 < high < most <= 256
+
+
+@pytest.mark.parametrize(
+    "name", ["station-scanner", "station-web", "station-sync", "station-nightly"]
+)
+def test_station_services_migrate_before_they_start(name: str) -> None:
+    s = unit(TOP / "systemd" / f"{name}.service")["Service"]
+    assert s["ExecStartPre"] == "/opt/station-edge/venv/bin/station migrate"

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from edge.store import Store
+
 TOP = Path(__file__).resolve().parents[1]
 
 
@@ -98,6 +100,7 @@ def test_scanner_loop_pings_and_stops_pinging_when_frozen(
 def freeze_and_thaw(sock: socket.socket, path: str, data: Path, command: list[str]) -> None:
     """Start ``station COMMAND`` as systemd would; READY, pings, none while frozen, pings."""
     env = {**os.environ, "NOTIFY_SOCKET": path, "STATION_CONFIG": ""}
+    Store(data / "station.db", create=True).close()  # as `station init` does
     with (data / "stderr.log").open("wb") as log:
         child = subprocess.Popen(
             [sys.executable, "-m", "edge.cli", "--data", str(data), *command],

@@ -90,7 +90,7 @@ def test_operator_add_and_cards(
     assert run(data, "operator", "add", "li", "--name", "Li Na", "--pin", "2468") == 0
     from edge.store import Store
 
-    with Store(data / "station.db") as store:
+    with Store(data / "station.db", create=True) as store:
         row = store.operator("li")
         assert row is not None and "2468" not in row["pin_hash"]
     out = tmp_path / "cards.html"

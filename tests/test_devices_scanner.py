@@ -250,6 +250,9 @@ def test_station_scanner_simulate_types_stdin_lines_through_the_whole_path(tmp_p
     import subprocess
     import time
 
+    from edge.store import Store
+
+    Store(tmp_path / "station.db", create=True).close()  # as `station init` does
     proc = subprocess.Popen(
         [sys.executable, "-m", "edge.cli", "--data", str(tmp_path), "scanner", "--simulate"],
         stdin=subprocess.PIPE,

@@ -72,7 +72,7 @@ class Station:
 
 @pytest.fixture(name="station")
 def station_fixture(tmp_path: Path) -> Iterator[Station]:
-    store = Store(tmp_path / "station.db")
+    store = Store(tmp_path / "station.db", create=True)
     yield Station(tmp_path, store, write_token(tmp_path / "token", "t" * 43))
     store.close()
 

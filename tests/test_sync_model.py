@@ -15,8 +15,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from edge.store import Store
 from sync.faultproxy import FaultPlan, FaultProxy
-from sync.receiver.app import hash_token, new_token
-from sync.receiver.server import start
+from sync.headoffice.app import hash_token, new_token
+from sync.headoffice.server import start
 from sync.uploader import Uploader
 from tests.conftest import ManualClock
 from tests.sync_fixtures import STATION, Env, Receiver, count_report, write_token
@@ -36,7 +36,7 @@ class SyncQueue(RuleBasedStateMachine):
             tmp,
             Receiver(running, token, tmp / "head-office"),
             ManualClock(),
-            Store(tmp / "station.db"),
+            Store(tmp / "station.db", create=True),
             write_token(tmp / "token", token),
         )
         self.proxy = FaultProxy(running.url, FaultPlan(retry_after_s=0)).start()

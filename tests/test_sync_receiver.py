@@ -3,65 +3,25 @@ photos, manifest and the query API."""
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 import threading
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from sync.receiver.manifest_csv import ManifestError, parse_manifest_csv
-from sync.receiver.validate import scan_problem
-from tests.sync_fixtures import STATION, Receiver, receiver_fixture  # noqa: F401
-
-
-def a_scan(seq: int = 1, **fields: Any) -> dict[str, Any]:
-    scan = {
-        "event_id": str(uuid.uuid4()),
-        "seq": seq,
-        "type": "receive",
-        "waybill": f"SF{seq:012d}",
-        "carrier": "sf",
-        "scanned_at": "2026-11-22T09:15:02.120+08:00",
-        "clock": {"synced": True, "corrected": False, "boot_id": "b1", "mono_ns": 12345},
-        "device": "gun-1",
-        "operator": "op-1",
-        "weight_g": 1250,
-        "shelf": "3-2",
-        "pickup_code": "3-2-1045",
-        "phone_last4": "5678",
-        "dispatch_reason": None,
-        "problem_code": None,
-        "signer": None,
-        "photos": [],
-        "note": None,
-    }
-    scan.update(fields)
-    return scan
-
-
-def batch(*scans: dict[str, Any], station: str = STATION) -> dict[str, Any]:
-    return {
-        "station": station,
-        "batch_id": str(uuid.uuid4()),
-        "sent_at": "2026-11-22T09:15:03+08:00",
-        "scans": list(scans),
-    }
-
-
-def post(
-    rec: Receiver, body: Any, *, token: str | None = None, gz: bool = True, raw: bytes | None = None
-) -> requests.Response:
-    data = raw if raw is not None else json.dumps(body).encode()
-    headers = {"Authorization": f"Bearer {token or rec.token}", "Content-Type": "application/json"}
-    if gz and raw is None:
-        data = gzip.compress(data)
-        headers["Content-Encoding"] = "gzip"
-    return requests.post(rec.url + "/v1/scans", data=data, headers=headers, timeout=10)
+from sync.contract import scan_problem
+from sync.headoffice.manifest_csv import ManifestError, parse_manifest_csv
+from tests.sync_fixtures import (  # noqa: F401
+    STATION,
+    Receiver,
+    a_scan,
+    batch,
+    jpeg,
+    post,
+    receiver_fixture,
+)
 
 
 def statuses(resp: requests.Response) -> list[str]:
@@ -210,7 +170,7 @@ def test_scan_problem_accepts_every_contract_shape() -> None:
 
 
 def test_photos_are_content_addressed(receiver: Receiver) -> None:
-    data = b"\xff\xd8\xff" + b"jpeg" * 100
+    data = jpeg("content addressed")
     sha = hashlib.sha256(data).hexdigest()
     url = f"{receiver.url}/v1/photos/{sha}"
     auth = {"Authorization": f"Bearer {receiver.token}", "Content-Type": "image/jpeg"}
@@ -267,7 +227,7 @@ def test_manifest_csv_errors_say_where(text: str, problem: str) -> None:
 def test_query_api_by_station_time_waybill_and_timeline(receiver: Receiver) -> None:
     other = "SZ-FT-0007"
     other_token = "o" * 43
-    from sync.receiver.app import hash_token
+    from sync.headoffice.app import hash_token
 
     receiver.running.storage.add_token(other, hash_token(other_token), "station")
     waybill = "SF777000111"

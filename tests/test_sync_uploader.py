@@ -18,7 +18,7 @@ import pytest
 from edge.store import Store
 from sync.client import Reply, retry_after_s
 from sync.faultproxy import FaultPlan, FaultProxy
-from sync.receiver.manifest_csv import parse_manifest_csv
+from sync.headoffice.manifest_csv import parse_manifest_csv
 from sync.token import TokenFileError, read_token
 from sync.uploader import backoff_s
 from tests.conftest import ManualClock
@@ -27,6 +27,7 @@ from tests.sync_fixtures import (  # noqa: F401
     Env,
     bulk_scans,
     env_fixture,
+    jpeg,
     receiver_fixture,
     write_token,
 )
@@ -56,7 +57,7 @@ def add_photo(env: Env, data: bytes, name: str = "p.jpg") -> str:
 def test_scans_go_as_the_contract_says(env: Env) -> None:
     received = env.scan("receive", "SF1234567890123", weight_g=1250, phone_last4="5678")
     signed = env.scan("sign", "SF1234567890123", signer_relation="proxy", signer_id_last4="1234")
-    photo = add_photo(env, b"\xff\xd8 a damaged box")
+    photo = add_photo(env, jpeg("a damaged box"))
     problem = env.scan("problem", "YT1234567890123", reason="damaged", photos=(photo,))
     result = env.uploader().turn()
     assert (result.state, result.accepted, result.rejected) == ("sent", 3, 0)
@@ -303,16 +304,16 @@ def test_connection_refused_is_a_failure_kept_for_later(env: Env) -> None:
 
 # -- photos -------------------------------------------------------------------------------
 def test_photos_follow_their_scans(env: Env) -> None:
-    good = add_photo(env, b"\xff\xd8 photo one", "one.jpg")
-    corrupt = add_photo(env, b"\xff\xd8 photo two", "two.jpg")
-    missing = add_photo(env, b"\xff\xd8 photo three", "three.jpg")
+    good = add_photo(env, jpeg("photo one"), "one.jpg")
+    corrupt = add_photo(env, jpeg("photo two"), "two.jpg")
+    missing = add_photo(env, jpeg("photo three"), "three.jpg")
     (env.tmp / "photos" / "two.jpg").write_bytes(b"\xff\xd8 bit rot")
     (env.tmp / "photos" / "three.jpg").unlink()
     env.scan("problem", "SF1234567890123", reason="damaged", photos=(good, corrupt, missing))
     result = env.uploader().turn()
     assert result.accepted == 1 and result.photos == 3
-    assert env.receiver.running.storage.has_photo(good)
-    assert not env.receiver.running.storage.has_photo(corrupt)
+    assert env.receiver.running.storage.has_photo(good, STATION)
+    assert not env.receiver.running.storage.has_photo(corrupt, None)
     failed = {p["sha256"]: p["upload_error"] for p in env.store.failed_photos()}
     assert failed[corrupt].startswith("file corrupt")
     assert failed[missing].startswith("file missing")
@@ -322,9 +323,9 @@ def test_photos_follow_their_scans(env: Env) -> None:
 
 
 def test_a_photo_head_office_holds_is_not_sent_again(env: Env) -> None:
-    data = b"\xff\xd8 already there"
+    data = jpeg("already there")
     sha = add_photo(env, data)
-    env.receiver.running.storage.put_photo(sha, data, "2026-11-22T00:00:00Z")
+    env.receiver.running.storage.put_photo(sha, data, "2026-11-22T00:00:00Z", STATION)
     env.scan("problem", "SF1234567890123", reason="damaged", photos=(sha,))
     with FaultProxy(env.receiver.url, FaultPlan()) as proxy:
         env.uploader(proxy.url).turn()
@@ -400,7 +401,7 @@ def test_an_uncorrectable_scan_goes_unsynced_after_the_hold(env: Env) -> None:
 
 
 def test_sync_points_are_kept_once_per_boot(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.db") as store:
+    with Store(tmp_path / "s.db", create=True) as store:
         assert store.record_clock_sync_point("b1", "2026-11-22T09:00:00+08:00", 5)
         assert not store.record_clock_sync_point("b1", "2026-11-22T10:00:00+08:00", 9)
         assert store.clock_sync_points(["b1", "b2"]) == {"b1": ("2026-11-22T09:00:00+08:00", 5)}

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from edge.store import Store
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
     Served,
     app_fixture,
@@ -82,6 +83,7 @@ def test_watchdog_pings_only_while_the_page_answers(
 
 
 def test_station_web_serves_and_notifies(tmp_path: Path, notify_socket: socket.socket) -> None:
+    Store(tmp_path / "data" / "station.db", create=True).close()  # as `station init` does
     port = free_port()
     env = dict(os.environ, NOTIFY_SOCKET=notify_socket.getsockname(), WATCHDOG_USEC="2000000")
     proc = subprocess.Popen(
@@ -97,7 +99,6 @@ def test_station_web_serves_and_notifies(tmp_path: Path, notify_socket: socket.s
         assert messages[0] == "READY=1" and "WATCHDOG=1" in messages
         r = requests.get(f"http://127.0.0.1:{port}/", allow_redirects=False, timeout=5)
         assert r.status_code == 302 and r.headers["Location"].startswith("/signin")
-        assert (tmp_path / "data" / "station.db").exists()
     finally:
         proc.terminate()
         proc.wait(10)

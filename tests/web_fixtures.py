@@ -72,7 +72,7 @@ class Env:
 def web_env_fixture(tmp_path: Path) -> Iterator[Env]:
     config = config_mod.parse(WEB_CONFIG, "test.toml")
     clock = ManualClock()
-    store = Store(tmp_path / "station.db")
+    store = Store(tmp_path / "station.db", create=True)
     # hash_pin is scrypt on purpose: two operators cost ~0.1 s.
     store.add_operator(CLERK[0], CLERK[1], "clerk", hash_pin(CLERK[2]))
     store.add_operator(SUPERVISOR[0], SUPERVISOR[1], "supervisor", hash_pin(SUPERVISOR[2]))

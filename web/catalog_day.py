@@ -180,6 +180,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "shelf.err_slot": ("没有这一层，或这一层已停用", "No such layer, or it is out of use"),
     "shelf.err_full": ("{slot} 已满", "{slot} is full"),
+    "shelf.err_no_code": (
+        "今天没有空闲的取件码了：请保留原取件码",
+        "No free pickup code left today: keep the current one",
+    ),
 }
 
 LABELS: dict[str, dict[str, tuple[str, str]]] = {

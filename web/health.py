@@ -21,7 +21,9 @@ def livez() -> Any:
 
 @bp.get("/healthz")
 def healthz() -> Any:
-    result = health.check(context.store(), context.config())
+    # Opens its own store, so a missing or unreadable database is a failing check that
+    # names the file rather than an error page.
+    result = health.check_at(context.state().db_path, context.config())
     return jsonify(result.to_json()), 200 if result.ok else 503
 
 

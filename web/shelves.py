@@ -113,6 +113,8 @@ def move() -> Response:
         new_code = None
         if request.form.get("new_code") == "1":
             new_code = context.station().pickup_code_for(to_slot, context.now().date())
+            if new_code is None:
+                raise PageError(409, "shelf.err_no_code")
         store.parcel_move(parcel["waybill"], to_slot, new_code, context.operator_id(),
                           context.now_iso())  # fmt: skip
     return redirect(url_for("shelves.index", moved=parcel["waybill"]))

@@ -88,7 +88,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
-    result = health.check(ctx.store(), ctx.config)
+    result = health.check_at(ctx.db_path, ctx.config)
     if args.json:
         print_json(result.to_json())
     else:
@@ -136,7 +136,7 @@ def cmd_backup(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_restore(args: argparse.Namespace, ctx: Context) -> int:
     try:
-        safety = retention.restore(ctx.store(), ctx.config, Path(args.file))
+        safety = retention.restore(ctx.store(create=True, check=False), ctx.config, Path(args.file))
     except retention.BackupError as exc:
         print(f"restore: {exc}", file=sys.stderr)
         return 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from edge.appliance.disk import free_mb
@@ -52,8 +53,29 @@ def check(store: Store, config: Config, now: datetime | None = None) -> Health:
     health.checks.append(_database(store, now))
     health.checks.extend(_devices(store, config))
     health.checks.append(_sync(store, config, now))
-    health.checks.append(_disk(store, config))
+    health.checks.append(_disk(store.path.parent, config))
     return health
+
+
+def check_at(db_path: Path, config: Config, now: datetime | None = None) -> Health:
+    """``check`` on the database at ``db_path``; one that cannot be opened (missing,
+    outdated, unreadable, disk full) is a failing check naming the file, never an error."""
+    try:
+        store = Store(db_path)
+    except StoreError as exc:
+        return Health([_store_failed(exc), _disk(db_path.parent, config)])
+    try:
+        store.check_schema()
+        return check(store, config, now)
+    except StoreError as exc:
+        return Health([_store_failed(exc), _disk(db_path.parent, config)])
+    finally:
+        store.close()
+
+
+def _store_failed(exc: StoreError) -> Check:
+    log.error("database: %s", exc)
+    return Check("database", False, f"{exc.en} / {exc.zh} ({exc})")
 
 
 def _database(store: Store, now: datetime) -> Check:
@@ -61,12 +83,7 @@ def _database(store: Store, now: datetime) -> Check:
     try:
         store.health_probe(now.isoformat(timespec="seconds"))
     except StoreError as exc:
-        return Check(
-            "database",
-            False,
-            f"cannot write: {exc}. Scans are not being recorded; "
-            "free disk space or check the SD card",
-        )
+        return _store_failed(exc)
     return Check("database", True, f"writable ({store.path})")
 
 
@@ -125,12 +142,19 @@ def _sync(store: Store, config: Config, now: datetime) -> Check:
             age,
         )
     if status["rejected"]:
-        detail += f"; {status['rejected']} rejected by head office (`station sync status`)"
+        # Head office will never take these as they are: someone has to look.
+        return Check(
+            "sync",
+            False,
+            f"{status['rejected']} scan(s) rejected by head office; {detail}: "
+            "see `station sync status`, correct and `station sync retry`",
+            age,
+        )
     return Check("sync", True, detail, age)
 
 
-def _disk(store: Store, config: Config) -> Check:
-    free = free_mb(store.path.parent)
+def _disk(folder: Path, config: Config) -> Check:
+    free = free_mb(folder)
     warn = config.appliance.warn_free_mb
     if free < warn:
         return Check(

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from edge import config as config_mod
 from edge.appliance import udev
+from edge.store.base import DB_NAME
 
 log = logging.getLogger(__name__)
 
@@ -174,9 +175,22 @@ def install(opts: Options) -> Host:
     host.run(
         "udevadm", "trigger", "--action=change", "--subsystem-match=input", "--subsystem-match=tty"
     )
+    if not opts.head_office:
+        first_database(host)
     enable(host, HEAD_OFFICE_UNITS if opts.head_office else STATION_UNITS)
     host.save_log()
     return host
+
+
+def first_database(host: Host) -> None:
+    """Make the station's database on the first install only: afterwards the services
+    refuse to start without it (each runs `station migrate` first), so a lost database
+    is an alarm rather than a quiet fresh start."""
+    if host.path(f"{HOME}/{DB_NAME}").exists():
+        return
+    host.run("install", "-d", "-o", USER, "-g", USER, "-m", "0750", HOME)
+    host.run("runuser", "-u", USER, "--", f"{VENV}/bin/station", "--data", HOME,
+             "--config", CONFIG, "init")  # fmt: skip
 
 
 def uninstall(root: Path, purge: bool) -> Host:

@@ -1,22 +1,48 @@
 """The store: one class, ``Store``, owns all SQL. Each area keeps its queries in a mixin
 beside this file and its migrations in that module's ``MIGRATIONS``."""
 
-from edge.store import admin, appliance, core_schema, desk, devices, sync, web
+from edge.store import admin, appliance, core_schema, desk, devices, printing, sync, web
 from edge.store.admin import AdminSQL
 from edge.store.appliance import ApplianceSQL
-from edge.store.base import DB_NAME, StoreBase, StoreError
+from edge.store.base import (
+    DB_NAME,
+    StoreBase,
+    StoreBusy,
+    StoreError,
+    StoreFull,
+    StoreMissing,
+    StoreOutdated,
+)
 from edge.store.desk import DeskSQL
 from edge.store.desk_money import MoneySQL
 from edge.store.devices import DeviceSQL
+from edge.store.printing import PrintingSQL
 from edge.store.scans import ScanSQL
 from edge.store.sync import SyncSQL
 from edge.store.web import WebSQL
 
-__all__ = ["DB_NAME", "Store", "StoreError"]
+__all__ = [
+    "DB_NAME",
+    "Store",
+    "StoreBusy",
+    "StoreError",
+    "StoreFull",
+    "StoreMissing",
+    "StoreOutdated",
+]
 
 
 class Store(
-    ScanSQL, DeviceSQL, SyncSQL, WebSQL, ApplianceSQL, DeskSQL, MoneySQL, AdminSQL, StoreBase
+    ScanSQL,
+    DeviceSQL,
+    SyncSQL,
+    WebSQL,
+    ApplianceSQL,
+    PrintingSQL,
+    DeskSQL,
+    MoneySQL,
+    AdminSQL,
+    StoreBase,
 ):
     migrations = (
         core_schema.MIGRATIONS
@@ -24,6 +50,7 @@ class Store(
         + sync.MIGRATIONS
         + web.MIGRATIONS
         + appliance.MIGRATIONS
+        + printing.MIGRATIONS
         + desk.MIGRATIONS
         + admin.MIGRATIONS
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from edge.store.base import Migration, StoreBase
+from edge.store.base import Migration
+from edge.store.seq import SeqSQL
 
 MIGRATIONS: list[Migration] = [
     (
@@ -50,7 +51,7 @@ MIGRATIONS: list[Migration] = [
 DELETE_CHUNK = 2000
 
 
-class ApplianceSQL(StoreBase):
+class ApplianceSQL(SeqSQL):
     def set_appliance_state(self, key: str, value: str, at: str) -> None:
         with self.transaction():
             self.conn.execute(
@@ -153,9 +154,15 @@ class ApplianceSQL(StoreBase):
         self.conn.execute("VACUUM INTO ?", (str(target),))
 
     def restore_from(self, source: Path) -> None:
-        """Replace this database's content with ``source``'s, through SQLite's own locking."""
+        """Replace this database's content with ``source``'s, through SQLite's own locking.
+
+        Scan numbers handed out since that backup stay used: head office already holds
+        some of them, so numbering carries on above the higher of the two.
+        """
+        high_water = self.seq_high_water()
         src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
             src.backup(self.conn)
         finally:
             src.close()
+        self.raise_seq_floor(high_water)

@@ -12,8 +12,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
-import sqlite_utils
-
 log = logging.getLogger(__name__)
 
 DB_NAME = "station.db"
@@ -27,38 +25,114 @@ Migration = tuple[str, str]
 class StoreError(RuntimeError):
     """The database refused a write (disk full, I/O error, read-only): nothing was recorded."""
 
+    # A short plain answer for people, in both languages; the exception text says more.
+    zh = "存储出错，无法写入，未记录：请找主管检查存储卡"
+    en = "storage failed, cannot write, nothing recorded: ask a supervisor to check the SD card"
+
+
+class StoreFull(StoreError):
+    zh = "磁盘已满，未记录：请清理空间后重试"
+    en = "disk full, nothing recorded: free some space, then try again"
+
+
+class StoreBusy(StoreError):
+    """Another process held the write lock for longer than the busy timeout."""
+
+    zh = "数据库忙，未记录：请稍后重试"
+    en = "database busy, nothing recorded: try again in a moment"
+
+
+class StoreMissing(StoreError):
+    """The database file is not there: never quietly start an empty station."""
+
+    zh = "找不到数据库文件：请恢复备份（station restore）或初始化（station init）"
+    en = "database file missing: restore a backup (station restore) or set up (station init)"
+
+
+class StoreOutdated(StoreError):
+    """The database's schema is older than this code: `station migrate` brings it up."""
+
+    zh = "数据库需要升级：请运行 station migrate"
+    en = "database needs upgrading: run `station migrate`"
+
+
+def store_error(exc: sqlite3.Error, doing: str) -> StoreError:
+    """The StoreError that names what went wrong in words a station owner can act on."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code == sqlite3.SQLITE_FULL:
+        return StoreFull(f"disk full: {doing} failed ({exc})")
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return StoreBusy(f"busy: {doing} waited too long for another writer ({exc})")
+    return StoreError(f"{doing} failed: {exc}")
+
+
+@contextmanager
+def translated(doing: str) -> Iterator[None]:
+    """Raise SQLite's operational failures as StoreError (integrity errors stay as they are:
+    they are the caller's logic, not the storage)."""
+    try:
+        yield
+    except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+        if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+            raise
+        raise store_error(exc, doing) from exc
+
 
 class StoreBase:
-    """Owns the SQLite connection. Every query lives in a mixin of ``edge.store.Store``."""
+    """Owns the SQLite connection. Every query lives in a mixin of ``edge.store.Store``.
+
+    Opening never writes and never creates: only ``create=True`` (``station init``,
+    ``station restore``) makes a database, and only ``migrate()`` changes its schema.
+    A per-request open is therefore cheap and never waits on the scanner's write lock.
+    """
 
     migrations: Sequence[Migration] = ()
 
-    def __init__(self, path: Path | str, *, busy_timeout_ms: int = 5000) -> None:
+    def __init__(
+        self, path: Path | str, *, busy_timeout_ms: int = 5000, create: bool = False
+    ) -> None:
         self.path = Path(path)
-        self.conn = sqlite3.connect(
-            str(self.path),
-            isolation_level=None,
-            timeout=busy_timeout_ms / 1000,
-            check_same_thread=False,
-        )
-        self.conn.row_factory = sqlite3.Row
-        self.db = sqlite_utils.Database(self.conn)
+        if not create and not self.path.is_file():
+            raise StoreMissing(f"{self.path}: no station database here")
+        if create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        # mode=rw: SQLite itself refuses to create the file, even if it vanishes meanwhile.
+        uri = f"{self.path.absolute().as_uri()}?mode={'rwc' if create else 'rw'}"
         self._depth = 0
         self._lock = threading.RLock()
-        self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        # Small pages: a scan dirties ~15 b-tree pages, and every dirty page is written
-        # to the WAL and fsynced at commit. 1 KiB pages write a quarter of the bytes
-        # (faster commits, less SD-card wear). Only takes effect on a new database.
-        self.conn.execute("PRAGMA page_size = 1024")
-        self.conn.execute("PRAGMA journal_mode = WAL")
-        # FULL: a committed scan survives a power cut, not only a crash.
-        self.conn.execute("PRAGMA synchronous = FULL")
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        # Checkpoints copy the WAL into the database and fsync it: a commit that triggers
-        # one waits several ms. A larger WAL (10 MB of 1 KiB pages) makes that rare for the
-        # scanner, which also checkpoints while no gun is typing (Store.checkpoint()).
-        self.conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
-        self.migrate()
+        with translated(f"opening {self.path}"):
+            self.conn = sqlite3.connect(
+                uri, uri=True, isolation_level=None, timeout=busy_timeout_ms / 1000,
+                check_same_thread=False,
+            )  # fmt: skip
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            # FULL: a committed scan survives a power cut, not only a crash.
+            self.conn.execute("PRAGMA synchronous = FULL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            # Checkpoints copy the WAL into the database and fsync it: a commit that
+            # triggers one waits several ms. A larger WAL (10 MB of 1 KiB pages) makes that
+            # rare for the scanner, which also checkpoints while no gun is typing.
+            self.conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
+            if create:
+                self.migrate()
+            self.check_durability()
+
+    def check_durability(self) -> None:
+        """Refuse to go on unless this connection commits durably: WAL, synchronous=FULL."""
+        mode = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
+        sync = self.conn.execute("PRAGMA synchronous").fetchone()[0]
+        if str(mode).lower() != "wal" or sync != 2:
+            raise StoreError(f"{self.path}: not durable (journal_mode={mode}, synchronous={sync})")
+
+    def check_schema(self) -> None:
+        """Raise StoreOutdated unless every migration this code knows has been applied."""
+        with translated(f"reading {self.path}"):
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version < len(self.migrations):
+            raise StoreOutdated(
+                f"{self.path}: schema {version} of {len(self.migrations)}; run `station migrate`"
+            )
 
     def close(self) -> None:
         self.conn.close()
@@ -84,10 +158,8 @@ class StoreBase:
                 finally:
                     self._depth -= 1
                 return
-            try:
+            with translated("starting a write"):
                 self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise StoreError(f"cannot start a write: {exc}") from exc
             self._depth = 1
             try:
                 yield self.conn
@@ -98,17 +170,19 @@ class StoreBase:
                 if isinstance(
                     exc, sqlite3.OperationalError | sqlite3.DatabaseError
                 ) and not isinstance(exc, sqlite3.IntegrityError):
-                    raise StoreError(f"database write failed: {exc}") from exc
+                    raise store_error(exc, "the write") from exc
                 raise
             finally:
                 self._depth = 0
 
     def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+        with translated("reading"):
+            row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
         return row
 
     def all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        return self.conn.execute(sql, params).fetchall()
+        with translated("reading"):
+            return self.conn.execute(sql, params).fetchall()
 
     def audit(self, action: str, actor: str | None, subject: str | None, **detail: Any) -> None:
         self.conn.execute(
@@ -123,7 +197,17 @@ class StoreBase:
         )
 
     def migrate(self) -> list[str]:
-        """Apply the migrations not yet applied; safe to call again and from two processes."""
+        """Apply the migrations not yet applied; safe to call again and from two processes.
+
+        Run by `station init`, `station migrate` (each unit's ExecStartPre=) and restore;
+        the services only check ``PRAGMA user_version`` (check_schema), which it sets.
+        """
+        # Small pages: a scan dirties ~15 b-tree pages, and every dirty page is written to
+        # the WAL and fsynced at commit. 1 KiB pages write a quarter of the bytes (faster
+        # commits, less SD-card wear). Only takes effect on a new database.
+        self.conn.execute("PRAGMA page_size = 1024")
+        with translated("switching to WAL"):
+            self.conn.execute("PRAGMA journal_mode = WAL")
         with self.transaction():
             self.conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -138,16 +222,15 @@ class StoreBase:
                     self.conn.execute(statement)
                 self.conn.execute("INSERT INTO schema_migrations (name) VALUES (?)", (name,))
                 applied.append(name)
+            self.conn.execute(f"PRAGMA user_version = {len(done) + len(applied)}")
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
         return applied
 
     def checkpoint(self) -> None:
         """Copy the WAL into the database without blocking writers (PASSIVE)."""
-        try:
+        with translated("checkpoint"):
             self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"checkpoint failed: {exc}") from exc
 
     def integrity_check(self) -> str:
         row = self.one("PRAGMA integrity_check")

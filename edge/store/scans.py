@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from edge.store.base import StoreBase
+from edge.store.seq import SeqSQL
 
 SCAN_COLUMNS = (
     "event_id", "type", "waybill", "carrier", "scanned_at", "boot_id", "mono_ns",
@@ -53,7 +53,7 @@ _UPSERT_PARCEL = _insert_sql("parcels", PARCEL_COLUMNS) + (
 )
 
 
-class ScanSQL(StoreBase):
+class ScanSQL(SeqSQL):
     # --- the hot path of a scan (called inside one transaction) ---
 
     def last_read(self, device: str) -> sqlite3.Row | None:

@@ -1,24 +1,61 @@
-"""Checks of a scan as the contract defines it: pure functions, no I/O.
+"""The head-office contract in code (docs/HEAD-OFFICE-API.md): vocabularies, field
+rules and the scan encoding. A leaf: it imports nothing from the project, and both the
+station (edge/, sync/ uploader) and head office import it, never each other.
 
-``scan_problem`` returns the first problem as "field: what is wrong" or None. Fields the
-contract does not name are ignored, so a newer station can talk to this receiver.
+``scan_problem`` returns the first problem of a scan as "field: what is wrong" or None.
+Fields the contract does not name are ignored, so a newer station can talk to an older
+receiver.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from edge import barcode
-from edge.barcode import SCAN_TYPES, SIGNER_RELATIONS
+VERSION = 1
 
-# The contract's vocabularies are the station's own.
-TYPES = frozenset(SCAN_TYPES)
-DISPATCH_REASONS = frozenset(barcode.DISPATCH_REASONS)
-PROBLEM_CODES = frozenset(barcode.PROBLEM_CODES)
-RELATIONS = frozenset(SIGNER_RELATIONS)
-WAYBILL = barcode.WAYBILL
+# Vocabularies (version 1).
+SCAN_TYPES = ("receive", "dispatch", "sign", "problem", "stocktake")
+DISPATCH_REASONS = ("delivery", "return", "transfer")
+SIGNER_RELATIONS = ("self", "proxy", "courier")
+PROBLEM_CODES = (
+    "damaged",
+    "wrong_address",
+    "refused",
+    "missing_items",
+    "weight_mismatch",
+    "unreachable",
+    "overdue",
+    "other",
+)
+# The carrier codes a station may send. The field itself stays open (CARRIER below), so
+# a receiver keeps accepting codes added in later versions.
+CARRIERS = frozenset(
+    {
+        "sf",
+        "zto",
+        "yto",
+        "sto",
+        "yunda",
+        "jtexpress",
+        "jd",
+        "ems",
+        "chinapost",
+        "deppon",
+        "zjs",
+        "cainiao",
+        "ups",
+        "fedex",
+        "usps",
+        "dhl",
+    }
+)
+
+
+# Field rules.
+WAYBILL = re.compile(r"^[0-9A-Za-z-]{4,40}$")
 CARRIER = re.compile(r"[a-z0-9_-]{1,32}")
 LAST4 = re.compile(r"[0-9]{4}")
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -49,9 +86,12 @@ def parse_rfc3339(value: Any) -> datetime | None:
     # Python parses at most microseconds: digits beyond six were matched and dropped.
     text = f"{day}T{clock}{fraction or ''}{'+00:00' if offset in 'Zz' else offset}"
     try:
-        return datetime.fromisoformat(text)
-    except ValueError:
+        moment = datetime.fromisoformat(text)
+        # Year 0001 or 9999 with an offset parses but has no UTC time: not a usable time.
+        moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
+    return moment
 
 
 def _opt_str(
@@ -91,8 +131,8 @@ def scan_problem(scan: Any) -> str | None:
     seq = scan.get("seq")
     if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq < 2**63:
         return "seq: expected a positive integer"
-    if scan.get("type") not in TYPES:
-        return f"type: expected one of {', '.join(sorted(TYPES))}"
+    if scan.get("type") not in SCAN_TYPES:
+        return f"type: expected one of {', '.join(sorted(SCAN_TYPES))}"
     waybill = scan.get("waybill")
     if not isinstance(waybill, str):
         return "waybill: expected a string"
@@ -135,8 +175,8 @@ def scan_problem(scan: Any) -> str | None:
         return f"problem_code: expected one of {', '.join(sorted(PROBLEM_CODES))}"
     signer = scan.get("signer")
     if signer is not None:
-        if not isinstance(signer, dict) or signer.get("relation") not in RELATIONS:
-            return f"signer.relation: expected one of {', '.join(sorted(RELATIONS))}"
+        if not isinstance(signer, dict) or signer.get("relation") not in SIGNER_RELATIONS:
+            return f"signer.relation: expected one of {', '.join(sorted(SIGNER_RELATIONS))}"
         last4 = signer.get("id_last4")
         if last4 is not None and not (isinstance(last4, str) and LAST4.fullmatch(last4)):
             return "signer.id_last4: expected the last 4 characters or null"
@@ -158,9 +198,10 @@ def batch_problem(body: Any) -> str | None:
     if not isinstance(body, dict):
         return "body: expected a JSON object"
     station = body.get("station")
-    if not isinstance(station, str) or not 0 < len(station) <= SHORT_MAX:
+    if not isinstance(station, str) or not 0 < len(station) <= SHORT_MAX or not is_text(station):
         return "station: expected the station code"
-    if not isinstance(body.get("batch_id"), str) or not 0 < len(body["batch_id"]) <= SHORT_MAX:
+    batch_id = body.get("batch_id")
+    if not isinstance(batch_id, str) or not 0 < len(batch_id) <= SHORT_MAX or not is_text(batch_id):
         return "batch_id: expected a string"
     if parse_rfc3339(body.get("sent_at")) is None:
         return "sent_at: expected RFC 3339 with an offset"
@@ -168,3 +209,62 @@ def batch_problem(body: Any) -> str | None:
     if not isinstance(scans, list) or not 1 <= len(scans) <= MAX_BATCH:
         return f"scans: expected a list of 1 to {MAX_BATCH} scans"
     return None
+
+
+# Recipient fields: a station never holds a run of 7 or more digits (a phone or ID number
+# with spaces, dashes, dots or brackets between its digits counts as one run).
+_NUMBER_RUN = re.compile(r"[+(]?\d(?:[\s().-]*\d)*(?:[\s-]*[Xx](?![A-Za-z]))?")
+LONG_RUN = 7
+
+
+def _masked(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    if len(digits) < LONG_RUN:
+        return match.group(0)
+    if len(digits) == 13 and digits.startswith("861"):  # +86, China's country code
+        digits = digits[2:]
+    if len(digits) == 11 and digits.startswith("1"):  # a mainland mobile: 138****5678
+        return f"{digits[:3]}****{digits[-4:]}"
+    tail = match.group(0)[-1] if match.group(0)[-1] in "Xx" else ""
+    return f"****{(digits + tail)[-4:]}"
+
+
+def mask_numbers(text: str) -> str:
+    """``text`` with every run of 7 or more digits masked (138****5678, ****1234)."""
+    return _NUMBER_RUN.sub(_masked, text)
+
+
+def encode_scan(row: Mapping[str, Any], scanned_at: str, corrected: bool) -> dict[str, Any]:
+    """A scan as the contract sends it, from its stored fields (``photos`` comma-joined)
+    and the scan time to send (corrected or not, see the contract's "Time")."""
+    signer = None
+    if row["type"] == "sign" and row["signer_relation"]:
+        signer = {"relation": row["signer_relation"], "id_last4": row["signer_id_last4"]}
+    photos = row["photos"]
+    return {
+        "event_id": row["event_id"],
+        "seq": row["seq"],
+        "type": row["type"],
+        "waybill": row["waybill"],
+        # A code outside the vocabulary (a typo at the desk) goes as unknown, so the scan
+        # is never refused for it; `station sync retry` re-sends such scans this way.
+        "carrier": row["carrier"] if row["carrier"] in CARRIERS else None,
+        "scanned_at": scanned_at,
+        "clock": {
+            "synced": bool(row["clock_synced"]),
+            "corrected": corrected,
+            "boot_id": row["boot_id"],
+            "mono_ns": row["mono_ns"],
+        },
+        "device": row["device"],
+        "operator": row["operator"],
+        "weight_g": row["weight_g"],
+        "shelf": row["shelf"],
+        "pickup_code": row["pickup_code"],
+        "phone_last4": row["phone_last4"],
+        "dispatch_reason": row["dispatch_reason"],
+        "problem_code": row["problem_code"],
+        "signer": signer,
+        "photos": photos.split(",") if photos else [],
+        "note": row["note"],
+    }

@@ -1,5 +1,5 @@
 """What the receiver needs from its database: one small interface, so a PostgreSQL
-backend can sit beside the SQLite one (sync.receiver.sqlite)."""
+backend can sit beside the SQLite one (sync.headoffice.sqlite)."""
 
 from __future__ import annotations
 
@@ -32,10 +32,16 @@ class Storage(Protocol):
         "rejected", reason). Idempotent on event_id by a unique constraint."""
         ...
 
-    def has_photo(self, sha256: str) -> bool: ...
+    def station_seq(self, station: str) -> int | None:
+        """The highest seq held for the station (None before its first scan)."""
+        ...
 
-    def put_photo(self, sha256: str, data: bytes, received_at: str) -> bool:
-        """Store a photo whose hash was checked; False when it was already held."""
+    def has_photo(self, sha256: str, station: str | None) -> bool:
+        """Whether the station sent this photo (any station's, for None)."""
+        ...
+
+    def put_photo(self, sha256: str, data: bytes, received_at: str, station: str) -> bool:
+        """Store a checked photo for a station; False when that station already sent it."""
         ...
 
     def import_manifest(self, parcels: Sequence[dict[str, Any]], imported_at: str) -> int: ...

@@ -9,8 +9,8 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from sync.receiver.storage import ManifestPage, Principal
-from sync.receiver.validate import parse_rfc3339
+from sync.contract import parse_rfc3339
+from sync.headoffice.storage import ManifestPage, Principal
 
 DB_NAME = "head-office.db"
 
@@ -60,6 +60,12 @@ CREATE TABLE IF NOT EXISTS photos (
     data BLOB NOT NULL,
     received_at TEXT NOT NULL
 );
+-- Which station sent which photo: a station is told only about its own.
+CREATE TABLE IF NOT EXISTS photo_holders (
+    station TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (station, sha256)
+) WITHOUT ROWID;
 -- Manifest rows are re-numbered on every import so a station's cursor sees changes.
 CREATE TABLE IF NOT EXISTS manifest (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -243,16 +249,33 @@ class SQLiteStorage:
         return [_public(r) for r in rows]
 
     # -- photos ------------------------------------------------------------------------
-    def has_photo(self, sha256: str) -> bool:
-        row = self._conn().execute("SELECT 1 FROM photos WHERE sha256 = ?", (sha256,)).fetchone()
-        return row is not None
+    def station_seq(self, station: str) -> int | None:
+        row = (
+            self._conn()
+            .execute("SELECT max(seq) FROM scans WHERE station = ?", (station,))
+            .fetchone()
+        )
+        return row[0] if row else None
 
-    def put_photo(self, sha256: str, data: bytes, received_at: str) -> bool:
+    def has_photo(self, sha256: str, station: str | None) -> bool:
+        params: tuple[str, ...]
+        if station is None:
+            sql, params = "SELECT 1 FROM photos WHERE sha256 = ?", (sha256,)
+        else:
+            sql = "SELECT 1 FROM photo_holders WHERE station = ? AND sha256 = ?"
+            params = (station, sha256)
+        return self._conn().execute(sql, params).fetchone() is not None
+
+    def put_photo(self, sha256: str, data: bytes, received_at: str, station: str) -> bool:
         with self._write() as conn:
-            cur = conn.execute(
+            conn.execute(
                 "INSERT INTO photos (sha256, size, data, received_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
                 (sha256, len(data), data, received_at),
+            )
+            cur = conn.execute(
+                "INSERT INTO photo_holders (station, sha256) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (station, sha256),
             )
             return cur.rowcount == 1
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from waitress import create_server
 
-from sync.receiver.app import create_app
-from sync.receiver.sqlite import SQLiteStorage
+from sync.headoffice.app import create_app
+from sync.headoffice.sqlite import SQLiteStorage
 
 THREADS = 8
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import logging
 import re
@@ -17,9 +18,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, g, request
+from PIL import Image
 
-from sync.receiver.storage import Principal, Storage
-from sync.receiver.validate import SHA256, batch_problem, parse_rfc3339, scan_problem
+from sync.contract import SHA256, batch_problem, parse_rfc3339, scan_problem
+from sync.headoffice.storage import Principal, Storage
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,7 @@ MAX_BODY = 16 * 1024 * 1024  # after gzip is undone: 1000 scans fit many times o
 MAX_PHOTO = 4 * 1024 * 1024
 MANIFEST_PAGE = 500
 GZIP_ABOVE = 1024
+CURSOR = re.compile(r"[0-9]{1,18}")  # a manifest row id, within a 64-bit integer
 BEARER = re.compile(r"Bearer ([A-Za-z0-9._~+/=-]{16,200})")
 
 
@@ -54,7 +57,11 @@ def create_app(storage: Storage) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
 
     def answer(status: int, body: dict[str, Any], **headers: str) -> Response:
-        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        try:
+            data = text.encode()
+        except UnicodeEncodeError:  # a lone surrogate echoed back: escape it instead
+            data = json.dumps(body, separators=(",", ":")).encode()
         resp = Response(data, status=status, mimetype="application/json")
         if len(data) > GZIP_ABOVE and "gzip" in request.headers.get("Accept-Encoding", ""):
             resp.set_data(gzip.compress(data, 6, mtime=0))
@@ -96,6 +103,8 @@ def create_app(storage: Storage) -> Flask:
             return refuse(exc.status, str(exc))
         except ValueError:
             return refuse(400, "body: not JSON")
+        except RecursionError:
+            return refuse(400, "body: JSON nested too deep")
         problem = batch_problem(body)
         if problem:
             return refuse(422, problem)
@@ -108,6 +117,7 @@ def create_app(storage: Storage) -> Flask:
         results = []
         for scan, problem in zip(scans, problems, strict=True):
             event_id = scan.get("event_id") if isinstance(scan, dict) else None
+            event_id = event_id if isinstance(event_id, str) and len(event_id) <= 64 else None
             if problem is not None:
                 results.append({"event_id": event_id, "status": "rejected", "reason": problem})
                 continue
@@ -116,14 +126,29 @@ def create_app(storage: Storage) -> Flask:
             if reason:
                 item["reason"] = reason
             results.append(item)
-        return answer(200, {"results": results, "server_time": utc_now()})
+        # Version 2: head office's highest seq for the station, so a restored station
+        # numbers its next scans above it.
+        body = {"results": results, "server_time": utc_now()}
+        return answer(200, body | {"station_seq": storage.station_seq(who.name)})
+
+    @app.get("/v1/stations/<station>")
+    def station_info(station: str) -> Response:
+        who = principal()
+        if who.role != "query" and who.name != station:
+            return refuse(403, f"this token belongs to station {who.name}")
+        return answer(200, {"station": station, "station_seq": storage.station_seq(station)})
 
     @app.route("/v1/photos/<sha>", methods=["HEAD", "PUT"])
     def photo(sha: str) -> Response:
         if not SHA256.fullmatch(sha):
             return refuse(404, "not a lowercase hex SHA-256")
+        who = principal()
+        # A station learns only about photos it sent itself: no cross-station oracle.
+        holder = None if who.role == "query" else who.name
         if request.method == "HEAD":
-            return Response(status=200 if storage.has_photo(sha) else 404)
+            return Response(status=200 if storage.has_photo(sha, holder) else 404)
+        if who.role != "station":
+            return refuse(403, "only a station's token may store photos")
         if request.content_length and request.content_length > MAX_PHOTO:
             return refuse(413, "a photo may be at most 4 MiB")
         try:
@@ -132,7 +157,9 @@ def create_app(storage: Storage) -> Flask:
             return refuse(exc.status, str(exc))
         if hashlib.sha256(data).hexdigest() != sha:
             return refuse(422, "the body's SHA-256 differs from the path")
-        created = storage.put_photo(sha, data, utc_now())
+        if not is_jpeg(data):
+            return refuse(415, "body: not a JPEG image")
+        created = storage.put_photo(sha, data, utc_now(), who.name)
         return answer(201 if created else 200, {"sha256": sha, "size": len(data)})
 
     @app.get("/v1/stations/<station>/manifest")
@@ -140,7 +167,10 @@ def create_app(storage: Storage) -> Flask:
         who = principal()
         if who.role != "query" and who.name != station:
             return refuse(403, f"this token belongs to station {who.name}")
-        page = storage.manifest(station, request.args.get("after"), MANIFEST_PAGE)
+        after = request.args.get("after") or None
+        if after is not None and not CURSOR.fullmatch(after):
+            return refuse(400, "after: expected the cursor a previous page gave")
+        page = storage.manifest(station, after, MANIFEST_PAGE)
         return answer(200, {"parcels": page.parcels, "next": page.next})
 
     @app.get("/v1/query/scans")
@@ -191,6 +221,18 @@ def create_app(storage: Storage) -> Flask:
         )
 
     return app
+
+
+def is_jpeg(data: bytes) -> bool:
+    """The body starts a JPEG (SOI, then a marker) and Pillow reads its header as one;
+    only the header is read, never the pixels."""
+    if not data.startswith(b"\xff\xd8\xff"):
+        return False
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.format == "JPEG"
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return False
 
 
 def _body(limit: int) -> bytes:

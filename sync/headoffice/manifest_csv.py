@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from sync.receiver.validate import CARRIER, LAST4, WAYBILL
+from sync.contract import CARRIER, LAST4, WAYBILL, mask_numbers
 
 COLUMNS = (
     "station",
@@ -68,7 +68,8 @@ def _parcel(row: dict[str, str], line: int) -> dict[str, Any]:
         "waybill": row["waybill"],
         "carrier": carrier,
         "phone_last4": phone,
-        "recipient_masked": row.get("recipient_masked") or None,
+        # Only masked numbers may reach a station: whole phones and IDs are masked here.
+        "recipient_masked": mask_numbers(row.get("recipient_masked") or "") or None,
         "declared_weight_g": int(weight) if weight else None,
         "valuable": valuable in ("1", "true", "yes"),
     }

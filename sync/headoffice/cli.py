@@ -1,0 +1,159 @@
+"""`station head-office`: the reference receiver, with `token add` and `manifest import`.
+
+Only argparse is imported up front: the station's commands must not load Flask or a
+database driver they never use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from edge.cli_support import Context, add_command, need_action
+from edge.notify import notify
+from sync.service import watchdog_s
+
+log = logging.getLogger(__name__)
+
+RECEIVER_DIR = "head-office"  # inside the data folder unless --data says otherwise
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ho = add_command(
+        sub,
+        "head-office",
+        cmd_head_office,
+        "run the reference head-office receiver (HTTP API for stations)",
+    )
+    _receiver_options(ho, None)
+    ho.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    ho.add_argument("--port", type=int, default=8090, help="port (default 8090)")
+    ho.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    ho_sub = ho.add_subparsers(dest="ho_command", metavar="ACTION")
+    token = add_command(ho_sub, "token", need_action, "manage station tokens")
+    token_sub = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
+    token_add = add_command(
+        token_sub,
+        "add",
+        cmd_token_add,
+        "make a token for a station and print it (kept only hashed)",
+    )
+    token_add.add_argument("station", metavar="STATION", help="station code, e.g. SZ-NS-0042")
+    token_add.add_argument(
+        "--query", action="store_true", help="a token for the query API instead of a station"
+    )
+    _receiver_options(token_add, argparse.SUPPRESS)
+    manifest = add_command(ho_sub, "manifest", need_action, "manage the manifest (预报)")
+    manifest_sub = manifest.add_subparsers(dest="manifest_command", metavar="ACTION", required=True)
+    imp = add_command(
+        manifest_sub, "import", cmd_manifest_import, "import parcels on their way from a CSV file"
+    )
+    imp.add_argument(
+        "file",
+        metavar="FILE.csv",
+        help="CSV with a header: station,waybill[,carrier,phone_last4,"
+        "recipient_masked,declared_weight_g,valuable]",
+    )
+    _receiver_options(imp, argparse.SUPPRESS)
+
+
+def _receiver_options(parser: argparse.ArgumentParser, default: Any) -> None:
+    # dest differs from the global --data (the station's folder), which it must not clobber.
+    parser.add_argument(
+        "--data",
+        dest="receiver_data",
+        metavar="DIR",
+        default=default,
+        help="the receiver's data folder (default: $HEAD_OFFICE_DATA, then "
+        f"DIR/{RECEIVER_DIR} under the global --data folder)",
+    )
+
+
+def _receiver_dir(args: argparse.Namespace, ctx: Context) -> Path:
+    chosen = getattr(args, "receiver_data", None) or os.environ.get("HEAD_OFFICE_DATA")
+    return Path(chosen) if chosen else ctx.data_dir / RECEIVER_DIR
+
+
+def cmd_head_office(args: argparse.Namespace, ctx: Context) -> int:
+    from sync.headoffice.server import make_server
+
+    data = _receiver_dir(args, ctx)
+    server, storage = make_server(data, args.host, args.port, args.threads)
+    port = server.effective_port
+    # waitress gives the port as text once bound to a given one: %s, not %d.
+    log.info("head office receiver on http://%s:%s (data %s)", args.host, port, data)
+    notify("READY=1")
+    interval = watchdog_s() / 3
+    if interval:
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+        threading.Thread(
+            target=_probe, args=(f"http://{host}:{port}/v1/health", interval), daemon=True
+        ).start()
+    try:
+        server.run()
+    finally:
+        storage.close()
+    return 0
+
+
+def _probe(url: str, interval: float) -> None:
+    """Tell the watchdog the receiver lives only when it answers HTTP: waitress's loop
+    offers no hook, so a request to ourselves is the proof of progress."""
+    while True:
+        time.sleep(interval)
+        try:
+            requests.get(url, timeout=interval).raise_for_status()
+        except requests.RequestException as exc:
+            log.warning("health probe failed, not telling the watchdog: %s", exc)
+            continue
+        notify("WATCHDOG=1")
+
+
+def cmd_token_add(args: argparse.Namespace, ctx: Context) -> int:
+    from sync.headoffice.app import hash_token, new_token
+    from sync.headoffice.sqlite import SQLiteStorage
+
+    storage = SQLiteStorage(_receiver_dir(args, ctx))
+    try:
+        token = new_token()
+        storage.add_token(args.station, hash_token(token), "query" if args.query else "station")
+    finally:
+        storage.close()
+    print(token)
+    if not args.query:
+        print(
+            f"give it to station {args.station}: its [head_office] token_file holds it (chmod 600)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_manifest_import(args: argparse.Namespace, ctx: Context) -> int:
+    from sync.headoffice.manifest_csv import ManifestError, parse_manifest_csv
+    from sync.headoffice.sqlite import SQLiteStorage
+
+    try:
+        parcels = parse_manifest_csv(Path(args.file).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    except ManifestError as exc:
+        print(f"{args.file}: {exc}; nothing imported", file=sys.stderr)
+        return 2
+    storage = SQLiteStorage(_receiver_dir(args, ctx))
+    try:
+        count = storage.import_manifest(parcels, datetime.now(UTC).isoformat(timespec="seconds"))
+    finally:
+        storage.close()
+    print(json.dumps({"imported": count}))
+    return 0
