@@ -50,7 +50,7 @@ def pdf_response(sheet: pdf.Sheet, signature: str | None, name: str) -> Response
     if signature:
         sheet.signature = context.state().data_dir / photos.relative_path(signature)
     try:
-        body = pdf.render(sheet)
+        body = pdf.render_isolated(sheet)
     except pdf.NoFont:
         log.error("no CJK font for the PDF sheet: install fonts-noto-cjk")
         raise PageError(503, "day.err_no_font") from None

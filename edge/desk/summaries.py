@@ -64,12 +64,12 @@ def fees(store: Store) -> list[money.Fee]:
 def monthly(store: Store, config: Config, month: str, now: datetime) -> dict[str, Any]:
     """The month's statement; a month that has ended is kept for head office."""
     start, end = money.month_bounds(month, config.tz)
-    scans = store.month_scans(start.isoformat(), end.isoformat())
-    closed = {
-        r["carrier"]: r["n"] for r in store.resolutions_between(start.isoformat(), end.isoformat())
-    }
-    body = money.statement(month, scans, closed, fees(store), config.tz)
-    body["station"] = config.station.code
+    first, after = start.isoformat(), end.isoformat()
+    groups = [g for r in store.month_counts(first, after) if (g := money.synced_group(r))]
+    late, uncorrected = money.corrected_groups(store.unsynced_scans(), start, end, config.tz)
+    closed = {r["carrier"]: r["n"] for r in store.resolutions_between(first, after)}
+    body = money.statement(month, groups + late, closed, fees(store))
+    body.update(station=config.station.code, corrected=len(late), uncorrected=uncorrected)
     if now >= end:
         store.monthly_save(month, body, now.isoformat(timespec="seconds"))
     return body
