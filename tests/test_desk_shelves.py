@@ -4,10 +4,10 @@ parcels cannot shrink below its load; a parcel moves keeping its pickup code."""
 
 from __future__ import annotations
 
-from flask.testing import FlaskClient
-
 from edge import config as config_mod
 from edge.desk import layout
+from tests.desk_fixtures import Client
+from tests.desk_fixtures import post_code as post
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
     ZTO,
     Env,
@@ -16,13 +16,6 @@ from tests.web_fixtures import (  # noqa: F401 (fixtures)
     supervisor_fixture,
     web_env_fixture,
 )
-
-Client = tuple[FlaskClient, str]
-
-
-def post(client: Client, url: str, **data: str) -> int:
-    c, token = client
-    return c.post(url, data={"csrf_token": token, **data}).status_code
 
 
 def test_new_shelves_join_the_catch_all_rule_and_layers_keep_their_own_capacity() -> None:
