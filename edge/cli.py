@@ -16,13 +16,23 @@ from edge.config_base import ConfigError
 from edge.desk import cli as desk_cli
 from edge.devices import cli as devices_cli
 from edge.devices.printers import cli as printers_cli
+from edge.service import cli as service_cli
 from edge.store import StoreError
 from sync import cli as sync_cli
 from web import cli as web_cli
 
 log = logging.getLogger(__name__)
 
-AREAS = (core_cli, devices_cli, sync_cli, web_cli, appliance_cli, printers_cli, desk_cli)
+AREAS = (
+    core_cli,
+    devices_cli,
+    sync_cli,
+    web_cli,
+    appliance_cli,
+    printers_cli,
+    desk_cli,
+    service_cli,
+)
 
 
 class _Parser(argparse.ArgumentParser):

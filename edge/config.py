@@ -23,6 +23,7 @@ from edge.appliance.settings import ApplianceSection
 from edge.config_base import ConfigError, Section, doc
 from edge.devices.printers.settings import PrinterSection, PrintingSection
 from edge.devices.settings import ScaleSection, ScannerSection
+from edge.service.settings import ServiceSection
 from sync.settings import HeadOfficeSection
 from web.settings import WebSection
 
@@ -167,6 +168,7 @@ class Config:
     printing: PrintingSection = field(default_factory=PrintingSection)
     web: WebSection = field(default_factory=WebSection)
     appliance: ApplianceSection = field(default_factory=ApplianceSection)
+    service: ServiceSection = field(default_factory=ServiceSection)
 
     path: Path | None = field(default=None, compare=False, metadata={"internal": True})
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from edge.messages import REASON_NAMES, TYPE_NAMES
+from web import service_strings
 from web.catalog_day import LABELS as DAY_LABELS
 from web.catalog_day import STRINGS as DAY_STRINGS
 
@@ -341,6 +342,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "type": TYPE_NAMES,
     "reason": REASON_NAMES,
 }
+service_strings.merge_into(STRINGS, LABELS)
 
 LABELS.update(DAY_LABELS)
 

@@ -1,7 +1,22 @@
 """The store: one class, ``Store``, owns all SQL. Each area keeps its queries in a mixin
 beside this file and its migrations in that module's ``MIGRATIONS``."""
 
+<<<<<<< HEAD
 from edge.store import admin, appliance, core_schema, desk, devices, printing, sync, web
+=======
+from edge.store import (
+    appliance,
+    core_schema,
+    desk,
+    devices,
+    printing,
+    receipts,
+    sendings,
+    service,
+    sync,
+    web,
+)
+>>>>>>> main
 from edge.store.admin import AdminSQL
 from edge.store.appliance import ApplianceSQL
 from edge.store.base import (
@@ -17,7 +32,10 @@ from edge.store.desk import DeskSQL
 from edge.store.desk_money import MoneySQL
 from edge.store.devices import DeviceSQL
 from edge.store.printing import PrintingSQL
+from edge.store.receipts import ReceiptSQL
 from edge.store.scans import ScanSQL
+from edge.store.sendings import SendingSQL
+from edge.store.service import ServiceSQL
 from edge.store.sync import SyncSQL
 from edge.store.web import WebSQL
 
@@ -42,6 +60,9 @@ class Store(
     DeskSQL,
     MoneySQL,
     AdminSQL,
+    ServiceSQL,
+    ReceiptSQL,
+    SendingSQL,
     StoreBase,
 ):
     migrations = (
@@ -52,5 +73,11 @@ class Store(
         + appliance.MIGRATIONS
         + printing.MIGRATIONS
         + desk.MIGRATIONS
+<<<<<<< HEAD
         + admin.MIGRATIONS
+=======
+        + service.MIGRATIONS
+        + receipts.MIGRATIONS
+        + sendings.MIGRATIONS
+>>>>>>> main
     )
