@@ -1,10 +1,8 @@
 """The store: one class, ``Store``, owns all SQL. Each area keeps its queries in a mixin
 beside this file and its migrations in that module's ``MIGRATIONS``."""
 
-<<<<<<< HEAD
-from edge.store import admin, appliance, core_schema, desk, devices, printing, sync, web
-=======
 from edge.store import (
+    admin,
     appliance,
     core_schema,
     desk,
@@ -16,7 +14,6 @@ from edge.store import (
     sync,
     web,
 )
->>>>>>> main
 from edge.store.admin import AdminSQL
 from edge.store.appliance import ApplianceSQL
 from edge.store.base import (
@@ -73,11 +70,8 @@ class Store(
         + appliance.MIGRATIONS
         + printing.MIGRATIONS
         + desk.MIGRATIONS
-<<<<<<< HEAD
         + admin.MIGRATIONS
-=======
         + service.MIGRATIONS
         + receipts.MIGRATIONS
         + sendings.MIGRATIONS
->>>>>>> main
     )
