@@ -50,6 +50,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "没有中文字体，无法生成 PDF：请安装 fonts-noto-cjk",
         "No Chinese font to make the PDF: install fonts-noto-cjk",
     ),
+    "day.err_pdf": (
+        "PDF 暂时无法生成，请先打印本页",
+        "The PDF could not be made just now: print this page instead",
+    ),
     "day.err_courier": ("请选择快递员", "Choose a courier"),
     "day.err_courier_id": (
         "编号只能用字母、数字、_ . -（最多 32 位），并填写姓名",
