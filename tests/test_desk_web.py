@@ -9,7 +9,7 @@ import io
 import pytest
 from PIL import Image
 
-from tests.desk_fixtures import Client, post_form
+from tests.desk_fixtures import Client, post_code, post_form
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
     ZTO,
     Env,
@@ -69,6 +69,20 @@ def test_bad_input_gets_a_plain_answer(clerk: Client, supervisor: Client, courie
         answer = post_form(clerk, url + "/close", signature=bad)
         assert answer.status_code == 400
         assert "签名" in answer.get_data(as_text=True)
+
+
+def test_couriers_disabled_and_enabled_by_a_supervisor(
+    supervisor: Client, clerk: Client, courier: str, web_env: Env
+) -> None:
+    assert post_code(clerk, f"/couriers/{courier}/active", active="0") == 403
+    assert post_code(supervisor, f"/couriers/{courier}/active", active="0") == 302
+    assert post_code(clerk, "/handover/open", courier=courier) == 400
+    assert 'value="zto-7"' not in clerk[0].get("/handover").get_data(as_text=True)
+    assert post_code(supervisor, f"/couriers/{courier}/active", active="1") == 302
+    assert post_code(clerk, "/handover/open", courier=courier) == 302
+    assert post_code(supervisor, "/couriers/nobody/active", active="1") == 404
+    actions = [r["action"] for r in web_env.store.admin_audit(action="courier.")]
+    assert actions[:2] == ["courier.enable", "courier.disable"]
 
 
 def test_handover_on_the_page_closes_into_a_sheet_and_pdf(

@@ -14,6 +14,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "day.delivery_sheet": ("派件交接单", "Delivery sheet"),
     "day.station": ("驿站", "Station"),
     "day.courier": ("快递员", "Courier"),
+    "day.couriers": ("快递员", "Couriers"),
     "day.courier_id": ("快递员编号", "Courier ID"),
     "day.courier_name": ("姓名", "Name"),
     "day.add_courier": ("添加快递员", "Add courier"),

@@ -154,6 +154,15 @@ class DeskSQL(StoreBase):
             )
             self.audit("courier.save", None, courier_id, name=name, carrier=carrier)
 
+    def courier_set_active(self, courier_id: str, active: bool, actor: str) -> bool:
+        with self.transaction():
+            cur = self.conn.execute(
+                "UPDATE couriers SET active = ? WHERE id = ?", (int(active), courier_id)
+            )
+            if cur.rowcount:
+                self.audit("courier.enable" if active else "courier.disable", actor, courier_id)
+        return bool(cur.rowcount)
+
     def courier(self, courier_id: str) -> sqlite3.Row | None:
         return self.one("SELECT * FROM couriers WHERE id = ?", (courier_id,))
 
