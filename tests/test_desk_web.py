@@ -9,6 +9,7 @@ import io
 import pytest
 from PIL import Image
 
+from edge.desk import summaries
 from tests.desk_fixtures import Client, post_code, post_form
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
     ZTO,
@@ -132,6 +133,26 @@ def test_refusal_lists_for_return_and_a_batch_flags_strays(clerk: Client, web_en
         == 409
     )
     assert web_env.store.desk_pending("batch")[0]["id"] == int(url.rsplit("/", 1)[1])
+
+
+def test_delivery_batch_dispatches_what_it_scans_and_records_wait_for_head_office(
+    clerk: Client, web_env: Env
+) -> None:
+    c, token = clerk
+    web_env.receive(ZTO[0])
+    url = post_form(clerk, "/batch/open", kind="delivery", carrier="zto").headers["Location"]
+    out = c.post("/api" + url + "/scan", data={"csrf_token": token, "code": ZTO[0]})
+    assert out.get_json()["status"] == "accepted"
+    assert web_env.store.parcel(ZTO[0])["dispatch_reason"] == "delivery"
+    unknown = c.post("/api" + url + "/scan", data={"csrf_token": token, "code": ZTO[9]})
+    assert unknown.status_code == 409
+    assert c.get("/api" + url).get_json()["strays"] == [ZTO[9]]
+    assert summaries.pending_records(web_env.store, "batch") == []
+    assert post_form(clerk, url + "/close", signature=signature_png()).status_code == 302
+    ((key, body),) = summaries.pending_records(web_env.store, "batch")
+    assert body["kind"] == "delivery" and body["out"] == 1 and body["signature"]
+    assert web_env.store.desk_mark_sent("batch", [key], "2026-11-23T10:00:00+08:00") == 1
+    assert summaries.pending_records(web_env.store, "batch") == []
 
 
 def test_money_page_and_xlsx(supervisor: Client, web_env: Env) -> None:

@@ -80,6 +80,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "不在本批退件清单上：请放回原处",
         "Not on this return list: put it back on its shelf",
     ),
+    "day.stray_delivery": (
+        "不在货架上，不能随这批出库",
+        "Not on the shelves: it cannot leave with this batch",
+    ),
     "day.batch_line": (
         "出库 {out}，清单 {listed}，未扫 {left}，不在清单 {strays}",
         "out {out}, listed {listed}, not scanned {left}, not on the list {strays}",

@@ -3,6 +3,7 @@ printed sheets: a handover sheet, a return sheet, a monthly statement."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 
@@ -49,6 +50,27 @@ def batch(store: Store, batch_id: int) -> dict[str, Any] | None:
         "left": [i["waybill"] for i in listed if i["seq"] is None],
         "strays": [i["waybill"] for i in items if i["stray"]],
     }
+
+
+def pending_records(store: Store, kind: str, limit: int = 100) -> list[tuple[Any, dict[str, Any]]]:
+    """(key, body) of each record of ``kind`` waiting for head office, oldest first: what
+    an uploader sends, then confirms with ``store.desk_mark_sent(kind, keys, at)``."""
+    out: list[tuple[Any, dict[str, Any]]] = []
+    for row in store.desk_pending(kind, limit):
+        body: dict[str, Any] | None
+        if kind == "handover":
+            body = handover(store, row["id"])
+        elif kind == "batch":
+            body = batch(store, row["id"])
+        elif kind == "monthly":
+            body = json.loads(row["body"])
+        else:
+            body = dict(row)
+        if body is not None:
+            body.pop("sync_state", None)
+            body.pop("synced_at", None)
+            out.append((row["month"] if kind == "monthly" else row["id"], body))
+    return out
 
 
 def fees(store: Store) -> list[money.Fee]:
