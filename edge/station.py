@@ -723,7 +723,7 @@ class Station:
         current = self.store.parcel(waybill)
         base = rules.Parcel.from_row(current) if current else None
         scans = [rules.ScanFacts.from_row(r) for r in self.store.live_scans(waybill)]
-        rebuilt = rules.fold(base, waybill, scans)
+        rebuilt = layout.keep_move(rules.fold(base, waybill, scans), self.store.last_move(waybill))
         if rebuilt is None:
             self.store.delete_parcel(waybill)
         else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from edge import config as config_mod
 from edge.desk import layout
+from edge.station import ScanRequest
 from tests.desk_fixtures import Client
 from tests.desk_fixtures import post_code as post
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
@@ -90,3 +91,19 @@ def test_move_keeps_the_pickup_code_unless_asked(clerk: Client, web_env: Env) ->
     assert post(clerk, "/move", code=ZTO[0], slot="8-8") == 400
     (row,) = web_env.store.admin_audit(action="parcel.move", limit=1)
     assert row["subject"] == ZTO[0]
+
+
+def test_a_move_survives_an_undo_of_a_later_scan(clerk: Client, web_env: Env) -> None:
+    parcel = web_env.receive(ZTO[0])
+    target = "2-2" if parcel["shelf"] != "2-2" else "1-1"
+    assert post(clerk, "/move", code=ZTO[0], slot=target) == 302
+    web_env.clock.advance(3)
+    stocktake = web_env.station.scan(ScanRequest(type="stocktake", code=ZTO[0], device="gun-1"))
+    problem = web_env.station.scan(
+        ScanRequest(type="problem", code=ZTO[0], device="gun-1", reason="other")
+    )
+    assert stocktake.seq and problem.seq
+    web_env.station.undo(problem.seq, "s1", "wrong parcel")
+    kept = web_env.store.parcel(ZTO[0])
+    assert (kept["shelf"], kept["pickup_code"]) == (target, parcel["pickup_code"])
+    assert web_env.store.slot_loads()[target] == 1

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from edge.config import Config, Shelf
+from edge.rules import Parcel
 from edge.shelving import Shelving, slot_label
 
 
@@ -88,3 +89,17 @@ def shrink_problem(
         if load and (layer.slot not in kept or kept[layer.slot].capacity < load):
             return layer.slot
     return None
+
+
+def keep_move(parcel: Parcel | None, move: Any) -> Parcel | None:
+    """A parcel rebuilt from its scans (UNDO), put back where it was last moved to when
+    that move belongs to its current stay: made after the receive it still has."""
+    if parcel is None or move is None or parcel.state != "on_shelf":
+        return parcel
+    if parcel.received_seq is None or move["after_seq"] is None:
+        return parcel
+    if parcel.received_seq > move["after_seq"]:
+        return parcel
+    parcel.shelf = move["to_slot"]
+    parcel.pickup_code = move["new_code"] or parcel.pickup_code
+    return parcel

@@ -35,9 +35,12 @@ MIGRATIONS: list[Migration] = [
             version INTEGER NOT NULL
         );
         INSERT INTO layout_version (id, version) VALUES (1, 0);
+        -- A parcel put on another layer (移库). after_seq: its last scan then, so a parcel
+        -- rebuilt from its scans (UNDO) keeps a move made after the scans it keeps.
         CREATE TABLE parcel_moves (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             waybill TEXT NOT NULL,
+            after_seq INTEGER,
             from_slot TEXT,
             to_slot TEXT NOT NULL,
             old_code TEXT,
@@ -165,16 +168,23 @@ class AdminSQL(StoreBase):
         """Put an on-shelf parcel on another layer, keeping its pickup code unless a new
         one is given (the slot load triggers follow the parcel)."""
         with self.transaction():
-            row = self.one("SELECT shelf, pickup_code FROM parcels WHERE waybill = ?", (waybill,))
-            old_slot, old_code = (row[0], row[1]) if row else (None, None)
+            row = self.one(
+                "SELECT shelf, pickup_code, last_seq FROM parcels WHERE waybill = ?", (waybill,)
+            )
+            old_slot, old_code, after = (row[0], row[1], row[2]) if row else (None, None, None)
             self.conn.execute(
                 "UPDATE parcels SET shelf = ?, pickup_code = COALESCE(?, pickup_code),"
                 " updated_at = ? WHERE waybill = ? AND state = 'on_shelf'",
                 (to_slot, new_code, at, waybill),
             )
             self.conn.execute(
-                "INSERT INTO parcel_moves (waybill, from_slot, to_slot, old_code, new_code, at,"
-                " operator) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (waybill, old_slot, to_slot, old_code, new_code, at, actor),
+                "INSERT INTO parcel_moves (waybill, after_seq, from_slot, to_slot, old_code,"
+                " new_code, at, operator) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (waybill, after, old_slot, to_slot, old_code, new_code, at, actor),
             )
             self.audit("parcel.move", actor, waybill, to=to_slot, new_code=new_code)
+
+    def last_move(self, waybill: str) -> sqlite3.Row | None:
+        return self.one(
+            "SELECT * FROM parcel_moves WHERE waybill = ? ORDER BY id DESC LIMIT 1", (waybill,)
+        )
