@@ -27,6 +27,7 @@ from edge.store.base import (
 )
 from edge.store.desk import DeskSQL
 from edge.store.desk_money import MoneySQL
+from edge.store.desk_problems import ProblemSQL
 from edge.store.devices import DeviceSQL
 from edge.store.printing import PrintingSQL
 from edge.store.receipts import ReceiptSQL
@@ -56,6 +57,7 @@ class Store(
     PrintingSQL,
     DeskSQL,
     MoneySQL,
+    ProblemSQL,
     AdminSQL,
     ServiceSQL,
     ReceiptSQL,
