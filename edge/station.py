@@ -10,11 +10,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from edge import barcode, carriers, identify, rules, shelving
 from edge.clock import Clock, Instant, SystemClock
 from edge.config import Config
+from edge.desk import layout
 from edge.messages import Message
 from edge.privacy import valid_last4
 from edge.store import Store, StoreError
@@ -111,6 +113,7 @@ class Station:
         self.clock: Clock = clock or SystemClock()
         self.tz = config.tz
         self.shelving = shelving.Shelving(config)
+        self._layout_version = 0
 
     # --- desks ---
 
@@ -624,19 +627,32 @@ class Station:
             if phone and self.config.pickup.keep_together
             else None
         )
-        slot = self.shelving.choose(carrier, weight_g, self.store.slot_loads(), together)
+        slot = self.current_shelving().choose(carrier, weight_g, self.store.slot_loads(), together)
         if slot is None:
             return Message("no_room")
-        day = now.wall.date()
+        code = self.pickup_code_for(slot, now.wall.date())
+        return (slot, code) if code else Message("no_pickup_code")
+
+    def pickup_code_for(self, slot: str, day: date) -> str | None:
         # Bounded: codes still on the shelves from earlier days may be taken, but a
         # format that repeats (checked at load) must never loop forever.
         for _ in range(MAX_PICKUP_TRIES):
             seq = self.store.next_pickup_seq(day.isoformat())
             code = shelving.format_pickup_code(self.config.pickup.code_format, slot, day, seq)
             if not self.store.pickup_code_taken(code):
-                return slot, code
+                return code
         log.error("no free pickup code after %d tries on %s", MAX_PICKUP_TRIES, day)
-        return Message("no_pickup_code")
+        return None
+
+    def current_shelving(self) -> shelving.Shelving:
+        """Shelves changed on the page apply from the next receive, without a restart."""
+        version = self.store.layout_version()
+        if version != self._layout_version:
+            self.shelving = layout.build(
+                self.config, self.store.layout_shelves(), self.store.layout_layers()
+            )
+            self._layout_version = version
+        return self.shelving
 
     def _undo(
         self, now: Instant, seq: int, device: str, actor: str | None, reason: str, raw: str = "UNDO"
@@ -690,7 +706,7 @@ class Station:
         current = self.store.parcel(waybill)
         base = rules.Parcel.from_row(current) if current else None
         scans = [rules.ScanFacts.from_row(r) for r in self.store.live_scans(waybill)]
-        rebuilt = rules.fold(base, waybill, scans)
+        rebuilt = layout.keep_move(rules.fold(base, waybill, scans), self.store.last_move(waybill))
         if rebuilt is None:
             self.store.delete_parcel(waybill)
         else:
