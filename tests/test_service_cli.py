@@ -230,6 +230,9 @@ def test_a_sending_is_priced_and_chased_past_its_deadline(data: Path, capsys: Ca
     assert run(data, "sends", "--day", today, "--json") == 0
     (day,) = lines(capsys)
     assert day["sendings"] >= 1 and day["qr_fen"] == 1600
+    assert run(data, "report", "daily", "--json") == 0
+    (report,) = lines(capsys)
+    assert report["sendings"]["qr_fen"] == 1600 and report["sendings"]["sendings"] >= 1
 
 
 def test_receipts_due_batched_confirmed_and_summed(data: Path, capsys: Cap) -> None:
