@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from tests.test_web_browser import browser  # noqa: F401 (the same Chromium fixture)
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
     CHROMIUM,
-    CHROMIUM_ARGS,
     CLERK,
     SUPERVISOR,
     ZTO,
@@ -41,16 +41,8 @@ def photo(name: str) -> list[dict[str, Any]]:
     return [{"name": name, "mimeType": "image/jpeg", "buffer": jpeg_with_gps()}]
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
-def page(browser: Any, served: Served) -> Iterator[Any]:
+def page(browser: Any, served: Served) -> Iterator[Any]:  # noqa: F811 (the fixture)
     context = browser.new_context(viewport=TABLET, locale="zh-CN")
     pg = context.new_page()
     pg.set_default_timeout(10_000)
