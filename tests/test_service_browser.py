@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_web_browser import browser  # noqa: F401 (the same Chromium fixture)
+from tests.test_web_browser import browser, sign_in  # noqa: F401 (the same fixture)
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
     CHROMIUM,
     CLERK,
@@ -48,14 +48,6 @@ def page(browser: Any, served: Served) -> Iterator[Any]:  # noqa: F811 (the fixt
     pg.set_default_timeout(10_000)
     yield pg
     context.close()
-
-
-def sign_in(page: Page, served: Served, who: tuple[str, str, str] = CLERK) -> None:
-    page.goto(served.url + "/signin")
-    page.fill("input[name=operator]", who[0])
-    page.fill("input[name=pin]", who[2])
-    page.click("button.primary")
-    page.wait_for_selector("nav")
 
 
 def submit(page: Page, selector: str) -> None:
