@@ -14,8 +14,6 @@ import pytest
 from tests.test_web_browser import browser, sign_in  # noqa: F401 (the same fixture)
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
     CHROMIUM,
-    CLERK,
-    SUPERVISOR,
     ZTO,
     Env,
     Served,

@@ -99,3 +99,24 @@ def test_migrations_apply_once(tmp_path: Path) -> None:
     } <= names
     with Store(tmp_path / "a.db") as again:
         assert again.migrate() == []
+
+
+def test_numbers_in_the_customers_words_are_not_kept(store: Store) -> None:
+    tid = tickets_desk.open_ticket(
+        store,
+        RULES,
+        AT,
+        "c1",
+        kind="inquiry",
+        waybills=[ZTO[0]],
+        words="打我电话 13812345678，身份证 44030119900101123X",
+    )
+    tickets_desk.update_ticket(
+        store, RULES, AT, "c1", tid, state="answered", words="已回电 139-1234-5678"
+    )
+    kept = store.service_ticket(tid)["words"] + str(
+        [tuple(e) for e in store.service_ticket_events(tid)]
+    )
+    assert "138****5678" in kept and "139****5678" in kept and "123X" in kept
+    assert "13812345678" not in kept and "1234-5678" not in kept and "4403011990" not in kept
+    assert ZTO[0] in str(store.service_ticket_waybills([tid]))
