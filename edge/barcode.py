@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import biip
 
-from edge.carriers import recognise
+from edge.carriers import CARRIERS, mod10_3_1, recognise
 from edge.messages import Message
 from sync.contract import (  # the contract owns the vocabularies
     DISPATCH_REASONS,
@@ -55,7 +55,15 @@ def normalise(raw: str, min_length: int = 4, max_length: int = 120) -> Code | Me
 
 
 CommandName = Literal[
-    "operator_in", "operator_out", "mode", "problem", "dispatch", "carrier", "undo"
+    "operator_in",
+    "operator_out",
+    "mode",
+    "problem",
+    "dispatch",
+    "carrier",
+    "undo",
+    "reprint",
+    "courier",
 ]
 
 
@@ -70,6 +78,8 @@ def parse_command(code: str) -> Command | Message | None:
     upper = code.upper()
     if upper == "UNDO":
         return Command("undo")
+    if upper == "REPRINT":  # `station printer` prints this desk's last label again
+        return Command("reprint")
     if ":" not in upper:
         return None
     prefix, _, value = upper.partition(":")
@@ -86,7 +96,13 @@ def parse_command(code: str) -> Command | Message | None:
     elif prefix == "DISPATCH" and value.lower() in DISPATCH_REASONS:
         return Command("dispatch", value.lower())
     elif prefix == "CARRIER":
-        return Command("carrier", value.lower() or None)
+        carrier = value.lower()
+        if carrier and carrier not in CARRIERS:
+            # A typo here would make every later scan one head office refuses.
+            return Message("unknown_carrier_card", {"carrier": code.partition(":")[2][:40]})
+        return Command("carrier", carrier or None)
+    elif prefix == "COURIER" and value:
+        return Command("courier", code.partition(":")[2].strip())
     return Message("bad_command", {"code": code[:40]})
 
 
@@ -105,14 +121,44 @@ def command_cards() -> list[tuple[str, str, str]]:
         if p != "weight_mismatch"
     ]
     cards += [("UNDO", "撤销上一次扫描", "Undo last scan"), ("OP:OUT", "退出登录", "Sign out")]
+    cards += [("REPRINT", "补打上一张取件码标签", "Reprint the last label")]
     return cards
+
+
+# GS1 prefixes of product barcodes a parcel station meets: China (690-699) and books and
+# periodicals (977-979, ISSN/ISBN). Other 13-digit numbers are left to the waybill formats,
+# because one waybill in ten passes the EAN check by chance.
+_PRODUCT_PREFIXES = ("69", "977", "978", "979")
+
+
+def product_code(text: str, aim: str | None) -> bool:
+    """An EAN-13, EAN-8 or UPC-A product barcode (valid check digit), not a waybill.
+
+    The AIM identifier settles it when the gun sends one (]E* is EAN/UPC; waybills are
+    Code 128). Without it: every valid EAN-8 (no waybill has 8 digits but Deppon's old
+    ones, which need the batch carrier); a UPC-A starting with 0 (no 12-digit waybill
+    does); an EAN-13 with a Chinese or book prefix."""
+    if not text.isascii() or not text.isdigit() or len(text) not in (8, 12, 13):
+        return False
+    if not mod10_3_1(text):
+        return False
+    if aim is not None and aim.startswith("]E"):
+        return True
+    if len(text) == 8:
+        return True
+    if len(text) == 12:
+        return text.startswith("0")
+    return text.startswith(_PRODUCT_PREFIXES)
 
 
 def waybill_from_gs1(code: Code) -> str | Message | None:
     """The shipment number inside GS1 data (SSCC, GINC, GSIN); None when not GS1."""
     if code.aim not in GS1_AIMS and GS not in code.text:
         return None
-    result = biip.parse((code.aim or "") + code.text)
+    try:
+        result = biip.parse((code.aim or "") + code.text)
+    except biip.BiipException:  # e.g. an AIM prefix biip does not know: "]00<GS>0"
+        return Message("not_waybill", {"code": _printable(code.text)})
     message = result.gs1_message
     if message is None:
         return Message("not_waybill", {"code": _printable(code.text)})

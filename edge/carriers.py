@@ -1,49 +1,34 @@
-"""Waybill recognition: which carriers a scanned number can belong to.
+"""Waybill recognition: which carriers a scanned number can belong to, and how sure we are.
 
-Pure functions over one table of formats (a regex, the carriers it implies and an
-optional check-digit rule). Chinese carriers' numeric formats overlap heavily and
-define no public check digit, so every matching format adds its carriers and the
-caller resolves the set (from the batch's carrier, or by asking).
+The formats are data (``carriers.toml``, one row per format with its source); this module
+holds the check-digit rules and the decision. Chinese carriers' numeric formats overlap
+heavily and define no public check digit, so a number usually has several candidates.
+Who decides the carrier, in this order (``choose``):
 
-Sources:
-- UPU S10 (S10-12 standard): 2 letters, 8 digits, check digit, ISO country code;
-  weights 8,6,4,2,3,5,9,7, check = 11 - sum mod 11 (10 -> 0, 11 -> 5).
-- UPS 1Z, FedEx Express 12/34 digits, FedEx Ground 15/22 (96...), FedEx SmartPost,
-  USPS IMpb 20-34 digits, DHL Express mod 7: the public formats and test numbers
-  collected in jkeen/tracking_number_data (couriers/*.json, CHECKSUM_ALGORITHMS.md)
-  and USPS Publication 199 (the IMpb mod 10 check digit).
-- Chinese carriers (prefixes and lengths, no check digits): the carriers' own
-  tracking pages and published detection tables (Kuaidi100-style rules); these are
-  conventions, not specifications, and change as carriers assign new ranges.
+1. head office's manifest for that waybill;
+2. the batch carrier the clerk chose for the courier in front of them (a ``CARRIER:``
+   card or the page), unless the number cannot be that carrier's;
+3. one carrier named by a check digit on a format that is that carrier's alone;
+4. one carrier named by a definite pattern that no other row contradicts;
+5. otherwise nobody: "carrier unknown", with the candidates.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 from sync.contract import CARRIERS as CARRIERS  # the contract owns the carrier codes
 
 CheckDigit = Literal["ok", "bad", "none"]
+Confidence = Literal["manifest", "batch", "check_digit", "pattern", "none"]
+CARRIER_CODE = re.compile(r"[a-z][a-z0-9_]{1,31}")
 
-
-@dataclass(frozen=True)
-class Recognition:
-    """What a code says about its carrier.
-
-    waybill: the canonical number (uppercased when a format matched; JD's package
-    suffix and USPS/FedEx routing prefixes removed). carriers: candidate codes,
-    sorted; empty when unknown or when every candidate failed its check digit.
-    check_digit: "ok" when some candidate's check digit verified, "bad" when a format
-    with a check digit matched, the digit was wrong and no candidate is left,
-    "none" otherwise.
-    """
-
-    waybill: str
-    carriers: tuple[str, ...]
-    check_digit: CheckDigit
+DATA_FILE = Path(__file__).with_name("carriers.toml")
 
 
 def _digits(text: str) -> list[int]:
@@ -57,8 +42,8 @@ def _s10(code: str) -> bool:
     return check == int(code[10])
 
 
-def _mod10_3_1(number: str) -> bool:
-    """GS1 mod 10: weights 3,1,3,… from the digit left of the check digit."""
+def mod10_3_1(number: str) -> bool:
+    """GS1 mod 10 (EAN, UPC, SSCC, IMpb): weights 3,1,3,… from the digit left of the check."""
     digits = _digits(number)
     total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits[:-1])))
     return (10 - total % 10) % 10 == digits[-1]
@@ -84,138 +69,182 @@ def _fedex_express(number: str) -> bool:
 def _fedex_smartpost(number: str) -> bool:
     # The 20-digit human-readable form drops the "92" application identifier,
     # which still counts in the check digit.
-    return _mod10_3_1("92" + number)
+    return mod10_3_1("92" + number)
 
 
 def _usps_legacy_91(number: str) -> bool:
     # Older 20-digit USPS numbers likewise drop a leading "91" (USPS Pub 91).
-    return _mod10_3_1("91" + number)
+    return mod10_3_1("91" + number)
 
 
 def _dhl_express(number: str) -> bool:
     return int(number[:-1]) % 7 == int(number[-1])
 
 
-@dataclass(frozen=True)
-class _Format:
-    """One number format: the whole (uppercased) code must match `pattern`.
+CHECKS: dict[str, Callable[[str], bool]] = {
+    "s10": _s10,
+    "mod10_3_1": mod10_3_1,
+    "ups": _ups,
+    "fedex_express": _fedex_express,
+    "fedex_smartpost": _fedex_smartpost,
+    "usps_legacy_91": _usps_legacy_91,
+    "dhl_express": _dhl_express,
+}
 
-    The group named "waybill", when present, is the canonical waybill; the check
-    runs on the canonical waybill.
-    """
+
+@dataclass(frozen=True)
+class Format:
+    """One row of carriers.toml."""
 
     name: str
     pattern: re.Pattern[str]
     carriers: frozenset[str]
+    source: str
     check: Callable[[str], bool] | None = None
+    definite: bool = False
+    batch_only: bool = False
 
 
-def _fmt(
-    name: str, regex: str, carriers: Iterable[str], check: Callable[[str], bool] | None = None
-) -> _Format:
-    return _Format(name, re.compile(regex, re.ASCII), frozenset(carriers), check)
+def _load(path: Path) -> tuple[tuple[Format, ...], frozenset[str]]:
+    data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    countries = frozenset(data["s10"]["countries"].split())
+    formats = tuple(
+        Format(
+            name=row["name"],
+            pattern=re.compile(row["regex"], re.ASCII),
+            carriers=frozenset(row["carriers"]),
+            source=row["source"],
+            check=CHECKS[row["check"]] if "check" in row else None,
+            definite=row["strength"] == "definite",
+            batch_only=row.get("batch", False),
+        )
+        for row in data["format"]
+    )
+    return formats, countries
 
 
-def _numeric(prefixes: Iterable[str], lengths: Iterable[int]) -> str:
-    """A regex for all-digit numbers with one of `prefixes` and one of `lengths`."""
-    prefix = "|".join(sorted(prefixes, key=len, reverse=True))
-    length = "|".join(f"[0-9]{{{n}}}" for n in lengths)
-    return rf"(?=(?:{length})\Z)(?:{prefix})[0-9]*"
+FORMATS, S10_COUNTRIES = _load(DATA_FILE)
 
 
-# Inbound international post is delivered in China by China Post (EMS items by EMS),
-# so an S10 number from any country is a China Post group parcel; a US number is
-# also USPS's, the one foreign post with a code of its own here.
-_S10 = r"[A-Z]{2}[0-9]{9}[A-Z]{2}"
+@dataclass(frozen=True)
+class Recognition:
+    """What a number says about its carrier by itself.
 
-FORMATS: tuple[_Format, ...] = (
-    # --- UPU S10 ---
-    _fmt("S10 EMS", r"E[A-Z][0-9]{9}[A-Z]{2}", {"ems"}, _s10),
-    # e-Packet (LK/LP…) and parcels (C*) from China are sold by both EMS and China Post.
-    _fmt("S10 CN letter/parcel", r"[LC][A-Z][0-9]{9}CN", {"ems", "chinapost"}, _s10),
-    _fmt("S10 non-EMS", r"[A-DF-Z][A-Z][0-9]{9}[A-Z]{2}", {"chinapost"}, _s10),
-    _fmt("S10 US", r"[A-Z]{2}[0-9]{9}US", {"usps"}, _s10),
-    # --- international carriers with check digits ---
-    _fmt("UPS 1Z", r"1Z[A-Z0-9]{16}", {"ups"}, _ups),
-    _fmt("FedEx Express 12", r"[0-9]{12}", {"fedex"}, _fedex_express),
-    # 34-digit Express barcode: the tracking number is its last 14 digits, usually
-    # "00" + the 12-digit number.
-    _fmt(
-        "FedEx Express 34",
-        r"100[0-9]{17}(?:00)?(?P<waybill>[0-9]{12,14})",
-        {"fedex"},
-        _fedex_express,
-    ),
-    _fmt("FedEx Ground 15", r"[0-9]{15}", {"fedex"}, _mod10_3_1),
-    # 22-digit Ground barcode 96 + SCNC + service: the last 15 digits are the number.
-    _fmt("FedEx Ground 96", r"96[0-9]{5}(?P<waybill>[0-9]{15})", {"fedex"}, _mod10_3_1),
-    _fmt("FedEx SmartPost 20", r"[0-9]{20}", {"fedex"}, _fedex_smartpost),
-    _fmt("FedEx SmartPost 22", r"92[0-9]{20}", {"fedex"}, _mod10_3_1),
-    _fmt("USPS 20", r"[0-9]{20}", {"usps"}, _mod10_3_1),
-    _fmt("USPS 20 (91)", r"[0-9]{20}", {"usps"}, _usps_legacy_91),
-    _fmt("USPS IMpb", r"9[1-5](?:[0-9]{20}|[0-9]{24})", {"usps"}, _mod10_3_1),
-    # IMpb with the 420 + ZIP (or ZIP+4) routing code in front.
-    _fmt(
-        "USPS IMpb routed",
-        r"420(?:[0-9]{5}|[0-9]{9})(?P<waybill>9[1-5](?:[0-9]{20}|[0-9]{24}))",
-        {"usps"},
-        _mod10_3_1,
-    ),
-    _fmt("DHL Express", r"[0-9]{10,11}", {"dhl"}, _dhl_express),
-    # DHL piece identifiers define no public check digit.
-    _fmt("DHL piece ID", r"(?:JJD|JVGL)[0-9]{9,20}", {"dhl"}),
-    # 10 to 15 digits are also the numbers of carriers we do not list (Deppon, ZJS, UC,
-    # regional ones): a failed DHL or FedEx check does not make such a number wrong, it
-    # only leaves its carrier unknown. The counter must still be able to receive it.
-    _fmt("other carriers' numbers", r"[0-9]{10,15}", ()),
-    # --- Chinese carriers: prefixes and lengths only ---
-    _fmt("SF", r"SF[0-9]{12,13}", {"sf"}),
-    _fmt("SF legacy 12", r"[0-9]{12}", {"sf"}),
-    _fmt("ZTO", _numeric("2567", range(12, 16)), {"zto"}),
-    _fmt("ZTO 43", _numeric(("43",), (15,)), {"zto"}),
-    _fmt("YTO", r"YT[0-9]{13}", {"yto"}),
-    _fmt("YTO legacy 10", r"[D8][0-9]{9}", {"yto"}),
-    _fmt(
-        "STO",
-        _numeric(("77", "88", "58", *(f"{d}68" for d in "23456789")), range(12, 16)),
-        {"sto"},
-    ),
-    _fmt("Yunda", _numeric(("31", "43", "46"), range(13, 16)), {"yunda"}),
-    _fmt("J&T", r"JT[0-9]{13}", {"jtexpress"}),
-    # JD prints a package suffix "-<n>-<of>-" after the waybill on each parcel.
-    _fmt("JD", r"(?P<waybill>JD[A-Z]{0,3}[0-9]{10,13})(?:-[0-9]{1,4}-[0-9]{1,4}-?)?", {"jd"}),
-    _fmt("JD numeric", r"[0-9]{11,13}", {"jd"}),
-    _fmt("EMS domestic", _numeric("1", (13,)), {"ems", "chinapost"}),
-    _fmt("EMS economy", _numeric(("50", "51", "52", "95", "97"), (13,)), {"ems"}),
-    _fmt("China Post domestic", _numeric("9", (13,)), {"chinapost"}),
-)
+    waybill: the canonical number (uppercased when a format matched; JD's package suffix
+    and USPS/FedEx routing prefixes removed). carriers: the candidates, sorted; empty
+    when unknown or when every candidate failed its check digit. check_digit: "ok" when
+    some format's check digit verified, "bad" when a format with a check digit matched
+    and failed and no candidate is left, "none" otherwise. carrier/confidence: the one
+    carrier the number names ("check_digit" or "pattern"), or None and "none".
+    waybill_shaped: some format (even one without carriers) matched, so it looks like a
+    waybill at all.
+    """
+
+    waybill: str
+    carriers: tuple[str, ...]
+    check_digit: CheckDigit
+    carrier: str | None = None
+    confidence: Confidence = "none"
+    waybill_shaped: bool = False
 
 
-def _canonical(match: re.Match[str]) -> str:
-    return match.group("waybill") if "waybill" in match.re.groupindex else match.group(0)
+def _match(fmt: Format, upper: str) -> str | None:
+    """The canonical number when ``fmt`` matches and its check (if any) passes."""
+    match = fmt.pattern.fullmatch(upper)
+    if match is None:
+        return None
+    groups = match.re.groupindex
+    if "country" in groups and match.group("country") not in S10_COUNTRIES:
+        return None
+    number = match.group("waybill") if "waybill" in groups else match.group(0)
+    if fmt.check is not None and not fmt.check(number):
+        return ""
+    return number
 
 
 def recognise(code: str) -> Recognition:
     """Recognise a normalised code (no AIM prefix, no whitespace; any case)."""
     upper = code.upper()
-    found: set[str] = set()
-    verified = False
-    check_failed = False
+    candidates: set[str] = set()
+    by_check: set[str] = set()
+    by_pattern: set[str] = set()
+    verified = check_failed = False
     waybill: str | None = None
     for fmt in FORMATS:
-        match = fmt.pattern.fullmatch(upper)
-        if match is None:
+        if fmt.batch_only:
             continue
-        number = _canonical(match)
+        number = _match(fmt, upper)
+        if number is None:
+            continue
+        if number == "":
+            check_failed = True
+            continue
         if fmt.check is not None:
-            if not fmt.check(number):
-                check_failed = True
-                continue
             verified = True
-        found |= fmt.carriers
+            if fmt.definite:
+                by_check |= fmt.carriers
+        elif fmt.definite:
+            by_pattern |= fmt.carriers
+        candidates |= fmt.carriers
         if waybill is None:
             waybill = number
     if waybill is None:
         # A number that only failed checks keeps its uppercase form; garbage stays as read.
         return Recognition(upper if check_failed else code, (), "bad" if check_failed else "none")
-    return Recognition(waybill, tuple(sorted(found)), "ok" if verified else "none")
+    found = tuple(sorted(candidates))
+    check: CheckDigit = "ok" if verified else "none"
+    if len(by_check) == 1:
+        return Recognition(waybill, found, check, next(iter(by_check)), "check_digit", True)
+    if not by_check and len(candidates) == 1 and candidates == by_pattern:
+        return Recognition(waybill, found, check, found[0], "pattern", True)
+    return Recognition(waybill, found, check, None, "none", True)
+
+
+def fit(code: str, carrier: str) -> str | None:
+    """The canonical number when ``code`` matches one of ``carrier``'s own formats
+    (batch-only ones included), else None."""
+    upper = code.upper()
+    for fmt in FORMATS:
+        if carrier in fmt.carriers and (number := _match(fmt, upper)):
+            return number
+    return None
+
+
+def has_formats(carrier: str) -> bool:
+    return any(carrier in fmt.carriers for fmt in FORMATS)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The carrier to record and why. mismatch: the batch carrier was set, but the number
+    cannot be that carrier's (the clerk is told, in amber)."""
+
+    carrier: str | None
+    confidence: Confidence
+    mismatch: bool = False
+
+
+def choose(
+    code: str, recognition: Recognition, *, manifest: str | None, batch: str | None
+) -> Choice:
+    """Who the carrier is: manifest, then batch carrier, then the number's own evidence."""
+    if manifest:
+        return Choice(manifest, "manifest")
+    if batch:
+        if fit(code, batch) or not cannot_be(recognition, batch):
+            return Choice(batch, "batch")
+        # Clerk and number disagree: only a check digit outweighs the clerk; otherwise
+        # the carrier stays unknown until the manifest settles it.
+        if recognition.confidence == "check_digit":
+            return Choice(recognition.carrier, "check_digit", mismatch=True)
+        return Choice(None, "none", mismatch=True)
+    return Choice(recognition.carrier, recognition.confidence)
+
+
+def cannot_be(recognition: Recognition, carrier: str) -> bool:
+    """The number names another carrier, or matches formats and none of them is
+    ``carrier``'s while ``carrier`` has formats of its own. A number that matched no
+    carrier's format (an unlisted range) can be anyone's."""
+    if not recognition.carriers or not has_formats(carrier):
+        return False
+    return carrier not in recognition.carriers

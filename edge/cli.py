@@ -7,12 +7,15 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from edge import core_cli
 from edge.appliance import cli as appliance_cli
 from edge.cli_support import Context, default_data_dir
 from edge.config_base import ConfigError
+from edge.desk import cli as desk_cli
 from edge.devices import cli as devices_cli
+from edge.devices.printers import cli as printers_cli
 from edge.service import cli as service_cli
 from edge.store import StoreError
 from sync import cli as sync_cli
@@ -20,11 +23,28 @@ from web import cli as web_cli
 
 log = logging.getLogger(__name__)
 
-AREAS = (core_cli, devices_cli, sync_cli, web_cli, appliance_cli, service_cli)
+AREAS = (
+    core_cli,
+    devices_cli,
+    sync_cli,
+    web_cli,
+    appliance_cli,
+    printers_cli,
+    desk_cli,
+    service_cli,
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """No abbreviated options (`--typ` is an error, not `--type`); sub-commands inherit it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="station",
         description="Station Edge: scanning, sorting and sync for a parcel pickup station.",
     )

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge.appliance.settings import ApplianceSection
 from edge.config_base import ConfigError, Section, doc
+from edge.devices.printers.settings import PrinterSection, PrintingSection
 from edge.devices.settings import ScaleSection, ScannerSection
 from edge.service.settings import ServiceSection
 from sync.settings import HeadOfficeSection
@@ -82,9 +83,15 @@ class PickupSection(Section):
 
     def check(self) -> list[str]:
         try:
-            self.code_format.format(shelf="1", layer=1, weekday=1, day=1, month=1, seq=1)
-        except (KeyError, ValueError, IndexError) as exc:
+            codes = {
+                self.code_format.format(shelf="1", layer=1, weekday=1, day=1, month=1, seq=seq)
+                for seq in (1, 2)
+            }
+        except (KeyError, ValueError, IndexError, TypeError) as exc:
             return [f"code_format: cannot format {self.code_format!r}: {exc}"]
+        if len(codes) < 2:
+            # Without the sequence every parcel on a layer gets the same code.
+            return [f"code_format: {self.code_format!r} must contain {{seq}}"]
         return []
 
 
@@ -155,6 +162,10 @@ class Config:
     scales: list[ScaleSection] = field(
         default_factory=list, metadata={"doc": "Serial scales ([[scales]] tables)."}
     )
+    printers: list[PrinterSection] = field(
+        default_factory=list, metadata={"doc": "Label printers ([[printers]] tables)."}
+    )
+    printing: PrintingSection = field(default_factory=PrintingSection)
     web: WebSection = field(default_factory=WebSection)
     appliance: ApplianceSection = field(default_factory=ApplianceSection)
     service: ServiceSection = field(default_factory=ServiceSection)
@@ -257,8 +268,26 @@ def parse(text: str, source: str = "<config>") -> Config:
 
 
 def load(path: Path) -> Config:
-    """Load the config file; a missing file means all defaults."""
-    config = parse(path.read_text(encoding="utf-8"), str(path)) if path.exists() else Config()
+    """Load the config file; a missing file means all defaults (the demo station).
+
+    A file that exists must name its station: an empty or truncated file would
+    otherwise scan under the demo station code."""
+    if not path.exists():
+        config = Config()
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{path}: not a text file (UTF-8 expected, byte {exc.start} is not): "
+                "restore it or write a new one with `station init`"
+            ) from None
+        config = parse(text, str(path))
+        if "code" not in tomllib.loads(text).get("station", {}):
+            raise ConfigError(
+                f"{path}: station.code: missing (the station code head office gave you, "
+                "e.g. SZ-NS-0042); an empty file is not a configuration"
+            )
     config.path = path
     return config
 

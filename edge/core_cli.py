@@ -4,14 +4,13 @@ operator, cards and demo."""
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
 import json
 import re
 import sys
 from datetime import date, datetime, time, timedelta
 
-from edge import barcode, carriers
+from edge import barcode, carriers, csvsafe
 from edge import config as config_mod
 from edge.cards import write_cards
 from edge.cli_support import Context, add_command, need_action, print_json
@@ -47,7 +46,15 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     p.add_argument("--operator", help="operator id recorded with the scans")
     p.add_argument("--weight-g", type=int, help="stable weight in grams")
     p.add_argument("--phone-last4", help="last four digits of the recipient's phone")
-    p.add_argument("--reason", help="dispatch reason (delivery|return|transfer) or problem code")
+    p.add_argument(
+        "--reason",
+        metavar="CODE",
+        help="dispatch reason ("
+        + ", ".join(barcode.DISPATCH_REASONS)
+        + ") or problem code ("
+        + ", ".join(barcode.PROBLEM_CODES)
+        + ")",
+    )
     p.add_argument("--relation", choices=("self", "proxy", "courier"), help="signer relation")
     p.add_argument("--id-last4", help="last four of the signer's ID (valuable parcels)")
     p.add_argument("--carrier", help="carrier of this batch, to settle ambiguous numbers")
@@ -87,7 +94,7 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     osub = p.add_subparsers(dest="operator_command", metavar="ACTION", required=True)
     o = add_command(osub, "add", cmd_operator_add, "add an operator (or reset their PIN)")
     o.add_argument("id", metavar="ID")
-    o.add_argument("--name", required=True)
+    o.add_argument("--name", required=True, help="the name shown on the page and in the audit log")
     o.add_argument(
         "--pin",
         help="4 to 12 digits, stored only as a hash; leave it out to be asked for it "
@@ -294,7 +301,7 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
         for row in rows:
             print_json({c: row[c] for c in EXPORT_COLUMNS})
         return 0
-    writer = csv.writer(sys.stdout)
+    writer = csvsafe.writer(sys.stdout)
     writer.writerow(EXPORT_COLUMNS)
     for row in rows:
         writer.writerow([row[c] for c in EXPORT_COLUMNS])

@@ -18,6 +18,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "条码含无法识别的字符，请检查扫码枪键盘布局后重扫",
         "Code has unreadable characters: check the gun's keyboard layout and scan again",
     ),
+    "product_code": (
+        "这是商品条码，请扫面单上的运单号",
+        "This is a product barcode: scan the waybill number on the label",
+    ),
     "not_waybill": (
         "不是运单号：{code}，请扫描面单上的运单条码",
         "Not a waybill number: {code}. Scan the waybill barcode on the label",
@@ -29,6 +33,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "double_read": ("重复读取，已忽略", "Double read ignored"),
     # receive
     "received": ("入库 {pickup_code}，放 {shelf} 号架", "Received: {pickup_code}, shelf {shelf}"),
+    "signed_today": (
+        "已于 {when} 签收：如确是退回的包裹，请主管确认后重新入库",
+        "Signed on {when}: if it really came back, a supervisor can receive it again",
+    ),
     "already_received": (
         "已入库：{pickup_code}（{shelf}），{when} 入库，未移动",
         "Already received at {pickup_code} on {when}; not moved",
@@ -36,6 +44,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "no_room": (
         "货架已满，没有空位：请加货架或调整分拣规则",
         "No room on the shelves for this parcel: add a shelf or change the sorting rules",
+    ),
+    "no_pickup_code": (
+        "取件码已用完：请主管检查取件码格式（pickup.code_format）",
+        "No free pickup code: ask a supervisor to check pickup.code_format",
     ),
     "weight_mismatch": (
         "重量不符：称重 {weight_g} 克，预报 {declared_g} 克，请检查是否少件",
@@ -65,6 +77,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "bad_last4": ("后四位应为 4 位数字", "The last 4 must be four digits"),
     # dispatch
     "dispatched": ("出站（{reason}）", "Dispatched ({reason})"),
+    "dispatched_unreceived": (
+        "出站（{reason}）：本站没有此件的入库记录，已记下",
+        "Dispatched ({reason}); never received at this station: noted",
+    ),
     "dispatch_signed": (
         "已于 {when} 签收，不能出站",
         "Signed on {when}: cannot be dispatched",
@@ -90,12 +106,34 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "reason_set": ("原因：{reason}，已切换到{mode}", "Reason: {reason}; mode {mode}"),
     "carrier_set": ("批次快递公司：{carrier}", "Batch carrier: {carrier}"),
+    "unknown_carrier": (
+        "没有这个快递公司：{carrier}，请用快递公司列表中的代码",
+        "Unknown carrier {carrier}: use a code from the carrier list",
+    ),
+    "unknown_carrier_card": (
+        "无效的快递公司卡：{carrier}，批次快递公司未改变",
+        "Unknown carrier card {carrier}: the batch carrier is unchanged",
+    ),
+    "override_supervisor": (
+        "只有主管可以确认重新入库",
+        "Only a supervisor can confirm receiving it again",
+    ),
     "carrier_cleared": ("已清除批次快递公司", "Batch carrier cleared"),
+    "reprint_asked": ("补打上一张标签", "Reprinting the last label"),
+    "handover_opened": (
+        "开始交接：{name}（{carrier}），请逐件扫描",
+        "Handover from {name} ({carrier}): scan each parcel",
+    ),
+    "courier_unknown": (
+        "没有这个快递员：{courier}，请在平板上添加",
+        "Unknown courier {courier}: add them on the tablet",
+    ),
     "bad_command": ("无效的指令条码：{code}", "Unknown command card: {code}"),
     "undone": ("已撤销：{type} {waybill}", "Undone: {type} {waybill}"),
     "nothing_to_undo": ("此设备没有可撤销的扫描", "Nothing to undo at this device"),
     "already_undone": ("这次扫描已撤销", "That scan was already undone"),
     "unknown_scan": ("没有这次扫描：{seq}", "No such scan: {seq}"),
+    "read_error": ("读取出错，请重扫", "Read error: scan again"),
     "store_failed": (
         "保存失败，本次扫描未记录：请找主管检查存储空间后重扫",
         "Not recorded (storage failed): ask a supervisor to check disk space, then scan again",

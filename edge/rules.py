@@ -88,10 +88,24 @@ def when(iso: str | None) -> str:
 
 
 def decide(
-    scan_type: str, parcel: Parcel | None, *, id_last4: str | None = None, waybill: str = ""
+    scan_type: str,
+    parcel: Parcel | None,
+    *,
+    id_last4: str | None = None,
+    waybill: str = "",
+    today: str = "",
+    override: bool = False,
 ) -> Decision:
+    """``today``: the station's local date (ISO), for "signed today". ``override``: a
+    supervisor confirmed a parcel signed today really came back."""
     state = parcel.state if parcel else None
     if scan_type == "receive":
+        if parcel and state == "signed" and today and (parcel.updated_at or "")[:10] == today:
+            if override:
+                return Decision("accepted", Message("received"), warnings=["received_after_sign"])
+            # Most often the label was scanned by mistake; a parcel that came back needs
+            # a supervisor, so it never gets a second pickup code silently.
+            return Decision("duplicate", Message("signed_today", {"when": when(parcel.updated_at)}))
         if parcel and state == "on_shelf":
             return Decision(
                 "duplicate",
@@ -130,6 +144,8 @@ def decide(
             return Decision(
                 "duplicate", Message("already_dispatched", {"when": when(parcel.updated_at)})
             )
+        if parcel is None or parcel.received_at is None:
+            return Decision("accepted", Message("dispatched"), warnings=["never_received"])
         return Decision("accepted", Message("dispatched"))
     if scan_type == "problem":
         return Decision("accepted", Message("problem_recorded"))

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 # Heavier than any parcel a pickup station takes: a typo or a broken scale reading.
 MAX_WEIGHT_G = 500_000
+MAX_PICKUP_TRIES = 1000
+NEVER_RECEIVED_NOTE = "dispatched without a receive at this station"
 
 
 @dataclass
@@ -60,6 +62,18 @@ class ScanRequest:
     photos: tuple[str, ...] = ()
     carrier_hint: str | None = None
     raw: str | None = None
+    # A supervisor's confirmation that a parcel signed today really came back.
+    override: bool = False
+
+
+@dataclass(frozen=True)
+class Identified:
+    """A scanned code's waybill. shaped: it looks like a waybill (some format matched,
+    the batch carrier's own format, or GS1 shipment data)."""
+
+    waybill: str
+    recognition: carriers.Recognition
+    shaped: bool
 
 
 @dataclass
@@ -75,6 +89,8 @@ class Outcome:
     waybill: str | None = None
     carrier: str | None = None
     carriers: list[str] = field(default_factory=list)
+    # Who decided the carrier: manifest, batch, check_digit, pattern or none.
+    confidence: str = "none"
     shelf: str | None = None
     pickup_code: str | None = None
     weight_g: int | None = None
@@ -116,8 +132,27 @@ class Station:
     # --- entry points ---
 
     def read(self, raw: str, desk: Desk, *, weight_g: int | None = None) -> Outcome:
-        """A code as typed by a gun or a scan field. Command cards change ``desk``."""
+        """A code as typed by a gun or a scan field. Command cards change ``desk``.
+
+        Every code gets an answer: an unexpected error is logged with the code and
+        answered "read error, scan again" (journalled when the store allows)."""
         now = self.clock.now(self.tz)
+        try:
+            return self._read(now, raw, desk, weight_g)
+        except Exception:  # a bug in one code's path must never leave the gun silent
+            log.exception("read of %r failed unexpectedly", raw[:120])
+            msg = Message("read_error")
+            try:
+                return self._guarded(
+                    lambda: self._journal(
+                        now, desk.device, desk.operator, raw, None, "invalid", None, "refused", msg
+                    )
+                )
+            except Exception:
+                log.exception("read error for %r could not be journalled", raw[:120])
+                return Outcome("refused", msg.key, msg.zh, msg.en)
+
+    def _read(self, now: Instant, raw: str, desk: Desk, weight_g: int | None) -> Outcome:
         norm = barcode.normalise(
             raw, self.config.scanning.min_length, self.config.scanning.max_length
         )
@@ -301,7 +336,7 @@ class Station:
                     )
                 return self._undo(now, seq, desk.device, desk.operator, "UNDO card", raw=raw)
             message = self._apply_command(cmd, desk)
-            status: rules.Status = "refused" if message.key == "operator_unknown" else "accepted"
+            status: rules.Status = "refused" if message.key.endswith("_unknown") else "accepted"
             if status == "accepted":
                 self.store.save_desk({**dataclasses.asdict(desk), "updated_at": now.iso})
                 self.store.audit("desk." + cmd.name, desk.operator, desk.device, value=cmd.value)
@@ -325,6 +360,8 @@ class Station:
                 return Message("operator_unknown", {"operator": cmd.value})
             desk.operator = row["id"]
             return Message("operator_in", {"name": row["name"]})
+        if cmd.name == "reprint":  # the print process acts on the journalled read
+            return Message("reprint_asked")
         if cmd.name == "operator_out":
             desk.operator = None
             return Message("operator_out")
@@ -334,15 +371,27 @@ class Station:
         if cmd.name == "problem":
             desk.mode, desk.problem_code = "problem", cmd.value or "other"
             return Message("reason_set", {"reason": desk.problem_code, "mode": desk.mode})
+        if cmd.name == "courier":
+            return self._open_handover(cmd.value or "", desk)
         if cmd.name == "dispatch":
             desk.mode, desk.dispatch_reason = "dispatch", cmd.value or "delivery"
             return Message("reason_set", {"reason": desk.dispatch_reason, "mode": desk.mode})
-        desk.carrier = cmd.value
+        desk.carrier = cmd.value  # checked against the vocabulary by parse_command
         return (
             Message("carrier_set", {"carrier": cmd.value})
             if cmd.value
             else Message("carrier_cleared")
         )
+
+    def _open_handover(self, courier_id: str, desk: Desk) -> Message:
+        """A COURIER: card: receive that courier's batch, counted as one handover."""
+        courier = self.store.courier(courier_id)
+        if courier is None or not courier["active"]:
+            return Message("courier_unknown", {"courier": courier_id})
+        desk.mode, desk.carrier = "receive", courier["carrier"]
+        now = self.clock.now(self.tz).iso
+        self.store.handover_open(courier, desk.device, desk.operator, now)
+        return Message("handover_opened", {"name": courier["name"], "carrier": courier["carrier"]})
 
     def _check_request(self, req: ScanRequest) -> Message | None:
         if req.type not in barcode.SCAN_TYPES:
@@ -358,47 +407,81 @@ class Station:
         for value in (req.phone_last4, req.signer_id_last4):
             if value is not None and not valid_last4(value):
                 return Message("bad_last4")
+        if req.carrier_hint is not None and req.carrier_hint not in carriers.CARRIERS:
+            return Message("unknown_carrier", {"carrier": req.carrier_hint[:40]})
+        if req.override:
+            row = self.store.operator(req.operator or "")
+            if row is None or row["role"] != "supervisor" or not row["active"]:
+                return Message("override_supervisor")
         return None
 
-    def _waybill(self, code: str) -> tuple[str, carriers.Recognition | None] | Message:
+    def _identify(self, req: ScanRequest) -> Identified | Message:
+        """The waybill in a scanned code and what the number says of its carrier."""
+        code, batch = req.code, req.carrier_hint
         aim = code[:3] if code.startswith("]") else None
         text = code[3:] if aim else code
         inner = barcode.waybill_from_gs1(barcode.Code(text, aim))
         if isinstance(inner, Message):
             return inner
-        if inner is not None:
-            return inner, None
-        text = barcode.waybill_text(text)
+        text = inner if inner is not None else barcode.waybill_text(text)
         if not barcode.WAYBILL.match(text):
             return Message("not_waybill", {"code": text[:40]})
+        fitted = carriers.fit(text, batch) if batch else None
+        if req.type == "receive" and not fitted and barcode.product_code(text, aim):
+            return Message("product_code", {"code": text})
         recognition = carriers.recognise(text)
-        if recognition.check_digit == "bad" and not recognition.carriers:
+        if recognition.check_digit == "bad" and not recognition.carriers and not fitted:
             return Message("check_digit", {"waybill": recognition.waybill})
-        return recognition.waybill, recognition
+        if fitted and not recognition.waybill_shaped:
+            waybill = fitted  # a format only the batch carrier's (JD digits, Deppon 8-10)
+        else:
+            waybill = inner if inner is not None else recognition.waybill
+        # GS1 shipment numbers (SSCC, GINC) are waybills whatever their shape.
+        shaped = recognition.waybill_shaped or bool(fitted) or inner is not None
+        return Identified(waybill, recognition, shaped)
 
     def _scan(self, now: Instant, req: ScanRequest, from_gun: bool) -> Outcome:
         raw = req.raw if req.raw is not None else req.code
         problem = self._check_request(req)
-        found = problem or self._waybill(req.code)
+        found = problem or self._identify(req)
         if isinstance(found, Message):
             return self._journal(
                 now, req.device, req.operator, raw, req.code, "scan", req.type, "refused", found
             )
-        waybill, recognition = found
-        candidates = list(recognition.carriers) if recognition else []
-        if len(candidates) == 1:
-            carrier: str | None = candidates[0]
-        elif req.carrier_hint and (not candidates or req.carrier_hint in candidates):
-            carrier = req.carrier_hint
-        else:
-            carrier = None
-        extra: dict[str, Any] = {"waybill": waybill, "carrier": carrier, "carriers": candidates}
+        waybill, recognition = found.waybill, found.recognition
+        extra: dict[str, Any] = {"waybill": waybill, "carriers": list(recognition.carriers)}
         with self.store.transaction():
             row = self.store.parcel(waybill)
             parcel = rules.Parcel.from_row(row) if row else None
+            if parcel is None and not found.shaped:
+                # Words and short codes are not waybills, unless the batch carrier's own
+                # format says so (checked above) or the parcel is already here.
+                return self._journal(
+                    now,
+                    req.device,
+                    req.operator,
+                    raw,
+                    req.code,
+                    "scan",
+                    req.type,
+                    "refused",
+                    Message("not_waybill", {"code": waybill[:40]}),
+                    **extra,
+                )
+            manifest = self.store.manifest_entry(waybill)
+            choice = carriers.choose(
+                waybill,
+                recognition,
+                manifest=manifest["carrier"] if manifest else None,
+                batch=req.carrier_hint,
+            )
+            extra.update(carrier=choice.carrier, confidence=choice.confidence)
             if parcel:
                 # Every answer says where the parcel is, so the sorting screen shows its shelf.
                 extra.update(shelf=parcel.shelf, pickup_code=parcel.pickup_code)
+                if choice.carrier is None or choice.confidence in ("pattern", "none"):
+                    # What was settled when it arrived (manifest, batch) still holds.
+                    extra.update(carrier=parcel.carrier or choice.carrier)
             if from_gun and self._double_read(now, req.device, req.code, req.type):
                 return self._journal(
                     now,
@@ -412,7 +495,17 @@ class Station:
                     Message("double_read"),
                     **extra,
                 )
-            decision = rules.decide(req.type, parcel, id_last4=req.signer_id_last4, waybill=waybill)
+            decision = rules.decide(
+                req.type,
+                parcel,
+                id_last4=req.signer_id_last4,
+                waybill=waybill,
+                today=now.wall.date().isoformat(),
+                override=req.override,
+            )
+            if choice.mismatch:
+                # Amber, not a silent override: the answer shows the carrier recorded.
+                decision.warnings.append("batch_carrier_mismatch")
             if decision.status != "accepted":
                 return self._journal(
                     now,
@@ -426,7 +519,7 @@ class Station:
                     decision.message,
                     **extra,
                 )
-            return self._accept(now, req, raw, waybill, parcel, decision, extra)
+            return self._accept(now, req, raw, waybill, parcel, manifest, decision, extra)
 
     def _accept(
         self,
@@ -435,11 +528,11 @@ class Station:
         raw: str,
         waybill: str,
         parcel: rules.Parcel | None,
+        manifest: Any,
         decision: rules.Decision,
         extra: dict[str, Any],
     ) -> Outcome:
-        carrier = extra["carrier"] or (parcel.carrier if parcel else None)
-        extra["carrier"] = carrier
+        carrier = extra["carrier"]
         scan: dict[str, Any] = {
             "type": req.type,
             "waybill": waybill,
@@ -455,7 +548,6 @@ class Station:
         }
         message = decision.message
         warnings = list(decision.warnings)
-        manifest = self.store.manifest_entry(waybill)
         if parcel is None and manifest is not None:
             parcel = rules.Parcel(
                 waybill=waybill,
@@ -464,12 +556,10 @@ class Station:
                 declared_weight_g=manifest["declared_weight_g"],
                 valuable=manifest["valuable"],
             )
-            scan["carrier"] = carrier = carrier or manifest["carrier"]
-            extra["carrier"] = carrier
         if req.type == "receive":
             phone = req.phone_last4 or (manifest["phone_last4"] if manifest else None)
             placed = self._place(now, carrier, req.weight_g, phone)
-            if placed is None:
+            if isinstance(placed, Message):
                 return self._journal(
                     now,
                     req.device,
@@ -479,7 +569,7 @@ class Station:
                     "scan",
                     req.type,
                     "refused",
-                    Message("no_room"),
+                    placed,
                     **extra,
                 )
             scan.update(shelf=placed[0], pickup_code=placed[1], phone_last4=phone)
@@ -494,6 +584,10 @@ class Station:
         elif req.type == "dispatch":
             scan["dispatch_reason"] = req.reason or "delivery"
             message = Message("dispatched", {"reason": scan["dispatch_reason"]})
+            if "never_received" in warnings:
+                # Recorded with the scan, so head office sees why it left unreceived.
+                scan["note"] = "; ".join(filter(None, [NEVER_RECEIVED_NOTE, scan["note"]]))
+                message = Message("dispatched_unreceived", {"reason": scan["dispatch_reason"]})
         elif req.type == "problem":
             scan["problem_code"] = req.reason or "other"
             message = Message("problem_recorded", {"reason": scan["problem_code"]})
@@ -502,6 +596,8 @@ class Station:
             scan.setdefault("pickup_code", parcel.pickup_code)
         if req.phone_last4 and not scan.get("phone_last4"):
             scan["phone_last4"] = req.phone_last4
+        if "received_after_sign" in warnings:
+            self.store.audit("scan.receive_after_sign", req.operator, waybill, device=req.device)
         seq, event_id = self.store.insert_scan(scan, tuple(req.photos))
         updated = rules.apply(parcel, waybill, rules.ScanFacts.from_row({**scan, "seq": seq}))
         declared = parcel.declared_weight_g if parcel else None
@@ -539,7 +635,7 @@ class Station:
 
     def _place(
         self, now: Instant, carrier: str | None, weight_g: int | None, phone: str | None
-    ) -> tuple[str, str] | None:
+    ) -> tuple[str, str] | Message:
         together = (
             self.store.slot_of_recipient(phone)
             if phone and self.config.pickup.keep_together
@@ -547,13 +643,17 @@ class Station:
         )
         slot = self.shelving.choose(carrier, weight_g, self.store.slot_loads(), together)
         if slot is None:
-            return None
+            return Message("no_room")
         day = now.wall.date()
-        while True:
+        # Bounded: codes still on the shelves from earlier days may be taken, but a
+        # format that repeats (checked at load) must never loop forever.
+        for _ in range(MAX_PICKUP_TRIES):
             seq = self.store.next_pickup_seq(day.isoformat())
             code = shelving.format_pickup_code(self.config.pickup.code_format, slot, day, seq)
             if not self.store.pickup_code_taken(code):
                 return slot, code
+        log.error("no free pickup code after %d tries on %s", MAX_PICKUP_TRIES, day)
+        return Message("no_pickup_code")
 
     def _undo(
         self, now: Instant, seq: int, device: str, actor: str | None, reason: str, raw: str = "UNDO"

@@ -3,6 +3,7 @@ clock the test moves by hand."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,12 +11,20 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import settings
 
 from edge import config as config_mod
 from edge.clock import Instant
 from edge.config import Config
 from edge.station import Station
 from edge.store import Store
+
+# CI and scripts/test run the same examples every time (derandomized, no example
+# database), so a red run can be repeated; HYPOTHESIS_PROFILE=fuzz searches at random,
+# longer, for finding new failures.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+settings.register_profile("fuzz", max_examples=3000, database=None, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @dataclass

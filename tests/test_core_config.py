@@ -55,3 +55,31 @@ def test_every_key_is_documented() -> None:
     assert keys, "no keys"
     undocumented = [k.key for k in keys if not k.doc]
     assert undocumented == []
+
+
+def test_binary_garbage_is_named_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "station.toml"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00garbage")
+    with pytest.raises(ConfigError) as err:
+        config_mod.load(path)
+    assert str(path) in str(err.value) and "not a text file" in str(err.value)
+
+
+@pytest.mark.parametrize("text", ["", "\n# nothing here\n", "[scanning]\nmin_length = 5\n"])
+def test_a_file_without_a_station_code_is_refused(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "station.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=r"station\.code: missing"):
+        config_mod.load(path)
+
+
+def test_an_explicit_demo_code_still_loads(tmp_path: Path) -> None:
+    path = tmp_path / "station.toml"
+    path.write_text(config_mod.commented_template())
+    assert config_mod.load(path).station.code == "DEMO-0001"
+
+
+@pytest.mark.parametrize("fmt", ["{shelf}-{layer}", "A-{day}", "{shelf}{layer}{weekday}"])
+def test_pickup_code_format_without_seq_is_refused(fmt: str) -> None:
+    with pytest.raises(ConfigError, match=r"must contain \{seq\}"):
+        config_mod.parse(f"[pickup]\ncode_format = '{fmt}'\n", "station.toml")

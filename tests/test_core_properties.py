@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -46,3 +47,28 @@ def test_station_answers_every_code_with_a_message(reads: list) -> None:
             assert out.message_zh and out.message_en
             assert (out.event_id is None) or out.status == "accepted"
             clock.advance(0.5)
+
+
+def test_the_ci_profile_is_deterministic() -> None:
+    current = settings.default
+    assert current.derandomize and current.database is None
+
+
+@pytest.mark.parametrize("raw", ["]00\x1d0", "]00\x1d0123", "]C1\x1d01234", "]e0019999"])
+def test_gs1_data_the_parser_refuses_gets_an_answer(station: Station, raw: str) -> None:
+    out = station.read(raw, Desk("gun"))
+    assert out.status == "refused" and out.message_key == "not_waybill"
+    assert out.read_id is not None
+
+
+def test_an_unexpected_error_still_answers_the_gun(
+    station: Station, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kw: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(barcode, "parse_command", broken)
+    out = station.read("SF1234567890123", Desk("gun"))
+    assert (out.status, out.message_zh) == ("refused", "读取出错，请重扫")
+    assert out.read_id is not None  # journalled, so the page shows it too
+    assert "SF1234567890123" in caplog.text

@@ -105,7 +105,14 @@ def test_double_read_uses_monotonic_time_not_wall(station: Station, clock: Manua
             ("stocktake", "accepted"),
             "stocktake_unexpected",
         ),
-        ([("receive", "accepted"), ("sign", "accepted")], ("receive", "accepted"), "received"),
+        # Signed today and scanned at receive again: amber, no second pickup code.
+        (
+            [("receive", "accepted"), ("sign", "accepted")],
+            ("receive", "duplicate"),
+            "signed_today",
+        ),
+        ([], ("dispatch", "accepted"), "dispatched_unreceived"),
+        ([("problem", "accepted")], ("dispatch", "accepted"), "dispatched_unreceived"),
     ],
 )
 def test_state_machine(
@@ -282,3 +289,16 @@ def test_a_double_read_still_says_where_the_parcel_is(station: Station, clock: M
     again = station.read(ZTO, desk)
     assert again.message_key == "double_read"
     assert (again.shelf, again.pickup_code) == (first.shelf, first.pickup_code)
+
+
+def test_pickup_code_allocation_is_bounded(
+    store: Store, config: Config, clock: ManualClock
+) -> None:
+    # A format without {seq} is refused at load; set behind the check's back, the second
+    # parcel on a layer finds every code taken and is answered, not looped on forever.
+    config.pickup.code_format = "{shelf}-{layer}"
+    station = Station(store, config, clock)
+    assert scan(station, "receive", SF)["pickup_code"] == "2-1"
+    assert scan(station, "receive", "SF1234567890124")["pickup_code"] == "2-2"
+    out = scan(station, "receive", "SF1234567890125")
+    assert (out["status"], out["message_key"]) == ("refused", "no_pickup_code")

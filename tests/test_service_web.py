@@ -47,7 +47,7 @@ def test_pages_answer_and_bad_input_is_refused_plainly(clerk: Client) -> None:
         ("/tickets/1", {"state": "answered"}, "没有这个工单"),
         ("/sends", {"carrier": "zto", "province": "火星", "weight_g": "500"}, "省份无法识别"),
         ("/sends", {"carrier": "zto", "province": "湖南"}, "没有重量"),
-        ("/sends", {"carrier": "zto", "province": "湖南", "weight_g": "x"}, "应为数字"),
+        ("/sends", {"carrier": "zto", "province": "湖南", "weight_g": "x"}, "之间的数"),
         ("/receipts/require", {"waybill": "!!", "copies": "1"}, "运单号不对"),
         ("/receipts/require", {"waybill": ZTO[0], "copies": "99"}, "回单要求"),
         ("/receipts/batch", {"carrier": "zto"}, "没有可装袋"),

@@ -51,7 +51,8 @@ def create_app(
 
     ``config`` overrides the file (tests); ``clock`` replaces the system clock.
     """
-    data_dir = Path(data_dir)
+    # Absolute once, here: Flask resolves relative file paths against web/, not the cwd.
+    data_dir = Path(data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     if config is None:
         config = config_mod.load(
@@ -59,6 +60,7 @@ def create_app(
         )
     web = config.web
     app = Flask(__name__)
+    app.url_map.converters["int"] = context.BoundedIntConverter
     app.extensions["station"] = WebState(data_dir, config, clock or SystemClock())
     app.config.update(
         SECRET_KEY=_secret_key(data_dir),
@@ -79,11 +81,14 @@ def create_app(
         store.check_schema()
 
     from web import desk, health, overdue, parcels, reports, sorting, status, stocktake, supervisor
+    from web.day import BLUEPRINTS as DAY_BLUEPRINTS
 
     auth.register(app)
     for module in (sorting, desk, stocktake, overdue, reports, status, parcels, supervisor,
                    health):  # fmt: skip
         app.register_blueprint(module.bp)
+    for blueprint in DAY_BLUEPRINTS:
+        app.register_blueprint(blueprint)
     service_screens.register(app)
     app.teardown_appcontext(context.close_store)
     app.context_processor(_template_globals)
@@ -132,6 +137,8 @@ def _store_error(exc: StoreError) -> Any:
 
 
 def _http_error(exc: HTTPException) -> Any:
+    if isinstance(exc, context.NumberOutOfRange):
+        return _answer(400, context.t("err.bad_range", field="id", low=0, high=context.MAX_ID))
     key = {404: "err.not_found", 405: "err.method", 400: "err.bad_request"}.get(
         exc.code or 500, "err.http"
     )

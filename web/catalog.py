@@ -11,6 +11,8 @@ from typing import Any
 
 from edge.messages import REASON_NAMES, TYPE_NAMES
 from web import service_strings
+from web.catalog_day import LABELS as DAY_LABELS
+from web.catalog_day import STRINGS as DAY_STRINGS
 
 LANGUAGES = ("zh", "en")
 
@@ -46,14 +48,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "err.signed_out": ("请先登录", "Please sign in first"),
     "err.signin_missing": ("请输入工号和密码", "Enter your operator ID and PIN"),
-    "err.signin_wrong": ("工号或密码不对", "Wrong operator ID or PIN"),
-    "err.pin_wrong": (
-        "密码不对，还可以再试 {left} 次",
-        "Wrong PIN: {left} more tries before this operator is locked",
+    "err.signin_wrong": (
+        "工号或密码不对。连续输错 {attempts} 次会锁定 {minutes} 分钟，主管可以解锁",
+        "Wrong operator ID or PIN. {attempts} wrong PINs in a row lock the operator for "
+        "{minutes} minutes; a supervisor can unlock",
     ),
-    "err.locked": (
-        "密码错误次数太多，已锁定到 {until}；请稍后再试或找主管解锁",
-        "Too many wrong PINs: locked until {until}. Wait or ask a supervisor to unlock",
+    "err.client_locked": (
+        "这台设备登录失败太多次，请 {minutes} 分钟后再试，或找主管",
+        "Too many failed sign-ins from this device: wait {minutes} minutes or ask a supervisor",
+    ),
+    "err.signin_busy": (
+        "登录的人太多，请几秒后再试",
+        "Too many sign-ins at once: try again in a few seconds",
     ),
     "err.supervisor_only": ("只有主管可以操作", "Only a supervisor can do this"),
     "err.not_found": ("没有找到", "Not found"),
@@ -65,9 +71,20 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Not saved (storage failed): ask a supervisor to check disk space, then try again",
     ),
     "err.network": ("网络断开，未发送：请重扫", "No connection, not sent: scan again"),
+    "err.operator_card": (
+        "页面上不能换人：请退出后用自己的工号登录（工号卡只用于扫描枪）",
+        "The page cannot change who is signed in: sign out and sign in as yourself "
+        "(operator cards are for scan guns)",
+    ),
+    "err.disable_self": ("不能停用自己", "You cannot disable yourself"),
     "err.code_missing": ("请扫描或输入条码", "Scan or type a code"),
     "err.bad_choice": ("{field}：请从列表中选择", "{field}: choose one from the list"),
-    "err.bad_number": ("{field}：应为数字", "{field}: expected a number"),
+    "err.bad_range": (
+        "{field}：应为 {low} 到 {high} 之间的数",
+        "{field}: expected a number from {low} to {high}",
+    ),
+    "err.query_long": ("查询内容太长（最多 {max} 个字符）", "Search text too long (at most {max})"),
+    "err.bad_day": ("日期应在 {low} 到 {high} 之间", "Dates run from {low} to {high}"),
     "err.bad_date": ("日期格式应为 2024-05-31", "Dates look like 2024-05-31"),
     "err.last4": ("{field}：应为 4 位数字", "{field}: four digits"),
     "err.pickup_none": ("请先勾选或扫描包裹", "Tick or scan at least one parcel first"),
@@ -234,7 +251,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status.rejected": ("被总部拒收", "Rejected by head office"),
     # search and parcel
     "search.title": ("查询包裹", "Find a parcel"),
-    "search.query": ("运单号、取件码或手机后四位", "Waybill, pickup code or phone last 4"),
+    "search.query": (
+        "运单号（或其中几位、后4–6位）、取件码、手机后四位",
+        "Waybill (or part of it, its last 4-6), pickup code, phone last 4",
+    ),
+    "search.matched": ("匹配", "Matched by"),
+    "search.by_waybill": ("运单号", "waybill"),
+    "search.by_pickup_code": ("取件码", "pickup code"),
+    "search.by_tail": ("运单尾号", "waybill ending"),
+    "search.by_phone": ("手机尾号", "phone last 4"),
+    "search.by_part": ("运单号部分", "part of the waybill"),
     "search.updated": ("更新时间", "Updated"),
     "parcel.timeline": ("全部记录", "Timeline"),
     "parcel.what": ("操作", "What"),
@@ -257,6 +283,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ops.inactive": ("停用", "inactive"),
     "ops.locked": ("锁定到 {until}", "locked until {until}"),
     "ops.failed": ("密码错 {n} 次", "{n} wrong PINs"),
+    "ops.disable": ("停用", "Disable"),
+    "ops.enable": ("启用", "Enable"),
     "ops.unlock": ("解锁", "Unlock"),
     "config.hint": (
         "只读；修改请编辑配置文件后重启服务",
@@ -265,6 +293,8 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 # Names of codes that are not the core's message tables.
+STRINGS.update(DAY_STRINGS)
+
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "carrier": {
         "sf": ("顺丰", "SF Express"),
@@ -313,6 +343,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "reason": REASON_NAMES,
 }
 service_strings.merge_into(STRINGS, LABELS)
+
+LABELS.update(DAY_LABELS)
 
 
 def text(key: str, lang: str, **params: Any) -> str:

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, g, session
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
 
 from edge.clock import Clock, SystemClock
 from edge.config import Config
@@ -42,6 +44,32 @@ class PageError(Exception):
 
 def bad(key: str, **params: Any) -> PageError:
     return PageError(400, key, **params)
+
+
+# SQLite's INTEGER is 64-bit; a larger number would raise OverflowError deep in a query.
+MAX_ID = 2**63 - 1
+
+
+def bounded_int(raw: str, field: str, low: int = 0, high: int = MAX_ID) -> int:
+    """A numeric parameter, or a 400 that names it: never an overflow further on."""
+    text = raw.strip()
+    if not text.isdigit() or len(text) > len(str(high)) or not low <= int(text) <= high:
+        raise bad("err.bad_range", field=field, low=low, high=high)
+    return int(text)
+
+
+class NumberOutOfRange(BadRequest):
+    """A path number no row can have (routing allows only HTTP errors)."""
+
+
+class BoundedIntConverter(IntegerConverter):
+    """Flask's ``int`` path converter, refusing numbers SQLite cannot hold with a 400."""
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > MAX_ID:
+            raise NumberOutOfRange()
+        return number
 
 
 def state() -> WebState:

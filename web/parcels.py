@@ -1,5 +1,5 @@
-"""Search by waybill, pickup code or phone last 4; a parcel's page with its whole
-timeline and photos; the photo files themselves."""
+"""Search by waybill (whole, its last digits or any part), pickup code or phone last 4;
+a parcel's page with its whole timeline and photos; the photo files themselves."""
 
 from __future__ import annotations
 
@@ -7,14 +7,19 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fil
 from werkzeug.wrappers import Response
 
 from web import context, photos
+from web.context import bad
 
 bp = Blueprint("parcels", __name__)
+
+MAX_QUERY = 64
 
 
 @bp.get("/search")
 def search() -> str | Response:
     query = (request.args.get("q") or "").strip()
-    rows = context.store().find_parcels(query) if query else []
+    if len(query) > MAX_QUERY:
+        raise bad("err.query_long", max=MAX_QUERY)
+    rows = context.store().web_search(query) if query else []
     if len(rows) == 1 and rows[0]["waybill"] == query:
         return redirect(url_for("parcels.parcel", waybill=query))
     return render_template("search.html", query=query, rows=rows)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 
+from edge import csvsafe
 from edge.barcode import SCAN_TYPES
 from web import catalog, context
 from web.context import bad
@@ -17,6 +17,8 @@ bp = Blueprint("reports", __name__)
 
 COLUMNS = ("receive", "sign", "dispatch", "problem")
 CHART_W, CHART_H = 720, 200
+# Days a report can be asked for; the far ends of date() would overflow a day later.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 
 def _day() -> date:
@@ -24,9 +26,12 @@ def _day() -> date:
     if not raw:
         return context.now().date()
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise bad("err.bad_date") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise bad("err.bad_day", low=FIRST_DAY, high=LAST_DAY)
+    return day
 
 
 def per_carrier(day: date) -> list[dict[str, Any]]:
@@ -89,7 +94,7 @@ def as_csv() -> Response:
     day = _day()
     lang = context.lang()
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(
         [context.t("report.day"), context.t("field.carrier")]
         + [catalog.label("type", c, lang) for c in COLUMNS]

@@ -35,11 +35,9 @@ def text(name: str, limit: int = 200) -> str | None:
     return (request.form.get(name) or "").strip()[:limit] or None
 
 
-def number(name: str, field_key: str) -> int | None:
+def number(name: str, field_key: str, high: int = 1_000_000) -> int | None:
+    """A whole number typed on a form (weights in grams, copies, scores), or a 400 naming it."""
     value = text(name)
     if value is None:
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise context.bad("err.bad_number", field=context.t(field_key)) from None
+    return context.bounded_int(value, context.t(field_key), high=high)

@@ -22,9 +22,22 @@ class WebSection(Section):
     weight_max_age_s: float = doc(
         "A stable weight older than this many seconds is not attached to a receive scan.", 3.0
     )
-    session_hours: int = doc("A sign-in lasts this many hours.", 12)
+    session_hours: int = doc(
+        "A sign-in ends after this many hours without use; sign-out, a PIN change and "
+        "disabling the operator end it at once.",
+        12,
+    )
     pin_attempts: int = doc("Wrong PINs in a row that lock an operator.", 5)
     lockout_minutes: int = doc("How long a locked operator must wait.", 5)
+    client_attempts: int = doc(
+        "Failed sign-ins from one address (any operator ids) before that address must wait.",
+        20,
+    )
+    client_lockout_minutes: int = doc("How long such an address must wait.", 15)
+    pin_checks: int = doc(
+        "PIN checks run at once (each takes 16 MB for scrypt); more sign-ins wait their turn.",
+        2,
+    )
     feed_poll_ms: int = doc("How often a live feed looks for new reads (milliseconds).", 50)
     feed_max_s: int = doc(
         "A live feed ends after this many seconds and the page reconnects where it left off.",
@@ -49,6 +62,12 @@ class WebSection(Section):
             errors.append("pin_attempts: expected 1 or more")
         if self.lockout_minutes < 0:
             errors.append("lockout_minutes: expected 0 or more")
+        if self.client_attempts < 1:
+            errors.append("client_attempts: expected 1 or more")
+        if self.client_lockout_minutes < 0:
+            errors.append("client_lockout_minutes: expected 0 or more")
+        if not 1 <= self.pin_checks <= 8:
+            errors.append("pin_checks: expected 1 to 8")
         if not 10 <= self.feed_poll_ms <= 2000:
             errors.append("feed_poll_ms: expected 10 to 2000")
         if self.feed_max_s < 10:

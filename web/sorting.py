@@ -19,7 +19,9 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
+from edge import barcode
 from edge.barcode import DISPATCH_REASONS, PROBLEM_CODES, SCAN_TYPES
+from edge.messages import Message
 from edge.store import Store
 from web import context
 from web.context import PageError, bad
@@ -67,13 +69,7 @@ def screen() -> str:
 
 def _after_id() -> int:
     raw = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad("err.bad_number", field="after") from None
-    if value < 0:
-        raise bad("err.bad_number", field="after")
-    return value
+    return context.bounded_int(raw, "after")
 
 
 def events(rows: list[Any], lang: str) -> str:
@@ -134,11 +130,22 @@ def feed() -> Response:
     return response
 
 
+def is_operator_card(code: str) -> bool:
+    norm = barcode.normalise(code, 1, len(code) + 1)
+    if isinstance(norm, Message):
+        return False
+    command = barcode.parse_command(norm.text)
+    return isinstance(command, barcode.Command) and command.name.startswith("operator_")
+
+
 @bp.post("/api/read")
 def api_read() -> Any:
     """A code from the page's scan field, read at this operator's page desk."""
     code = (request.form.get("code") or "").strip()
     if not code:
         raise bad("err.code_missing")
+    if is_operator_card(code):
+        # On the page the signed-in operator is the operator; OP: cards belong to guns.
+        raise PageError(403, "err.operator_card")
     outcome = context.station().read(code, context.page_desk())
     return jsonify(outcome_card(outcome, context.lang(), hms(context.now_iso())))

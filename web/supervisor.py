@@ -1,4 +1,5 @@
-"""Supervisor only: operators (unlock), recent scans with undo, the config in force."""
+"""Supervisor only: operators (unlock, disable, enable), recent scans with undo, and
+the config in force."""
 
 from __future__ import annotations
 
@@ -32,6 +33,16 @@ def operators() -> str:
 @supervisor_only
 def unlock(operator_id: str) -> Response:
     if not context.store().web_unlock(operator_id, context.operator_id()):
+        raise PageError(404, "err.not_found")
+    return redirect(url_for("supervisor.operators"))
+
+
+@bp.post("/operators/<operator_id>/<any(disable, enable):action>")
+@supervisor_only
+def set_active(operator_id: str, action: str) -> Response:
+    if action == "disable" and operator_id == context.operator_id():
+        raise bad("err.disable_self")
+    if not context.store().web_set_active(operator_id, action == "enable", context.operator_id()):
         raise PageError(404, "err.not_found")
     return redirect(url_for("supervisor.operators"))
 

@@ -1,7 +1,19 @@
 """The store: one class, ``Store``, owns all SQL. Each area keeps its queries in a mixin
 beside this file and its migrations in that module's ``MIGRATIONS``."""
 
-from edge.store import appliance, core_schema, devices, receipts, sendings, service, sync, web
+from edge.store import (
+    appliance,
+    core_schema,
+    desk,
+    devices,
+    printing,
+    receipts,
+    sendings,
+    service,
+    sync,
+    web,
+)
+from edge.store.admin import AdminSQL
 from edge.store.appliance import ApplianceSQL
 from edge.store.base import (
     DB_NAME,
@@ -12,7 +24,10 @@ from edge.store.base import (
     StoreMissing,
     StoreOutdated,
 )
+from edge.store.desk import DeskSQL
+from edge.store.desk_money import MoneySQL
 from edge.store.devices import DeviceSQL
+from edge.store.printing import PrintingSQL
 from edge.store.receipts import ReceiptSQL
 from edge.store.scans import ScanSQL
 from edge.store.sendings import SendingSQL
@@ -32,7 +47,19 @@ __all__ = [
 
 
 class Store(
-    ScanSQL, DeviceSQL, SyncSQL, WebSQL, ApplianceSQL, ServiceSQL, ReceiptSQL, SendingSQL, StoreBase
+    ScanSQL,
+    DeviceSQL,
+    SyncSQL,
+    WebSQL,
+    ApplianceSQL,
+    PrintingSQL,
+    DeskSQL,
+    MoneySQL,
+    AdminSQL,
+    ServiceSQL,
+    ReceiptSQL,
+    SendingSQL,
+    StoreBase,
 ):
     migrations = (
         core_schema.MIGRATIONS
@@ -40,6 +67,8 @@ class Store(
         + sync.MIGRATIONS
         + web.MIGRATIONS
         + appliance.MIGRATIONS
+        + printing.MIGRATIONS
+        + desk.MIGRATIONS
         + service.MIGRATIONS
         + receipts.MIGRATIONS
         + sendings.MIGRATIONS

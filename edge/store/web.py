@@ -5,51 +5,34 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
-from edge.store.base import Migration, StoreBase
+from edge.store.base import StoreBase
+from edge.store.web_schema import MIGRATIONS
 
-MIGRATIONS: list[Migration] = [
-    (
-        "web-001-stocktake-returns",
-        """
-        -- One stocktake (盘点) of one shelf; summary is filled when it is closed.
-        CREATE TABLE stocktakes (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            shelf TEXT NOT NULL,
-            operator TEXT NOT NULL,
-            device TEXT NOT NULL,
-            started_at TEXT NOT NULL,
-            closed_at TEXT,
-            summary TEXT
-        );
-        -- What was scanned during a stocktake and what the parcel record said then.
-        CREATE TABLE stocktake_items (
-            stocktake_id INTEGER NOT NULL REFERENCES stocktakes (id) ON DELETE CASCADE,
-            waybill TEXT NOT NULL,
-            at TEXT NOT NULL,
-            verdict TEXT NOT NULL CHECK (verdict IN ('found', 'extra')),
-            recorded_shelf TEXT,
-            recorded_state TEXT,
-            seq INTEGER,
-            PRIMARY KEY (stocktake_id, waybill)
-        );
-        -- Parcels left too long that a clerk put aside for return to the carrier.
-        CREATE TABLE return_list (
-            waybill TEXT PRIMARY KEY,
-            added_at TEXT NOT NULL,
-            added_by TEXT NOT NULL,
-            days INTEGER NOT NULL
-        );
-        """,
-    ),
-]
+__all__ = ["MIGRATIONS", "SignInAttempt", "WebSQL", "shelf_match"]
 
 # What the sorting screen needs of a read; kept narrow so the feed stays cheap.
 FEED_COLUMNS = (
     "id, at, device, operator, code, kind, type, status, message_key, message_zh, "
     "message_en, seq, waybill, carrier, shelf, pickup_code, weight_g, warnings"
 )
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """One sign-in, its PIN already checked; times are RFC 3339 in the station's zone."""
+
+    operator_id: str
+    pin_ok: bool
+    client: str
+    session_hash: str
+    now: str
+    lock_until: str
+    attempts: int
+    client_lock_until: str
+    client_attempts: int
 
 
 def shelf_match(shelf: str) -> tuple[str, list[str]]:
@@ -72,44 +55,100 @@ class WebSQL(StoreBase):
             "FROM operators ORDER BY active DESC, id"
         )
 
-    def web_pin_failed(
-        self, operator_id: str, attempts: int, lock_until: str
-    ) -> tuple[int, str | None]:
-        """Count a wrong PIN; lock the operator once ``attempts`` are reached.
+    def web_sign_in(self, attempt: SignInAttempt) -> str:
+        """Decide a sign-in whose PIN was already checked, in one write transaction.
 
-        Returns (wrong PINs in a row, locked_until or None). Audited in the same
-        transaction, so a lockout never happens without its audit row.
+        The operator's lock, the client's lock, both counts and the new session are read
+        and written together, so parallel attempts cannot slip past a lock. Returns
+        "ok", "wrong", "locked" (the operator) or "client_locked"; each is audited.
         """
+        a = attempt
         with self.transaction():
+            client = self.one(
+                "SELECT failures, locked_until FROM web_signin_clients WHERE client = ?",
+                (a.client,),
+            )
+            if client and client["locked_until"] and client["locked_until"] > a.now:
+                self.audit("web.sign_in_client_locked", None, a.operator_id[:40], remote=a.client)
+                return "client_locked"
             row = self.one(
-                "UPDATE operators SET failed_pins = failed_pins + 1 WHERE id = ? "
-                "RETURNING failed_pins",
-                (operator_id,),
+                "SELECT failed_pins, locked_until FROM operators WHERE id = ? AND active = 1",
+                (a.operator_id,),
             )
-            failed = int(row[0]) if row else 0
-            locked = None
-            if failed >= attempts:
-                locked = lock_until
+            locked = bool(row and row["locked_until"] and row["locked_until"] > a.now)
+            if row is not None and not locked and a.pin_ok:
                 self.conn.execute(
-                    "UPDATE operators SET locked_until = ?, failed_pins = 0 WHERE id = ?",
-                    (lock_until, operator_id),
+                    "UPDATE operators SET failed_pins = 0, locked_until = NULL WHERE id = ?",
+                    (a.operator_id,),
                 )
-            self.audit(
-                "web.pin_locked" if locked else "web.pin_wrong",
-                operator_id,
-                operator_id,
-                failed=failed,
-                locked_until=locked,
+                self.conn.execute("DELETE FROM web_signin_clients WHERE client = ?", (a.client,))
+                self.conn.execute(
+                    "INSERT INTO web_sessions (id, operator, created_at, seen_at, remote) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (a.session_hash, a.operator_id, a.now, a.now, a.client),
+                )
+                self.audit("web.sign_in", a.operator_id, a.operator_id, remote=a.client)
+                return "ok"
+            failures = (client["failures"] if client else 0) + 1
+            client_lock = a.client_lock_until if failures >= a.client_attempts else None
+            self.conn.execute(
+                "INSERT INTO web_signin_clients (client, failures, locked_until) "
+                "VALUES (?, ?, ?) ON CONFLICT (client) DO UPDATE SET "
+                "failures = excluded.failures, locked_until = excluded.locked_until",
+                (a.client, 0 if client_lock else failures, client_lock),
             )
-        return failed, locked
+            if row is None:
+                self.audit("web.sign_in_unknown", None, a.operator_id[:40], remote=a.client)
+                return "wrong"
+            if locked:
+                self.audit("web.sign_in_locked", a.operator_id, a.operator_id, remote=a.client)
+                return "locked"
+            failed = int(row["failed_pins"]) + 1
+            lock = a.lock_until if failed >= a.attempts else None
+            self.conn.execute(
+                "UPDATE operators SET failed_pins = ?, locked_until = ? WHERE id = ?",
+                (0 if lock else failed, lock, a.operator_id),
+            )
+            self.audit(
+                "web.pin_locked" if lock else "web.pin_wrong",
+                a.operator_id,
+                a.operator_id,
+                failed=failed,
+                locked_until=lock,
+                remote=a.client,
+            )
+            return "locked" if lock else "wrong"
 
-    def web_signed_in(self, operator_id: str, remote: str | None) -> None:
+    def web_session(self, session_hash: str, idle_after: str) -> sqlite3.Row | None:
+        """The operator of a live session (last seen after ``idle_after``), or None."""
+        return self.one(
+            "SELECT o.*, s.seen_at AS session_seen_at FROM web_sessions s "
+            "JOIN operators o ON o.id = s.operator "
+            "WHERE s.id = ? AND s.seen_at > ? AND o.active = 1",
+            (session_hash, idle_after),
+        )
+
+    def web_session_seen(self, session_hash: str, at: str) -> None:
         with self.transaction():
             self.conn.execute(
-                "UPDATE operators SET failed_pins = 0, locked_until = NULL WHERE id = ?",
-                (operator_id,),
+                "UPDATE web_sessions SET seen_at = ? WHERE id = ?", (at, session_hash)
             )
-            self.audit("web.sign_in", operator_id, operator_id, remote=remote)
+
+    def web_session_end(self, session_hash: str, actor: str) -> None:
+        with self.transaction():
+            self.conn.execute("DELETE FROM web_sessions WHERE id = ?", (session_hash,))
+            self.audit("web.sign_out", actor, actor)
+
+    def web_set_active(self, operator_id: str, active: bool, actor: str) -> bool:
+        """Enable or disable an operator; disabling ends their sessions (a trigger)."""
+        with self.transaction():
+            cur = self.conn.execute(
+                "UPDATE operators SET active = ? WHERE id = ?", (int(active), operator_id)
+            )
+            if cur.rowcount:
+                action = "web.operator_enable" if active else "web.operator_disable"
+                self.audit(action, actor, operator_id)
+        return bool(cur.rowcount)
 
     def web_unlock(self, operator_id: str, actor: str) -> bool:
         with self.transaction():
@@ -139,6 +178,39 @@ class WebSQL(StoreBase):
             f"SELECT {FEED_COLUMNS} FROM reads WHERE id IN "
             "(SELECT MAX(id) FROM reads GROUP BY device) ORDER BY device"
         )
+
+    # --- search ---------------------------------------------------------------------
+
+    def web_search(self, text: str, limit: int = 50) -> list[sqlite3.Row]:
+        """Parcels as a clerk asks for them, in every state, each with how it matched:
+        ``waybill``, ``pickup_code`` (on the shelves), ``tail`` (last 4-6 characters),
+        ``phone`` (last 4) or ``part`` (any 3 or more letters or digits of the waybill)."""
+        parts = [
+            "SELECT 1 AS rank, 'waybill' AS matched, * FROM parcels WHERE waybill = :t",
+            "SELECT 2, 'pickup_code', * FROM parcels WHERE pickup_code = :t AND state = 'on_shelf'",
+        ]
+        if 4 <= len(text) <= 6:
+            parts.append(
+                f"SELECT 3, 'tail', * FROM parcels WHERE substr(waybill, -{len(text)}) = :t"
+            )
+        if len(text) == 4 and text.isdigit():
+            parts.append("SELECT 4, 'phone', * FROM parcels WHERE phone_last4 = :t")
+        if len(text) >= 3 and text.isascii() and text.isalnum():
+            # Letters and digits only, so LIKE needs no escapes and the trigram index serves it.
+            parts.append(
+                "SELECT 5, 'part', p.* FROM web_waybill_grams g "
+                "JOIN web_waybill_ids i ON i.id = g.rowid JOIN parcels p ON p.waybill = i.waybill "
+                "WHERE g.waybill LIKE '%' || :t || '%' LIMIT :n"
+            )
+        rows = self.all(
+            "SELECT * FROM (" + " UNION ALL ".join(f"SELECT * FROM ({p})" for p in parts) + ") "
+            "ORDER BY rank, state != 'on_shelf', updated_at DESC LIMIT :n * 2",
+            {"t": text, "n": limit},
+        )
+        seen: dict[str, sqlite3.Row] = {}
+        for row in rows:
+            seen.setdefault(row["waybill"], row)
+        return list(seen.values())[:limit]
 
     # --- scans and photos --------------------------------------------------------------
 

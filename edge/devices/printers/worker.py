@@ -1,0 +1,176 @@
+"""`station printer`: follows accepted receives and REPRINT cards in the read journal
+(as the sorting screen follows `reads` by id), queues one label per receive in
+`print_jobs`, and prints each printer's queue in order, retrying with backoff.
+
+The scanning process never waits for a printer: it only writes `reads`, as it always
+has. A printer that is off, unplugged or out of paper leaves its labels queued and
+its state `failing` (the sorting screen and the status page show it) until it prints.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from edge.clock import Clock, SystemClock
+from edge.devices.printers.queue import label_fields
+from edge.devices.printers.render import job_bytes, label_data
+from edge.devices.printers.settings import PrinterSection, PrintingSection
+from edge.devices.printers.transport import PrinterError, send
+from edge.store import Store
+
+log = logging.getLogger(__name__)
+
+FOLLOW_BATCH = 500
+Sender = Callable[[PrinterSection, bytes, float], None]
+
+
+def send_to(printer: PrinterSection, data: bytes, timeout: float) -> None:
+    send(printer.device, data, timeout=timeout, baud=printer.baud)
+
+
+def printer_for(device: str, printers: list[PrinterSection]) -> PrinterSection | None:
+    """The printer a desk's labels go to: the first naming it (globs allowed, e.g.
+    web:*), else the first naming no desk; None when no printer takes them."""
+    for printer in printers:
+        if any(fnmatch.fnmatchcase(device, pattern) for pattern in printer.desks):
+            return printer
+    return next((p for p in printers if not p.desks), None)
+
+
+@dataclass
+class TurnResult:
+    queued: int = 0
+    printed: int = 0
+    failed: int = 0
+
+    @property
+    def progressed(self) -> bool:
+        return bool(self.queued or self.printed or self.failed)
+
+
+class PrintWorker:
+    def __init__(
+        self,
+        store: Store,
+        printers: list[PrinterSection],
+        settings: PrintingSection,
+        tz: ZoneInfo,
+        *,
+        clock: Clock | None = None,
+        sender: Sender = send_to,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.printers = {p.name: p for p in printers}
+        self.order = printers
+        self.settings = settings
+        self.tz = tz
+        self.clock = clock or SystemClock()
+        self.sender = sender
+        self.now = now
+        self._failing: dict[str, str] = {}
+
+    def turn(self) -> TurnResult:
+        result = TurnResult(queued=self.follow())
+        for name in self.printers:
+            printed, failed = self.work(name)
+            result.printed += printed
+            result.failed += failed
+        return result
+
+    # --- reads -> jobs -------------------------------------------------------------------
+
+    def follow(self) -> int:
+        """Queue a label for each new accepted receive and REPRINT card; returns how many.
+
+        On its first run it starts at the end of the journal: history is not printed.
+        """
+        last = self.store.web_last_read_id()
+        cursor = self.store.printing_cursor()
+        if cursor is None:
+            self.store.printing_advance(last)
+            return 0
+        queued = 0
+        while cursor < last:
+            upto = min(last, cursor + FOLLOW_BATCH)
+            with self.store.transaction():
+                for row in self.store.printing_reads(cursor, upto):
+                    queued += self._queue(row)
+                self.store.printing_advance(upto)
+            cursor = upto
+        return queued
+
+    def _queue(self, row: sqlite3.Row) -> int:
+        printer = printer_for(row["device"], self.order)
+        if printer is None:
+            return 0
+        job = {
+            "printer": printer.name,
+            "device": row["device"],
+            "read_id": row["id"],
+            "requested_by": row["operator"],
+            "created_at": row["at"],
+        }
+        if row["kind"] == "command":
+            last = self.store.printing_last_label(row["device"])
+            if last is None:
+                log.info("REPRINT at %s: that desk has printed no label yet", row["device"])
+                return 0
+            job.update(kind="reprint", **label_fields(last))
+        else:
+            job.update(kind="receive", received_at=row["at"], **label_fields(row))
+        return 1 if self.store.printing_enqueue(job) else 0
+
+    # --- jobs -> paper -------------------------------------------------------------------
+
+    def work(self, name: str) -> tuple[int, int]:
+        """Print a printer's due jobs in order; stop at the first failure. (printed, failed)"""
+        printer = self.printers[name]
+        printed = 0
+        for job in self.store.printing_due(name, self.now()):
+            try:
+                data = job_bytes(label_data(job, self.tz), printer, self.settings)
+                self.sender(printer, data, self.settings.timeout_s)
+            except (PrinterError, ValueError) as exc:
+                self._failed(printer, job, str(exc))
+                return printed, 1
+            self.store.printing_done(job["id"], self._iso())
+            printed += 1
+            log.info("label %s printed on %s (%s)", job["waybill"], name, job["kind"])
+        if printed:
+            self._ok(name)
+        return printed, 0
+
+    def _failed(self, printer: PrinterSection, job: sqlite3.Row, reason: str) -> None:
+        delay = min(
+            self.settings.retry_max_s, self.settings.retry_first_s * 2 ** min(job["attempts"], 16)
+        )
+        attempts = self.store.printing_failed(job["id"], reason, self.now() + delay)
+        if self._failing.get(printer.name) != reason:
+            # Logged in full when the reason changes, not on every retry.
+            log.warning(
+                "printer %s: %s; label %s waits (try %d, next in %.0f s)",
+                printer.name, reason, job["waybill"], attempts, delay,
+            )  # fmt: skip
+            self._failing[printer.name] = reason
+        self.store.printing_set_printer(printer.name, "failing", reason, self._iso())
+
+    def _ok(self, name: str) -> None:
+        if self._failing.pop(name, None) is not None:
+            log.info("printer %s is printing again", name)
+        self.store.printing_set_printer(name, "ok", None, self._iso())
+
+    def _iso(self) -> str:
+        return self.clock.now(self.tz).iso
+
+    def pause(self) -> float:
+        """Seconds until the next job is due, at most one poll interval."""
+        poll = self.settings.poll_ms / 1000
+        due = self.store.printing_next_due()
+        return poll if due is None else max(0.0, min(poll, due - self.now()))
