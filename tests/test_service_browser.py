@@ -178,6 +178,7 @@ def test_a_parcel_sent_priced_and_closed_by_its_sign_record(
     assert ZTO[2] in page.text_content("#sendings")
     # 72 hours on, with no sign record: it is on the chase list.
     web_env.clock.advance(73 * 3600)
+    sign_in(page, served)  # three days on, the sign-in has long lapsed
     page.goto(served.url + "/sends")
     assert "需催查" in page.text_content("#sendings tr.overdue")
     shot(page, "sends-chase.png")
