@@ -143,3 +143,39 @@ def test_a_sending_is_priced_then_recorded(clerk: Client, web_env: Env) -> None:
     row = web_env.store.service_sending(ZTO[5])
     assert row["receiver_name"] == "张**" and row["payment"] == "qr" and row["zone"] == "near"
     assert post(clerk, "/sends", action="send", **form)[0] == 409
+
+
+def test_a_receipt_is_not_kept_when_the_core_refuses_the_signing(
+    clerk: Client, web_env: Env
+) -> None:
+    # Marked from the manifest but never received: the core has nothing to sign.
+    assert post(clerk, "/receipts/require", waybill=ZTO[7], signature="1", copies="1")[0] == 302
+    c, token = clerk
+    data = {
+        "csrf_token": token,
+        "relation": "self",
+        "signature": "1",
+        "copies": "1",
+        "photo": (io.BytesIO(jpeg_with_gps()), "r.jpg"),
+    }
+    response = c.post(f"/receipts/sign/{ZTO[7]}", data=data, content_type="multipart/form-data")
+    assert response.status_code == 409 and "tone-bad" in response.get_data(as_text=True)
+    assert web_env.store.service_receipt(ZTO[7])["state"] == "required"
+
+
+def test_the_pages_in_english(clerk: Client, web_env: Env) -> None:
+    web_env.receive(ZTO[8], "5678")
+    post(clerk, "/receipts/require", waybill=ZTO[8], id="1", copies="1")
+    post(clerk, "/tickets", kind="claim", category="items_missing", waybills=ZTO[8], words="x")
+    post(clerk, "/lang", lang="en", next="/tickets")
+    c, _ = clerk
+    pages = {
+        "/tickets": "items missing",
+        "/tickets/1": "Next step",
+        "/sends": "Price it",
+        "/receipts": "Waiting to be signed",
+        f"/receipts/sign/{ZTO[8]}": "ID number",
+    }
+    for path, words in pages.items():
+        body = html.unescape(c.get(path).get_data(as_text=True))
+        assert words in body, path
