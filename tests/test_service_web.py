@@ -179,3 +179,25 @@ def test_the_pages_in_english(clerk: Client, web_env: Env) -> None:
     for path, words in pages.items():
         body = html.unescape(c.get(path).get_data(as_text=True))
         assert words in body, path
+
+
+def test_a_sending_takes_the_paired_scales_stable_weight(clerk: Client, web_env: Env) -> None:
+    web_env.config.web.scale = "scale-1"
+    at = web_env.clock.wall.isoformat()
+    web_env.store.set_device_state("scale-1", "scale", "connected", at, path=None, detail=None)
+    web_env.store.set_scale_weight(
+        "scale-1", at, weight_g=3200, flags="", stable_g=3200, stable_at=at
+    )
+    status, body = post(
+        clerk,
+        "/sends",
+        action="send",
+        carrier="sf",
+        province="广东",
+        waybill="SF1234567890123",
+        payment="cash",
+    )
+    assert status == 200, body
+    row = web_env.store.service_sending("SF1234567890123")
+    # Local zone: 8 yuan for the first kilogram, 2 for each of the three started after it.
+    assert (row["weight_g"], row["price_fen"], row["zone"]) == (3200, 1400, "local")
