@@ -57,6 +57,14 @@ def test_pages_answer_and_bad_input_is_refused_plainly(clerk: Client) -> None:
         assert words in body, (path, data)
 
 
+def test_an_inquiry_shows_the_parcels_it_is_about(clerk: Client, web_env: Env) -> None:
+    shelved = web_env.receive(ZTO[3], "4321")
+    web_env.receive(ZTO[4], "4321")
+    assert post(clerk, "/tickets", kind="inquiry", phone_last4="4321", words="我的快递呢")[0] == 302
+    page = html.unescape(clerk[0].get("/tickets/1").get_data(as_text=True))
+    assert ZTO[3] in page and ZTO[4] in page and shelved["pickup_code"] in page
+
+
 def test_ticket_moves_on_and_shows_a_missed_deadline(clerk: Client, web_env: Env) -> None:
     c, token = clerk
     photo = (io.BytesIO(jpeg_with_gps()), "box.jpg")
