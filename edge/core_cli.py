@@ -13,6 +13,8 @@ from datetime import date, datetime, time, timedelta
 from edge import barcode, carriers, csvsafe
 from edge import config as config_mod
 from edge.cli_support import Context, add_command, need_action, print_json
+from edge.pins import hash_pin, pin_problem
+from edge.service.sends_desk import day_counts
 from edge.station import ScanRequest, Station
 
 Sub = argparse._SubParsersAction
@@ -336,8 +338,10 @@ def cmd_report_daily(args: argparse.Namespace, ctx: Context) -> int:
         print(f"--date: expected YYYY-MM-DD, got {args.date!r}", file=sys.stderr)
         return 2
     table = daily_report(ctx, day)
+    sent = day_counts(ctx.store(), datetime.combine(day, time(), ctx.config.tz))
     if args.json:
-        print(json.dumps({"date": day.isoformat(), "carriers": table}, ensure_ascii=False))
+        print(json.dumps({"date": day.isoformat(), "carriers": table, "sendings": sent},
+                         ensure_ascii=False))  # fmt: skip
         return 0
     print(f"Daily report {day.isoformat()} — station {ctx.config.station.code}")
     print(f"{'carrier':12}" + "".join(f"{c:>12}" for c in REPORT_COLUMNS))
@@ -347,11 +351,11 @@ def cmd_report_daily(args: argparse.Namespace, ctx: Context) -> int:
         for c in REPORT_COLUMNS:
             totals[c] += counts[c]
     print(f"{'total':12}" + "".join(f"{totals[c]:>12}" for c in REPORT_COLUMNS))
+    print(f"sent from the station: {sent['sendings']}, takings ¥{sent['takings_yuan']}")
     return 0
 
 
 def cmd_operator_add(args: argparse.Namespace, ctx: Context) -> int:
-    from edge.pins import hash_pin, pin_problem  # hashlib's OpenSSL: only this command
 
     pin = args.pin
     if pin is None:

@@ -364,9 +364,6 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "fedex": ("FedEx", "FedEx"),
         "usps": ("USPS", "USPS"),
         "dhl": ("DHL", "DHL"),
-        "cainiao": ("菜鸟", "Cainiao"),
-        "deppon": ("德邦", "Deppon"),
-        "zjs": ("宅急送", "ZJS"),
     },
     "state": STATE_NAMES,
     "relation": {
