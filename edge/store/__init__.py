@@ -6,6 +6,7 @@ from edge.store import (
     core_schema,
     desk,
     devices,
+    outbox,
     printing,
     receipts,
     sendings,
@@ -27,6 +28,7 @@ from edge.store.base import (
 from edge.store.desk import DeskSQL
 from edge.store.desk_money import MoneySQL
 from edge.store.devices import DeviceSQL
+from edge.store.outbox import OutboxSQL
 from edge.store.printing import PrintingSQL
 from edge.store.receipts import ReceiptSQL
 from edge.store.scans import ScanSQL
@@ -47,6 +49,7 @@ __all__ = [
 
 
 class Store(
+    OutboxSQL,
     ScanSQL,
     DeviceSQL,
     SyncSQL,
@@ -72,4 +75,5 @@ class Store(
         + service.MIGRATIONS
         + receipts.MIGRATIONS
         + sendings.MIGRATIONS
+        + outbox.MIGRATIONS
     )

@@ -21,6 +21,7 @@ import requests
 
 from edge.cli_support import Context, add_command, need_action
 from edge.notify import notify
+from sync.headoffice import records_cli
 from sync.service import watchdog_s
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "recipient_masked,declared_weight_g,valuable]",
     )
     _receiver_options(imp, argparse.SUPPRESS)
+    records_cli.register(ho_sub, _receiver_options, _receiver_dir)
 
 
 def _receiver_options(parser: argparse.ArgumentParser, default: Any) -> None:
