@@ -162,11 +162,18 @@ class RecordsJob:
                     break
                 for record in records:
                     for photo in self.store.outbox_photos(record.photos):
-                        self.push_photo(photo["sha256"], photo["path"])
+                        self._photo(photo["sha256"], photo["path"])
                 for chunk in self._chunks(records):
                     answered[0] += self._post(chunk)
                 if len(records) < PAGE:
                     break
+
+    def _photo(self, sha: str, path: str) -> None:
+        """A photo a record names, before the record; its failures make records wait."""
+        try:
+            self.push_photo(sha, path)
+        except Exception as exc:
+            raise Later(f"photo {sha[:12]}: {exc}") from exc
 
     def _chunks(self, records: list[OutboxRecord]) -> list[list[OutboxRecord]]:
         """Requests of at most batch_max_bytes of JSON (a bigger record goes alone)."""

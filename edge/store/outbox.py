@@ -6,6 +6,8 @@ own retry state, so nothing here ever touches the scan queue."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -42,6 +44,7 @@ MIGRATIONS: list[Migration] = [
             kind TEXT NOT NULL,
             id TEXT NOT NULL,
             version TEXT NOT NULL,
+            stamp TEXT NOT NULL,  -- the source's version column, to skip it in SQL
             reason TEXT NOT NULL,
             at TEXT NOT NULL,
             PRIMARY KEY (kind, id, version)
@@ -85,19 +88,24 @@ class OutboxSQL(ServiceSQL, ReceiptSQL, SendingSQL):
         return (
             f"FROM {s.table} t WHERE t.sync_state = 'pending' AND t.{s.version} IS NOT NULL"
             " AND NOT EXISTS (SELECT 1 FROM outbox_rejected r WHERE r.kind = ?"
-            f" AND r.id = CAST(t.{s.key} AS TEXT) AND r.version = t.{s.version})"
+            f" AND r.id = CAST(t.{s.key} AS TEXT) AND r.stamp = t.{s.version})"
         )
+
+    def _record(self, kind: str, row: sqlite3.Row) -> OutboxRecord:
+        """A row as the contract sends it. The version is the row's own stamp plus a digest
+        of the body: two changes within one second of the stamp are two versions."""
+        s = SOURCES[kind]
+        body, photos = s.body(self.conn, row)
+        text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+        return OutboxRecord(kind, str(row[s.key]), f"{row[s.version]}_{digest}", body, photos)
 
     def outbox_pending(self, kind: str, limit: int = 50) -> list[OutboxRecord]:
         """The oldest records of a kind head office does not hold in their latest version."""
         s = SOURCES[kind]
         rows = self.all(f"SELECT t.* {self._pending_sql(kind)} ORDER BY t.{s.key} LIMIT ?",
                         (kind, limit))  # fmt: skip
-        found = []
-        for row in rows:
-            body, photos = s.body(self.conn, row)
-            found.append(OutboxRecord(kind, str(row[s.key]), row[s.version], body, photos))
-        return found
+        return [self._record(kind, row) for row in rows]
 
     def outbox_counts(self) -> dict[str, int]:
         counts = {}
@@ -114,20 +122,27 @@ class OutboxSQL(ServiceSQL, ReceiptSQL, SendingSQL):
         with self.transaction() as conn:
             for kind, rid, version, status, reason in answers:
                 s = SOURCES[kind]
+                row = self.one(
+                    f"SELECT * FROM {s.table} WHERE CAST({s.key} AS TEXT) = ?"
+                    " AND sync_state = 'pending'",
+                    (rid,),
+                )
+                # Changed since it was read for upload: the newer version stays pending.
+                if row is None or self._record(kind, row).version != version:
+                    continue
                 if status == "rejected":
                     conn.execute(
-                        "INSERT INTO outbox_rejected (kind, id, version, reason, at)"
-                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                        (kind, rid, version, reason or "rejected", at),
+                        "INSERT INTO outbox_rejected (kind, id, version, stamp, reason, at)"
+                        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                        (kind, rid, version, row[s.version], reason or "rejected", at),
                     )
                 elif s.done == "synced":
-                    self.service_mark_synced(kind, [(rid, version)])
+                    self.service_mark_synced(kind, [(row[s.key], row[s.version])])
                 else:
                     conn.execute(
                         f"UPDATE {s.table} SET sync_state = 'sent', synced_at = ?"
-                        f" WHERE CAST({s.key} AS TEXT) = ? AND {s.version} = ?"
-                        " AND sync_state = 'pending'",
-                        (at, rid, version),
+                        f" WHERE {s.key} = ? AND sync_state = 'pending'",
+                        (at, row[s.key]),
                     )
             conn.execute("UPDATE outbox_state SET last_sent_at = ? WHERE id = 1", (at,))
 
@@ -188,8 +203,9 @@ class OutboxSQL(ServiceSQL, ReceiptSQL, SendingSQL):
         row = self.service_ticket(tid)
         if row is None:
             return False
-        fields = {"state": "answered", "answered_at": at} if row["state"] == "open" else {}
-        return self.service_ticket_update(tid, row["state"], fields, ["answered"], at, by, words)
+        state = row["state"]
+        fields = {"state": "answered", "answered_at": at} if state == "open" else {"state": state}
+        return self.service_ticket_update(tid, state, fields, ["answered"], at, by, words)
 
     def outbox_status(self) -> dict[str, Any]:
         state = self.outbox_state()
