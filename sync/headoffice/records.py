@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, g, request
@@ -89,33 +90,29 @@ def blueprint(storage: Storage) -> Blueprint:
                 results.append(named | {"status": next(stored)})
         return _answer(200, {"results": results, "server_time": utc_now()})
 
-    @bp.get("/v1/stations/<station>/records")
-    def query_records(station: str) -> Response:
-        assert records is not None
+    def page_of(station: str, name: str, fetch: Callable[[int], list[dict[str, Any]]]) -> Response:
+        """A station's page after the `after` cursor, to its own token or a query token."""
         me = who()
         if me.role != "query" and me.name != station:
             return _refuse(403, f"this token belongs to station {me.name}")
         after = _after()
         if after is None:
             return _refuse(400, "after: expected the cursor a previous page gave")
+        page = fetch(after)
+        nxt = page[-1]["cursor"] if page else (str(after) if after else None)
+        return _answer(200, {name: page, "next": nxt})
+
+    @bp.get("/v1/stations/<station>/records")
+    def query_records(station: str) -> Response:
+        assert records is not None
         kind = request.args.get("kind") or None
         if kind is not None and len(kind) > 64:
             return _refuse(400, "kind: too long")
-        page = records.records(station, kind, after, PAGE)
-        nxt = page[-1]["cursor"] if page else (str(after) if after else None)
-        return _answer(200, {"records": page, "next": nxt})
+        return page_of(station, "records", lambda a: records.records(station, kind, a, PAGE))
 
     @bp.get("/v1/stations/<station>/updates")
     def updates(station: str) -> Response:
         assert records is not None
-        me = who()
-        if me.role != "query" and me.name != station:
-            return _refuse(403, f"this token belongs to station {me.name}")
-        after = _after()
-        if after is None:
-            return _refuse(400, "after: expected the cursor a previous page gave")
-        page = records.updates(station, after, PAGE)
-        nxt = page[-1]["cursor"] if page else (str(after) if after else None)
-        return _answer(200, {"updates": page, "next": nxt})
+        return page_of(station, "updates", lambda a: records.updates(station, a, PAGE))
 
     return bp

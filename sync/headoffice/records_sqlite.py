@@ -5,7 +5,8 @@ connections, same durability). Keys lead with the station, as the scans' do."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sync.headoffice.sqlite import SQLiteStorage
@@ -73,17 +74,7 @@ class SQLiteRecords:
             sql += " AND kind = ?"
             params.append(kind)
         rows = self.storage._conn().execute(sql + " ORDER BY n LIMIT ?", [*params, limit])
-        return [
-            {
-                "cursor": str(r["n"]),
-                "kind": r["kind"],
-                "id": r["id"],
-                "version": r["version"],
-                "body": json.loads(r["body"]),
-                "received_at": r["received_at"],
-            }
-            for r in rows
-        ]
+        return _page(rows, ("kind", "id", "version", "body", "received_at"))
 
     def add_update(
         self, station: str, kind: str, ref: str, at: str, body: dict[str, Any], made_at: str
@@ -101,13 +92,12 @@ class SQLiteRecords:
             "SELECT * FROM station_updates WHERE station = ? AND n > ? ORDER BY n LIMIT ?",
             (station, after, limit),
         )
-        return [
-            {
-                "cursor": str(r["n"]),
-                "kind": r["kind"],
-                "ref": r["ref"],
-                "at": r["at"],
-                "body": json.loads(r["body"]),
-            }
-            for r in rows
-        ]
+        return _page(rows, ("kind", "ref", "at", "body"))
+
+
+def _page(rows: Iterable[sqlite3.Row], fields: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows as the API gives them: the row number as the cursor, the body parsed."""
+    return [
+        {"cursor": str(r["n"])} | {f: json.loads(r[f]) if f == "body" else r[f] for f in fields}
+        for r in rows
+    ]
