@@ -15,7 +15,7 @@ from flask import Blueprint, Response, g, request
 
 from sync.contract_records import record_key, record_problem, records_envelope_problem
 from sync.headoffice.app import CURSOR, MAX_BODY, BadBody, _body, utc_now
-from sync.headoffice.records_sqlite import SQLiteRecords
+from sync.headoffice.records_sqlite import Records, SQLiteRecords
 from sync.headoffice.sqlite import SQLiteStorage
 from sync.headoffice.storage import Principal, Storage
 
@@ -24,9 +24,16 @@ log = logging.getLogger(__name__)
 PAGE = 500
 
 
-def records_for(storage: Storage) -> SQLiteRecords | None:
+def records_for(storage: Storage) -> Records | None:
     """The records tables beside a storage, or None when its backend has none yet."""
-    return SQLiteRecords(storage) if isinstance(storage, SQLiteStorage) else None
+    if isinstance(storage, SQLiteStorage):
+        return SQLiteRecords(storage)
+    pool = getattr(storage, "pool", None)  # the PostgreSQL backend's connection pool
+    if pool is not None:
+        from sync.headoffice.records_pg import PostgresRecords  # only where psycopg is
+
+        return PostgresRecords(pool)
+    return None
 
 
 def _answer(status: int, body: dict[str, Any]) -> Response:

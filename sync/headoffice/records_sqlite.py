@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from sync.headoffice.sqlite import SQLiteStorage
 
@@ -39,6 +39,26 @@ CREATE INDEX IF NOT EXISTS station_updates_station ON station_updates (station, 
 """
 
 
+class Records(Protocol):
+    """What the records routes need of a backend (records_pg.py is the other one)."""
+
+    def add_records(
+        self, station: str, items: Sequence[dict[str, Any]], received_at: str
+    ) -> list[str]:
+        """Store checked records in one transaction: "accepted" or "duplicate" each."""
+        ...
+
+    def records(
+        self, station: str, kind: str | None, after: int, limit: int
+    ) -> list[dict[str, Any]]: ...
+
+    def add_update(
+        self, station: str, kind: str, ref: str, at: str, body: dict[str, Any], made_at: str
+    ) -> int: ...
+
+    def updates(self, station: str, after: int, limit: int) -> list[dict[str, Any]]: ...
+
+
 class SQLiteRecords:
     def __init__(self, storage: SQLiteStorage) -> None:
         self.storage = storage
@@ -50,7 +70,6 @@ class SQLiteRecords:
     def add_records(
         self, station: str, items: Sequence[dict[str, Any]], received_at: str
     ) -> list[str]:
-        """Store checked records in one transaction: "accepted" or "duplicate" each."""
         statuses = []
         with self.storage._write() as conn:
             for item in items:
