@@ -25,7 +25,7 @@ from edge.store import Store
 from edge.store.outbox import OutboxRecord
 from sync.client import HeadOfficeClient, LinkError, Reply, plain, retry_after_s
 from sync.contract import RECORD_ANSWERS, RECORD_KINDS, mask_whole_numbers
-from sync.contract_records import update_problem
+from sync.contract_records import record_problem, update_problem
 from sync.settings import HeadOfficeSection
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,7 @@ class RecordsJob:
                 records = self.store.outbox_pending(kind, PAGE)
                 if not records:
                     break
+                records = self._sendable(records)
                 for record in records:
                     for photo in self.store.outbox_photos(record.photos):
                         self._photo(photo["sha256"], photo["path"])
@@ -167,6 +168,18 @@ class RecordsJob:
                     answered[0] += self._post(chunk)
                 if len(records) < PAGE:
                     break
+
+    def _sendable(self, records: list[OutboxRecord]) -> list[OutboxRecord]:
+        """Records that pass the contract's checks; one that does not (a whole number
+        somewhere, say) never leaves the station: it is set aside as head office would."""
+        good = []
+        for record in records:
+            problem = record_problem(record.item())
+            if problem is None:
+                good.append(record)
+            else:
+                self._reject(record, f"not sent: {problem}")
+        return good
 
     def _photo(self, sha: str, path: str) -> None:
         """A photo a record names, before the record; its failures make records wait."""

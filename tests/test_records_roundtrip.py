@@ -160,3 +160,16 @@ def test_sync_status_shows_the_records(env: Env, capsys: Any, tmp_path: Path) ->
     assert main([*args, "sync", "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["records"]["pending"]["ticket"] == 1
+
+
+def test_a_record_breaking_the_contract_never_leaves_the_station(env: Env) -> None:
+    made(env)
+    with env.store.transaction():  # as if a bug had stored a whole name and number
+        env.store.conn.execute(
+            "UPDATE sendings SET sender_name = '王小明', province = '13812345678'"
+        )
+    env.uploader().turn()
+    assert "sending" not in {r["kind"] for r in held(env.receiver)}
+    (aside,) = env.store.outbox_rejected()
+    assert aside["kind"] == "sending" and aside["reason"].startswith("not sent: body.")
+    assert env.store.outbox_counts()["sending"] == 0

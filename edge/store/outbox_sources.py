@@ -51,7 +51,7 @@ def _handover(conn: Conn, row: sqlite3.Row) -> Body:
     sign = row["signature"]
     return {
         "carrier": _carrier(row["carrier"]),
-        "courier": row["courier"],
+        "courier": _words(row["courier"]),
         "device": row["device"],
         "operator": row["operator"],
         "opened_at": row["opened_at"],
@@ -75,7 +75,7 @@ def _dispatch_batch(conn: Conn, row: sqlite3.Row) -> Body:
     return {
         "purpose": row["kind"],
         "carrier": _carrier(row["carrier"]),
-        "courier": row["courier"],
+        "courier": _words(row["courier"]),
         "device": row["device"],
         "operator": row["operator"],
         "opened_at": row["opened_at"],
