@@ -4,9 +4,15 @@ answers that make no sense leave records pending without touching the scans."""
 
 from __future__ import annotations
 
+import os
+import random
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,10 +28,12 @@ from tests.sync_fixtures import (  # noqa: F401
     Seen,
     all_accepted,
     answer,
+    config_text,
     env_fixture,
     receiver_fixture,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 RECORD_FAULTS = ("500", "503", "429-date", "reset-before", "reset-after", "slow")
 
 
@@ -259,3 +267,45 @@ def test_hostile_updates_are_checked_masked_and_bounded(env: Env) -> None:
         assert len(ho.requests("GET", f"/v1/stations/{STATION}/updates")) == 2
         assert env.store.service_ticket(int(tid))["state"] == "answered"  # type: ignore[index]
         up.close()
+
+
+@pytest.mark.slow
+def test_sync_killed_again_and_again_sends_each_record_once(env: Env) -> None:
+    out = env.scan("problem", ZTO[5], reason="damaged")
+    every_record(env.store, env.tmp, out.seq)
+    some_tickets(env.store, 200)
+    expected = sum(env.store.outbox_counts().values())
+    plan = FaultPlan(rate=0.3, kinds=RECORD_FAULTS, seed=5, retry_after_s=0, slow_s=0.5,
+                     paths=("/v1/records",))  # fmt: skip
+    rng = random.Random(9)
+    with FaultProxy(env.receiver.url, plan) as proxy:
+        config = env.config(proxy.url, read_timeout_s=0.3, batch_max_bytes=8192)
+        (env.tmp / "station.toml").write_text(config_text(config), encoding="utf-8")
+        command = [sys.executable, "-m", "edge.cli", "--data", str(env.tmp), "sync", "run"]
+        left_at_kills = []
+        for _ in range(6):
+            before = pending(env.store)
+            child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)  # fmt: skip
+            started = time.monotonic()
+            while pending(env.store) == before and time.monotonic() - started < 15:
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0.0, 0.3))
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait()
+            left_at_kills.append(pending(env.store))
+            if not left_at_kills[-1]:
+                break
+        plan.rate = 0.0
+        child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)  # fmt: skip
+        started = time.monotonic()
+        while pending(env.store) and time.monotonic() - started < 60:
+            time.sleep(0.1)
+        child.send_signal(signal.SIGTERM)
+        child.wait(timeout=30)
+    got = [(r["kind"], r["id"]) for r in held(env.receiver)]
+    print("records left at each kill:", left_at_kills, "faults:", dict(proxy.counts))
+    assert sum(1 for n in left_at_kills if n) >= 3, "killed while work was left"
+    assert pending(env.store) == 0
+    assert len(got) == len(set(got)) == expected == 208
