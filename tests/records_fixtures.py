@@ -82,8 +82,19 @@ def every_record(store: Store, data_dir: Path, problem_seq: int) -> Made:
     return Made(ids, sign)
 
 
+def ho_rows(receiver: Receiver, query: str) -> list[dict[str, Any]]:
+    """Rows of head office's own database, whichever backend it runs on."""
+    rows = getattr(receiver, "rows", None)
+    if rows is not None:
+        found: list[dict[str, Any]] = rows(query)
+        return found
+    with receiver.db() as conn:
+        return [dict(r) for r in conn.execute(query)]
+
+
 def held(receiver: Receiver) -> list[dict[str, Any]]:
     """Head office's records, oldest first, bodies parsed."""
-    with receiver.db() as conn:
-        rows = conn.execute("SELECT * FROM records ORDER BY n").fetchall()
-    return [dict(r) | {"body": json.loads(r["body"])} for r in rows]
+    return [
+        r | {"body": json.loads(r["body"]) if isinstance(r["body"], str) else r["body"]}
+        for r in ho_rows(receiver, "SELECT * FROM records ORDER BY n")
+    ]

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sync.contract_records import record_problem, update_problem
+from tests.records_fixtures import ho_rows
 from tests.sync_fixtures import STATION, Receiver, receiver_fixture  # noqa: F401
 
 AT = "2026-11-28T09:00:00+08:00"
@@ -69,9 +70,8 @@ def test_each_version_is_held_once(receiver: Receiver) -> None:
     signed = SENDING | {"state": "signed", "signed_at": "2026-11-29T10:00:00+08:00"}
     newer = envelope(record("sending", "3", signed, "2026-11-29T10:00:00+08:00"))
     assert statuses(post(receiver, newer)) == [("accepted", None)]
-    with receiver.db() as conn:
-        rows = conn.execute("SELECT kind, id, version FROM records ORDER BY n").fetchall()
-    assert [tuple(r) for r in rows] == [
+    rows = ho_rows(receiver, "SELECT kind, id, version FROM records ORDER BY n")
+    assert [(r["kind"], r["id"], r["version"]) for r in rows] == [
         ("resolution", "1", AT),
         ("sending", "3", AT),
         ("sending", "3", "2026-11-29T10:00:00+08:00"),

@@ -13,7 +13,7 @@ import requests
 
 from edge.cli import main
 from sync.contract import RECORD_KINDS
-from tests.records_fixtures import AT, ZTO, Made, every_record, held
+from tests.records_fixtures import AT, ZTO, Made, every_record, held, ho_rows
 from tests.sync_fixtures import (  # noqa: F401
     STATION,
     Env,
@@ -38,8 +38,7 @@ def test_every_kind_reaches_head_office_once(env: Env) -> None:
     # Nothing is sent twice, and the photos records name are at head office.
     up.turn()
     assert len(held(env.receiver)) == len(RECORD_KINDS)
-    with env.receiver.db() as conn:
-        photos = {r[0] for r in conn.execute("SELECT sha256 FROM photos")}
+    photos = {r["sha256"] for r in ho_rows(env.receiver, "SELECT sha256 FROM photos")}
     by_kind = {r["kind"]: r["body"] for r in records}
     assert m.signature in photos and set(by_kind["ticket"]["photos"]) <= photos
     assert by_kind["handover"]["signature"] == m.signature
