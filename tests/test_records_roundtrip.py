@@ -93,9 +93,11 @@ def test_query_api_pages_records_by_kind(env: Env) -> None:
 
 def head_office(env: Env, *words: str) -> dict[str, Any]:
     """Run `station head-office …` as head office would, in its own process."""
+    where = ["--data", str(env.receiver.data_dir)]
+    if db := getattr(env.receiver, "db_url", None):  # head office on PostgreSQL
+        where += ["--db", db]
     done = subprocess.run(
-        [sys.executable, "-m", "edge.cli", "head-office", *words, "--data",
-         str(env.receiver.data_dir)],
+        [sys.executable, "-m", "edge.cli", "head-office", *words, *where],
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     result: dict[str, Any] = json.loads(done.stdout)

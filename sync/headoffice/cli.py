@@ -66,7 +66,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "recipient_masked,declared_weight_g,valuable]",
     )
     _receiver_options(imp, argparse.SUPPRESS)
-    records_cli.register(ho_sub, _receiver_options, _receiver_dir)
+    records_cli.register(ho_sub, _receiver_options, _open_storage)
 
 
 def _receiver_options(parser: argparse.ArgumentParser, default: Any) -> None:
@@ -84,6 +84,12 @@ def _receiver_options(parser: argparse.ArgumentParser, default: Any) -> None:
 def _receiver_dir(args: argparse.Namespace, ctx: Context) -> Path:
     chosen = getattr(args, "receiver_data", None) or os.environ.get("HEAD_OFFICE_DATA")
     return Path(chosen) if chosen else ctx.data_dir / RECEIVER_DIR
+
+
+def _open_storage(args: argparse.Namespace, ctx: Context) -> Any:
+    from sync.headoffice.sqlite import SQLiteStorage
+
+    return SQLiteStorage(_receiver_dir(args, ctx))
 
 
 def cmd_head_office(args: argparse.Namespace, ctx: Context) -> int:

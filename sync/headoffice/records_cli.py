@@ -8,23 +8,22 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from edge.cli_support import Context, add_command
 from sync.contract import parse_rfc3339
 
 Options = Callable[[argparse.ArgumentParser, Any], None]
-ReceiverDir = Callable[[argparse.Namespace, Context], Path]
+OpenStorage = Callable[[argparse.Namespace, Context], Any]  # the receiver's Storage
 
 
 def register(
     ho_sub: argparse._SubParsersAction[argparse.ArgumentParser],
     options: Options,
-    receiver_dir: ReceiverDir,
+    open_storage: OpenStorage,
 ) -> None:
     def command(name: str, ref: str, ref_help: str, help_text: str) -> argparse.ArgumentParser:
-        cmd = add_command(ho_sub, name, lambda a, c: _record(a, c, receiver_dir), help_text)
+        cmd = add_command(ho_sub, name, lambda a, c: _record(a, c, open_storage), help_text)
         cmd.add_argument("station", metavar="STATION", help="the station's code")
         cmd.add_argument("ref", metavar=ref, help=ref_help)
         cmd.add_argument("--at", help="when (RFC 3339 with an offset; default now)")
@@ -42,10 +41,9 @@ def register(
             "record that a parcel sent from a station was signed")  # fmt: skip
 
 
-def _record(args: argparse.Namespace, ctx: Context, receiver_dir: ReceiverDir) -> int:
+def _record(args: argparse.Namespace, ctx: Context, open_storage: OpenStorage) -> int:
     from sync.contract_records import update_problem
-    from sync.headoffice.records_sqlite import SQLiteRecords
-    from sync.headoffice.sqlite import SQLiteStorage
+    from sync.headoffice.records import records_for
 
     now = datetime.now(UTC).isoformat(timespec="seconds")
     at = args.at or now
@@ -60,11 +58,11 @@ def _record(args: argparse.Namespace, ctx: Context, receiver_dir: ReceiverDir) -
     if problem:
         print(f"not recorded: {problem}", file=sys.stderr)
         return 2
-    storage = SQLiteStorage(receiver_dir(args, ctx))
+    storage = open_storage(args, ctx)
     try:
-        n = SQLiteRecords(storage).add_update(
-            args.station, args.update_kind, args.ref, at, body, now
-        )
+        records = records_for(storage)
+        assert records is not None, "every backend keeps records"
+        n = records.add_update(args.station, args.update_kind, args.ref, at, body, now)
     finally:
         storage.close()
     print(json.dumps({"update": n, **update}, ensure_ascii=False))
