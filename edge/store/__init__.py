@@ -7,6 +7,7 @@ from edge.store import (
     core_schema,
     desk,
     devices,
+    outbox,
     printing,
     receipts,
     sendings,
@@ -29,6 +30,7 @@ from edge.store.desk import DeskSQL
 from edge.store.desk_money import MoneySQL
 from edge.store.desk_problems import ProblemSQL
 from edge.store.devices import DeviceSQL
+from edge.store.outbox import OutboxSQL
 from edge.store.printing import PrintingSQL
 from edge.store.receipts import ReceiptSQL
 from edge.store.scans import ScanSQL
@@ -49,6 +51,7 @@ __all__ = [
 
 
 class Store(
+    OutboxSQL,
     ScanSQL,
     DeviceSQL,
     SyncSQL,
@@ -76,4 +79,5 @@ class Store(
         + service.MIGRATIONS
         + receipts.MIGRATIONS
         + sendings.MIGRATIONS
+        + outbox.MIGRATIONS
     )
