@@ -18,8 +18,9 @@ from edge.clock import SystemClock
 from edge.notify import notify
 from sync.headoffice import cli as headoffice_cli
 from sync.service import watchdog_s
+from sync.station.common import worst_turn_s
+from sync.station.loop import Uploader
 from sync.token import TokenFileError
-from sync.uploader import Uploader, worst_turn_s
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     notify("READY=1")
     log.info("sync to %s started", ctx.config.head_office.url)
     try:
+        uploader.learn_seq_floor()
         while not stop.is_set():
             result = uploader.turn()
             notify("WATCHDOG=1")

@@ -36,7 +36,7 @@ from edge.station import Outcome, ScanRequest, Station
 from edge.store import Store
 from sync.headoffice.app import hash_token, new_token
 from sync.headoffice.server import Running, start
-from sync.uploader import Uploader
+from sync.station.loop import Uploader
 from tests.conftest import ManualClock
 
 STATION = "SZ-NS-0042"

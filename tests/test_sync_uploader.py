@@ -19,8 +19,8 @@ from edge.store import Store
 from sync.client import Reply, retry_after_s
 from sync.faultproxy import FaultPlan, FaultProxy
 from sync.headoffice.manifest_csv import parse_manifest_csv
+from sync.station.common import backoff_s
 from sync.token import TokenFileError, read_token
-from sync.uploader import backoff_s
 from tests.conftest import ManualClock
 from tests.sync_fixtures import (  # noqa: F401
     STATION,
@@ -89,7 +89,7 @@ def test_scans_go_as_the_contract_says(env: Env) -> None:
 
 
 def test_scan_json_has_exactly_the_contract_fields(env: Env) -> None:
-    from sync.uploader import scan_json
+    from sync.station.scans import scan_json
 
     env.scan("receive", "SF1234567890123")
     row = env.store.unsent_scans(10)[0]
