@@ -144,6 +144,7 @@ def cmd_once(args: argparse.Namespace, ctx: Context) -> int:
     uploader = _uploader(ctx)
     if uploader is None:
         return EXIT_STOPPED
+    uploader.gather_s = 0.0  # sends everything now: nothing to wait for
     try:
         return _once(uploader, args.timeout, ctx.config.head_office.poll_s)
     finally:

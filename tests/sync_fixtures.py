@@ -226,6 +226,7 @@ def station_config(url: str, token_file: Path, **head_office: Any) -> Config:
         "backoff_max_s": 0.05,
         "poll_s": 0.05,
         "hold_unsynced_s": 0.0,
+        "gather_s": 0.0,
         "manifest_interval_s": 0.0,
         **head_office,
     }

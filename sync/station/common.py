@@ -29,6 +29,8 @@ INLINE_ATTEMPTS = 3
 # No new request starts after this long in one turn (the loop then reports progress).
 TURN_BUDGET_S = 10.0
 MANIFEST_RETRY_S = 60.0
+# Fewer unsent scans than this is steady state, where a few may wait (gather_s) for company.
+GATHER_BELOW = 50
 # Pages pulled in one go: a `next` cursor that never ends waits for the next interval.
 MANIFEST_MAX_PAGES = 20
 REFUSED = "head office refuses this station's credentials"
@@ -50,7 +52,7 @@ class Blocked(Exception):
 
 @dataclass
 class TurnResult:
-    state: str  # sent | idle | held | waiting | blocked | failed
+    state: str  # sent | idle | held | gathering | waiting | blocked | failed
     accepted: int = 0
     duplicate: int = 0
     rejected: int = 0
@@ -65,6 +67,7 @@ class _Tally:
     rejected: int = 0
     photos: int = 0
     held: bool = False
+    gathering: bool = False
 
 
 def worst_turn_s(settings: HeadOfficeSection) -> float:

@@ -38,7 +38,7 @@ from sync.station.common import (
 )
 from sync.station.manifest import ManifestPart
 from sync.station.photos import PhotosPart
-from sync.station.scans import ScansPart
+from sync.station.scans import ScansPart, _Batch
 from sync.token import TokenFileError, read_token
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ class Uploader(ScansPart, PhotosPart, ManifestPart):
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
     batch_limit: int = 0
+    gather_s: float = -1.0  # -1: from the settings
     _refused_token: str | None = field(default=None, repr=False)
     _boot_recorded: str | None = None
     _photos_due: float = 0.0  # monotonic; photo backoff is kept in memory only
@@ -74,6 +75,8 @@ class Uploader(ScansPart, PhotosPart, ManifestPart):
                 self.settings.ca_bundle,
             )
         self.batch_limit = self.batch_limit or self.settings.batch_max_scans
+        if self.gather_s < 0:
+            self.gather_s = self.settings.gather_s
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload")
 
     def close(self) -> None:
@@ -151,6 +154,8 @@ class Uploader(ScansPart, PhotosPart, ManifestPart):
             return self._result("blocked", tally, str(exc))
         if tally.held:
             return self._result("held", tally, "waiting for the clock to sync")
+        if tally.gathering:
+            return self._result("gathering", tally, "a few new scans wait for company")
         if tally.accepted or tally.duplicate or tally.rejected or tally.photos:
             return self._result("sent", tally)
         return self._result("idle", tally)
@@ -172,6 +177,8 @@ class Uploader(ScansPart, PhotosPart, ManifestPart):
 
     def _push(self, tally: _Tally) -> None:
         batch = self._next_batch(after_seq=0)
+        if self._gathering(batch):
+            tally.gathering, batch = True, _Batch()
         request = self._submit(batch)
         # Requests go one at a time, in seq order; the work around them overlaps: the next
         # batch is read while head office works on this one, and an answer is recorded

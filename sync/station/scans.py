@@ -17,7 +17,7 @@ from edge.clock import Instant
 from sync.client import LinkError, Reply, plain
 from sync.clock import SyncPoint, corrected_time, stamp
 from sync.contract import encode_scan
-from sync.station.common import Transient, UploaderBase, _body, _Tally
+from sync.station.common import GATHER_BELOW, Transient, UploaderBase, _body, _Tally
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 class ScansPart(UploaderBase):
     batch_limit: int
+    gather_s: float
     _pool: ThreadPoolExecutor
     _seq_floor: int
 
@@ -43,6 +44,7 @@ class ScansPart(UploaderBase):
             ).items()
         }
         reading = self.clock.now(self.tz)
+        batch.oldest = (rows[0]["boot_id"], rows[0]["mono_ns"])
         size = 200
         for row in rows:
             point = points.get(row["boot_id"])
@@ -56,6 +58,18 @@ class ScansPart(UploaderBase):
                 break
             batch.scans.append((row["seq"], item["event_id"], encoded))
         return batch
+
+    def _gathering(self, batch: _Batch) -> bool:
+        """Steady state: a few new scans wait up to gather_s for company. Never when many
+        wait, once the oldest has waited that long, or when its age is unknown (it was
+        recorded in another boot)."""
+        if not self.gather_s or not batch.scans or batch.oldest is None:
+            return False
+        if len(batch.scans) >= GATHER_BELOW:
+            return False
+        reading = self.clock.now(self.tz)
+        boot, mono_ns = batch.oldest
+        return boot == reading.boot_id and 0 <= reading.mono_ns - mono_ns < self.gather_s * 1e9
 
     def _hold(self, row: Any, point: SyncPoint | None, now: Instant) -> bool:
         """Hold a scan of this boot recorded before the clock synced, for a while."""
@@ -161,6 +175,7 @@ class ScansPart(UploaderBase):
 class _Batch:
     scans: list[tuple[int, str, str]] = field(default_factory=list)  # seq, event_id, JSON
     held: bool = False
+    oldest: tuple[str, int] | None = None  # boot id and monotonic ns of its first scan
 
 
 def scan_json(row: Any, point: SyncPoint | None, tz: ZoneInfo) -> dict[str, Any]:
