@@ -27,7 +27,12 @@ name = "scale-1"
 port = "/dev/station/scale-platform-usb-0_1_2_1_0"
 """
 
-STATION_UNITS = ("station-scanner.service", "station-web.service", "station-sync.service")
+STATION_UNITS = (
+    "station-scanner.service",
+    "station-web.service",
+    "station-sync.service",
+    "station-printer.service",
+)
 
 
 def entries(path: Path) -> dict[str, list[str]]:
@@ -205,7 +210,10 @@ def test_a_gun_no_rule_can_match_stops_the_install(
     root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bad = tmp_path / "bad.toml"
-    bad.write_text('[[scanners]]\nname = "desk-1"\nmatch = "/dev/station/scanner-desk-1"\n')
+    bad.write_text(
+        '[station]\ncode = "SZ-NS-0042"\n\n'
+        '[[scanners]]\nname = "desk-1"\nmatch = "/dev/station/scanner-desk-1"\n'
+    )
     assert run(root, bad) == 1
     err = capsys.readouterr().err
     assert "[[scanners]]" in err and "/dev/input/by-id" in err

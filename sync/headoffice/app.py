@@ -260,6 +260,9 @@ def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
             200, {"waybill": waybill, "stations": stations, "last": last, "events": events}
         )
 
+    from sync.headoffice.records import blueprint  # version 3; imports this module
+
+    app.register_blueprint(blueprint(storage))
     return app
 
 

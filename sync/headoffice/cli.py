@@ -21,6 +21,7 @@ import requests
 
 from edge.cli_support import Context, add_command, need_action
 from edge.notify import notify
+from sync.headoffice import records_cli
 from sync.service import watchdog_s
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "recipient_masked,declared_weight_g,valuable]",
     )
     _receiver_options(imp, argparse.SUPPRESS)
+    records_cli.register(ho_sub, _receiver_options, _open_storage)
 
 
 def _receiver_options(parser: argparse.ArgumentParser, default: Any) -> None:
@@ -113,6 +115,12 @@ def _db(args: argparse.Namespace) -> str | None:
 def _where(args: argparse.Namespace, ctx: Context) -> str:
     """Where the data is, for a log line: never the database URL, which may hold a password."""
     return "PostgreSQL" if _db(args) else f"data {_receiver_dir(args, ctx)}"
+
+
+def _open_storage(args: argparse.Namespace, ctx: Context) -> Any:
+    from sync.headoffice.server import open_storage
+
+    return open_storage(_receiver_dir(args, ctx), _db(args))
 
 
 def cmd_head_office(args: argparse.Namespace, ctx: Context) -> int:

@@ -23,6 +23,7 @@ import tenacity
 from edge.clock import Clock
 from edge.store import Store
 from sync.client import HeadOfficeClient
+from sync.records import RecordsJob
 from sync.settings import HeadOfficeSection
 from sync.station.common import (
     INLINE_ATTEMPTS,
@@ -78,6 +79,11 @@ class Uploader(ScansPart, PhotosPart, ManifestPart):
         if self.gather_s < 0:
             self.gather_s = self.settings.gather_s
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload")
+        self.records = RecordsJob(
+            self.store, self.http, self.station, self.settings,
+            lambda sha, path: self._push_photo(sha, self._photo_path(path)),
+            self._late, self.now, self.rng,
+        )  # fmt: skip
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -197,6 +203,7 @@ class Uploader(ScansPart, PhotosPart, ManifestPart):
         tally.held = batch.held
         self._push_photos(tally)
         self._pull_manifest()
+        self.records.turn()  # the station's other records: never raises, never holds scans
 
     def _unblock(self) -> bool:
         """After a refusal, go on only once the token file holds another token."""
