@@ -7,7 +7,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -84,9 +84,10 @@ def backoff_s(attempts: int, initial: float, cap: float, rng: random.Random) -> 
     return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
+@dataclass
 class UploaderBase:
-    """What every part of the uploader shares: its fields (declared on Uploader) and how
-    an answer becomes an exception."""
+    """What every part of the uploader shares: the fields they all read, and how an
+    answer becomes an exception. Uploader adds the rest."""
 
     store: Store
     settings: HeadOfficeSection
@@ -94,9 +95,10 @@ class UploaderBase:
     tz: ZoneInfo
     clock: Clock
     data_dir: Path
-    now: Callable[[], float]
-    _refused_token: str | None
-    _deadline: float
+    client: HeadOfficeClient | None = None
+    now: Callable[[], float] = time.time
+    _refused_token: str | None = field(default=None, repr=False)
+    _deadline: float = 0.0  # monotonic end of the current turn's budget
 
     @property
     def http(self) -> HeadOfficeClient:

@@ -15,16 +15,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import tenacity
 
-from edge.clock import Clock
-from edge.store import Store
 from sync.client import HeadOfficeClient
 from sync.records import RecordsJob
-from sync.settings import HeadOfficeSection
 from sync.station.common import (
     INLINE_ATTEMPTS,
     INLINE_WAIT_MAX_S,
@@ -47,23 +42,13 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Uploader(ScansPart, PhotosPart, ManifestPart):
-    store: Store
-    settings: HeadOfficeSection
-    station: str
-    tz: ZoneInfo
-    clock: Clock
-    data_dir: Path
-    client: HeadOfficeClient | None = None
-    now: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
     batch_limit: int = 0
     gather_s: float = -1.0  # -1: from the settings
-    _refused_token: str | None = field(default=None, repr=False)
     _boot_recorded: str | None = None
     _photos_due: float = 0.0  # monotonic; photo backoff is kept in memory only
     _photo_failures: int = 0
-    _deadline: float = 0.0  # monotonic end of the current turn's budget
     _seq_floor: int = 0  # head office's highest seq for us, as far as known
 
     def __post_init__(self) -> None:
