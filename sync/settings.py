@@ -36,6 +36,10 @@ class HeadOfficeSection(Section):
         "carries several; never when many are waiting. 0 sends each at once.",
         5.0,
     )
+    heartbeat_s: float = doc(
+        "Seconds between heartbeats to head office (backlog, last error, disk, clock); 0: none.",
+        300.0,
+    )
     manifest_interval_s: float = doc(
         "Seconds between pulls of the manifest (预报); 0 turns the pull off.", 300.0
     )
@@ -60,6 +64,8 @@ class HeadOfficeSection(Section):
             errors.append("retry_after_max_s/poll_s: expected more than 0")
         if self.hold_unsynced_s < 0 or self.manifest_interval_s < 0 or self.gather_s < 0:
             errors.append("hold_unsynced_s/manifest_interval_s/gather_s: expected 0 or more")
+        if self.heartbeat_s < 0:
+            errors.append("heartbeat_s: expected 0 or more")
         if self.gather_s > 60:
             errors.append("gather_s: expected at most 60 seconds")
         return errors

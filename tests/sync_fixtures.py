@@ -227,6 +227,7 @@ def station_config(url: str, token_file: Path, **head_office: Any) -> Config:
         "poll_s": 0.05,
         "hold_unsynced_s": 0.0,
         "gather_s": 0.0,
+        "heartbeat_s": 0.0,
         "manifest_interval_s": 0.0,
         **head_office,
     }

@@ -32,6 +32,7 @@ from sync.station.common import (
     _Tally,
     backoff_s,
 )
+from sync.station.heartbeat import HeartbeatPart
 from sync.station.manifest import ManifestPart
 from sync.station.photos import PhotosPart
 from sync.station.scans import ScansPart, _Batch
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Uploader(ScansPart, PhotosPart, ManifestPart):
+class Uploader(ScansPart, PhotosPart, ManifestPart, HeartbeatPart):
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
     batch_limit: int = 0
@@ -49,6 +50,7 @@ class Uploader(ScansPart, PhotosPart, ManifestPart):
     _boot_recorded: str | None = None
     _photos_due: float = 0.0  # monotonic; photo backoff is kept in memory only
     _photo_failures: int = 0
+    _heartbeat_due: float = 0.0  # by self.now()
     _seq_floor: int = 0  # head office's highest seq for us, as far as known
 
     def __post_init__(self) -> None:
@@ -189,6 +191,7 @@ class Uploader(ScansPart, PhotosPart, ManifestPart):
         self._push_photos(tally)
         self._pull_manifest()
         self.records.turn()  # the station's other records: never raises, never holds scans
+        self._heartbeat()
 
     def _unblock(self) -> bool:
         """After a refusal, go on only once the token file holds another token."""
