@@ -20,8 +20,9 @@ from edge.notify import notify
 from sync.headoffice import cli as headoffice_cli
 from sync.records import records_lines
 from sync.service import watchdog_s
+from sync.station.common import worst_turn_s
+from sync.station.loop import Uploader
 from sync.token import TokenFileError
-from sync.uploader import Uploader, worst_turn_s
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,7 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     notify("READY=1")
     log.info("sync to %s started", ctx.config.head_office.url)
     try:
+        uploader.learn_seq_floor()
         while not stop.is_set():
             result = uploader.turn()
             notify("WATCHDOG=1")
@@ -144,6 +146,7 @@ def cmd_once(args: argparse.Namespace, ctx: Context) -> int:
     uploader = _uploader(ctx)
     if uploader is None:
         return EXIT_STOPPED
+    uploader.gather_s = 0.0  # sends everything now: nothing to wait for
     try:
         return _once(uploader, args.timeout, ctx.config.head_office.poll_s)
     finally:

@@ -59,7 +59,7 @@ def _wait(status: int, reply: Reply, what: str) -> Later:
 
 
 def record_answers(sent: list[Key], reply: Reply) -> tuple[dict[Key, tuple[str, str | None]], str]:
-    """Head office's 200 answer, checked like the scans' (sync.uploader.batch_answers):
+    """Head office's 200 answer, checked like the scans' (sync.station.scans.batch_answers):
     key -> (status, reason) for each record answered exactly once one way, and what was
     wrong ("" when every record has its answer)."""
     data = reply.json()
