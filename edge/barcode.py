@@ -26,6 +26,12 @@ _AIM = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 GS1_AIMS = {"]C1", "]e0", "]d2", "]Q3", "]J1"}
 
 
+def aim_matters(aim: str | None) -> bool:
+    """Does the symbology say something about the code: GS1 data, or EAN/UPC (]E*),
+    which is a product barcode, never a waybill."""
+    return aim is not None and (aim in GS1_AIMS or aim.startswith("]E"))
+
+
 @dataclass(frozen=True)
 class Code:
     text: str
@@ -46,7 +52,7 @@ def normalise(raw: str, min_length: int = 4, max_length: int = 120) -> Code | Me
     if any(not ch.isprintable() and ch != GS for ch in text):
         return Message("unprintable")
     if len(text) < min_length:
-        return Message("too_short", {"length": len(text)})
+        return Message("incomplete_read", {"length": len(text)})
     if len(text) > max_length:
         return Message("too_long", {"length": len(text)})
     return Code(text, aim)
