@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from tests.web_fixtures import (  # noqa: F401 (fixtures)
     Env,
     Served,
     app_fixture,
+    browser_fixture,
     seed_every_page,
     served_fixture,
     web_env_fixture,
@@ -110,14 +110,6 @@ def outside_catalog(texts: list[str], fragments: list[str]) -> list[str]:
         if WORDS.search(rest):
             found.append(f"{text!r} -> {rest.strip()!r}")
     return found
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def pages(seeded: dict[str, str]) -> dict[str, str]:
