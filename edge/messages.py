@@ -12,7 +12,8 @@ from typing import Any
 CATALOG: dict[str, tuple[str, str]] = {
     # normalising
     "empty": ("空码，请重新扫描", "Empty code: scan again"),
-    "too_short": ("条码太短（{length} 位），请重新扫描", "Code too short ({length}): scan again"),
+    # A short or garbled read is most often a label read in part (a fold, glare, lost keys).
+    "incomplete_read": ("读取不完整，请重扫", "Incomplete read: scan again"),
     "too_long": ("条码太长（{length} 位），请重新扫描", "Code too long ({length}): scan again"),
     "unprintable": (
         "条码含无法识别的字符，请检查扫码枪键盘布局后重扫",
@@ -98,6 +99,14 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     # commands
     "mode_set": ("模式：{mode}", "Mode: {mode}"),
+    "mode_lapsed": (
+        "扫码枪空闲 {minutes} 分钟，已恢复为{mode}模式",
+        "Gun idle for {minutes} min: back to {mode} mode",
+    ),
+    "mode_lapsed_carrier": (
+        "扫码枪空闲 {minutes} 分钟，已恢复为{mode}模式，批次快递公司已清除",
+        "Gun idle for {minutes} min: back to {mode} mode, batch carrier cleared",
+    ),
     "operator_in": ("{name} 已登录", "{name} signed in"),
     "operator_out": ("已退出登录", "Signed out"),
     "operator_unknown": (

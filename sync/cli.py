@@ -18,6 +18,7 @@ from edge.cli_support import Context, add_command, need_action, print_json
 from edge.clock import SystemClock
 from edge.notify import notify
 from sync.headoffice import cli as headoffice_cli
+from sync.records import records_lines
 from sync.service import watchdog_s
 from sync.token import TokenFileError
 from sync.uploader import Uploader, worst_turn_s
@@ -193,6 +194,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
                 "url": ctx.config.head_office.url or None,
                 "rejected_scans": rejected,
                 "failed_photos": store.failed_photos(),
+                "records": store.outbox_status() | {"rejected_list": store.outbox_rejected()},
             }
         )
         return 0
@@ -217,6 +219,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
         f"next attempt:     {local(status['next_attempt_at']) or 'now'}",
         f"photos waiting:   {status['photos_waiting']}, failed: {status['photos_failed']}",
     ]
+    lines += records_lines(store.outbox_status(), store.outbox_rejected())
     if status["blocked_reason"]:
         lines.append(f"STOPPED:          {status['blocked_reason']}")
     for r in rejected:

@@ -13,10 +13,12 @@ from edge.messages import REASON_NAMES, STATE_NAMES, TYPE_NAMES
 from web import service_strings
 from web.catalog_day import LABELS as DAY_LABELS
 from web.catalog_day import STRINGS as DAY_STRINGS
+from web.labels_strings import LABEL_STRINGS
 
 LANGUAGES = ("zh", "en")
 
 STRINGS: dict[str, tuple[str, str]] = {
+    **LABEL_STRINGS,
     "app.name": ("驿站扫描", "Station scanning"),
     "lang.other": ("English", "中文"),
     # navigation
@@ -70,6 +72,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err.store": (
         "保存失败，未记录：请找主管检查存储空间后重试",
         "Not saved (storage failed): ask a supervisor to check disk space, then try again",
+    ),
+    "err.store_full": (
+        "磁盘已满，未保存：请找主管清理空间后重试",
+        "Disk full, not saved: ask a supervisor to free some space, then try again",
+    ),
+    "err.store_busy": ("数据库忙，未保存：请稍后重试", "Database busy, not saved: try again"),
+    "err.store_missing": (
+        "找不到数据库文件：请找主管恢复备份",
+        "Database file missing: ask a supervisor to restore a backup",
     ),
     "err.network": ("网络断开，未发送：请重扫", "No connection, not sent: scan again"),
     "err.operator_card": (
@@ -346,13 +357,13 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "jd": ("京东", "JD"),
         "ems": ("EMS", "EMS"),
         "chinapost": ("中国邮政", "China Post"),
+        "deppon": ("德邦", "Deppon"),
+        "zjs": ("宅急送", "ZJS"),
+        "cainiao": ("菜鸟", "Cainiao"),
         "ups": ("UPS", "UPS"),
         "fedex": ("FedEx", "FedEx"),
         "usps": ("USPS", "USPS"),
         "dhl": ("DHL", "DHL"),
-        "cainiao": ("菜鸟", "Cainiao"),
-        "deppon": ("德邦", "Deppon"),
-        "zjs": ("宅急送", "ZJS"),
     },
     "state": STATE_NAMES,
     "relation": {
@@ -376,6 +387,13 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "warning": {
         "weight_mismatch": ("重量不符", "weight mismatch"),
         "not_on_shelf": ("不应在架上", "should not be on a shelf"),
+        "batch_carrier_mismatch": (
+            "单号不属于批次快递公司，已按单号记录",
+            "not the batch carrier's number: recorded by the number",
+        ),
+        "never_received": ("本站未入库", "never received here"),
+        "received_after_sign": ("主管确认重新入库", "received again, confirmed by a supervisor"),
+        "mode_lapsed": ("模式已超时，恢复默认", "mode timed out: back to the default"),
     },
     "type": TYPE_NAMES,
     "reason": REASON_NAMES,

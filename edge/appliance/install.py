@@ -43,6 +43,7 @@ STATION_UNITS = (
     "station-scanner.service",
     "station-web.service",
     "station-sync.service",
+    "station-printer.service",
     "station-nightly.timer",
 )
 HEAD_OFFICE_UNITS = ("station-head-office.service",)
@@ -50,6 +51,7 @@ ALL_UNITS = (
     "station-scanner.service",
     "station-web.service",
     "station-sync.service",
+    "station-printer.service",
     "station-nightly.service",
     "station-nightly.timer",
     "station-head-office.service",
