@@ -186,6 +186,14 @@ class PrintingSQL(StoreBase):
                 self.audit("label.cancel", actor, str(job_id))
         return bool(cur.rowcount)
 
+    def printing_prune(self, before: str) -> int:
+        """Forget printed and cancelled labels finished before ``before`` (ISO time)."""
+        with self.transaction():
+            cur = self.conn.execute(
+                "DELETE FROM print_jobs WHERE state != 'pending' AND done_at < ?", (before,)
+            )
+        return cur.rowcount
+
     def printing_job(self, job_id: int) -> sqlite3.Row | None:
         return self.one("SELECT * FROM print_jobs WHERE id = ?", (job_id,))
 
