@@ -234,3 +234,25 @@ def test_labels_done_long_ago_are_forgotten_waiting_ones_never(
     worker(store, config, clock, [good, dead], Now()).turn()
     (left,) = store.printing_jobs()
     assert (left["waybill"], left["state"]) == ("773000000000072", "pending")
+
+
+def test_undoing_a_receive_cancels_its_waiting_label(
+    store: Store, station: Station, config: Config, clock: ManualClock
+) -> None:
+    dead = PrinterSection(name="dead", device=f"tcp://127.0.0.1:{free_port()}")
+    w = worker(store, config, clock, [dead], Now())
+    receive(station, "773000000000081")
+    receive(station, "773000000000082")
+    w.turn()
+    clock.advance(5)
+    assert station.read("UNDO", station.desk("desk-1")).message_key == "undone"
+    w.turn()
+    states = {j["waybill"]: j["state"] for j in store.printing_jobs()}
+    assert states == {"773000000000081": "pending", "773000000000082": "cancelled"}
+    audit = store.one("SELECT subject FROM audit WHERE action = 'label.cancel'")
+    assert audit is not None and audit["subject"] == "773000000000082"
+    # REPRINT now repeats the label that still stands.
+    clock.advance(5)
+    station.read("REPRINT", station.desk("desk-1"))
+    w.turn()
+    assert store.printing_jobs()[0]["waybill"] == "773000000000081"

@@ -103,6 +103,11 @@ class PrintWorker:
         return queued
 
     def _queue(self, row: sqlite3.Row) -> int:
+        if row["message_key"] == "undone":
+            # A label for a receive that no longer stands would carry a pickup code
+            # that may go to another parcel.
+            self.store.printing_cancel_waybill(row["waybill"], row["operator"], row["at"])
+            return 0
         printer = printer_for(row["device"], self.order)
         if printer is None:
             return 0
