@@ -14,16 +14,19 @@ import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
 from edge import config as config_mod
+from edge import demo_history
 from edge.cli_support import Context, add_command
 from edge.devices.printers.settings import PrinterSection
 from edge.pins import hash_pin
@@ -115,6 +118,10 @@ class Demo:
             for op_id, name, role, pin in OPERATORS:
                 if store.operator(op_id) is None:
                     store.add_operator(op_id, name, role, hash_pin(pin))
+            config = config_mod.load(self.ctx.config_path)
+            added = demo_history.seed(store, config, datetime.now(config.tz))
+        if added:
+            print(f"  added {added} scans of made-up history (device {demo_history.DEVICE})")
 
     def _token_add(self, name: str, *extra: str) -> str:
         out = subprocess.run(
@@ -151,6 +158,8 @@ class Demo:
                 str(self.head_office_dir),
             ],
         )
+        # Sync's first manifest pull would fail against a head office still starting.
+        self.wait_listening(self.args.head_office_port, "head-office")
         scanner = self.start(
             "scanner", self.station_cmd("scanner", "--simulate"), stdin=subprocess.PIPE
         )
@@ -167,6 +176,17 @@ class Demo:
         )
         self.start("printer", self.station_cmd("printer"))
         return scanner
+
+    def wait_listening(self, port: int, name: str, timeout_s: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        child = next(c for c in self.children if c.name == name)
+        while time.monotonic() < deadline and child.process.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        log.warning("%s is not listening on port %d yet; starting the rest anyway", name, port)
 
     def stop(self) -> None:
         self.stopping.set()

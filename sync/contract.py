@@ -268,3 +268,41 @@ def encode_scan(row: Mapping[str, Any], scanned_at: str, corrected: bool) -> dic
         "photos": photos.split(",") if photos else [],
         "note": row["note"],
     }
+
+
+# --- Version 3: the station's other records, and head office's answers back ------------
+# POST /v1/records: items {"kind", "id", "version", "body"}, idempotent on
+# (station, kind, id, version); the bodies' shapes are in sync.contract_records.
+RECORD_KINDS = (
+    "handover",  # 到件交接单
+    "dispatch_batch",  # 退件清单 / 批量出库
+    "resolution",  # 问题件处理
+    "monthly",  # 月结
+    "ticket",  # 工单, with its history
+    "receipt",  # 回单
+    "receipt_batch",  # 回单批次
+    "sending",  # 寄件
+)
+RECORD_ANSWERS = ("accepted", "duplicate", "rejected")
+RECORD_ID = re.compile(r"[0-9A-Za-z._:-]{1,64}")
+RECORD_VERSION = re.compile(r"[0-9A-Za-z.:+_-]{1,64}")
+RECORDS_MAX = 200  # items in one request
+RECORD_BODY_MAX = 256 * 1024  # bytes of one body as compact JSON
+# GET /v1/stations/{station}/updates: what head office sends back to a station.
+UPDATE_KINDS = (
+    "ticket_answer",  # head office's answer to an escalated ticket: ref = ticket id
+    "receipt_confirm",  # a receipt batch arrived: ref = receipt batch id
+    "sign_record",  # a parcel sent from the station was signed: ref = its waybill
+)
+# A whole mainland mobile number or ID card number standing alone in free text.
+WHOLE_PHONE = re.compile(r"(?<!\d)1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)")
+WHOLE_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+# A name as a station keeps it: the first character, then 1 to 3 stars (张**).
+MASKED_NAME = re.compile(r"[^\s\d*]\*{1,3}")
+
+
+def mask_whole_numbers(text: str) -> str:
+    """Free text with any whole phone (138****5678) or ID number (****1234) masked; a
+    waybill or order number in it stays as it is."""
+    text = WHOLE_ID.sub(lambda m: f"****{m.group(0)[-4:]}", text)
+    return WHOLE_PHONE.sub(lambda m: _masked(m), text)

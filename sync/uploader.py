@@ -31,6 +31,7 @@ from edge.store import Store
 from sync.client import HeadOfficeClient, LinkError, Reply, plain, retry_after_s
 from sync.clock import SyncPoint, corrected_time, stamp
 from sync.contract import CARRIER, LAST4, WAYBILL, encode_scan, mask_numbers
+from sync.records import RecordsJob
 from sync.settings import HeadOfficeSection
 from sync.token import TokenFileError, read_token
 
@@ -128,6 +129,11 @@ class Uploader:
             )
         self.batch_limit = self.batch_limit or self.settings.batch_max_scans
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload")
+        self.records = RecordsJob(
+            self.store, self.http, self.station, self.settings,
+            lambda sha, path: self._push_photo(sha, self._photo_path(path)),
+            self._late, self.now, self.rng,
+        )  # fmt: skip
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -243,6 +249,7 @@ class Uploader:
         tally.held = batch.held
         self._push_photos(tally)
         self._pull_manifest()
+        self.records.turn()  # the station's other records: never raises, never holds scans
 
     def _unblock(self) -> bool:
         """After a refusal, go on only once the token file holds another token."""

@@ -534,7 +534,7 @@ def test_a_manifest_cursor_that_never_ends_is_bounded_per_pull(station: Station)
 
     with serve(manifest_script(page)) as server:
         station.uploader(server.url, manifest_interval_s=600.0).turn()
-    assert len(server.requests("GET", "/v1/stations/")) == MANIFEST_MAX_PAGES
+    assert len(server.requests("GET", "/v1/stations/SZ-NS-0042/manifest")) == MANIFEST_MAX_PAGES
     state = station.store.sync_state()
     assert state["manifest_cursor"] == str(MANIFEST_MAX_PAGES)
     assert state["manifest_next_at"] - NOW == 600.0
@@ -547,7 +547,7 @@ def test_a_manifest_cursor_that_comes_back_stops_the_pull(station: Station) -> N
     with serve(manifest_script(page)) as server:
         station.uploader(server.url, manifest_interval_s=600.0).turn()
     # "" -> B -> A -> B: the third page's cursor had been seen.
-    assert len(server.requests("GET", "/v1/stations/")) == 3
+    assert len(server.requests("GET", "/v1/stations/SZ-NS-0042/manifest")) == 3
     assert "cursor came back to 'B'" in station.last_error()
 
 

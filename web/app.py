@@ -134,7 +134,9 @@ def _too_large(_exc: RequestEntityTooLarge) -> Any:
 
 def _store_error(exc: StoreError) -> Any:
     log.error("database: %s", exc)
-    return _answer(503, context.t("err.store"))
+    key = {"StoreFull": "err.store_full", "StoreBusy": "err.store_busy",
+           "StoreMissing": "err.store_missing"}.get(type(exc).__name__, "err.store")  # fmt: skip
+    return _answer(503, context.t(key))
 
 
 def _http_error(exc: HTTPException) -> Any:

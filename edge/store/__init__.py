@@ -2,10 +2,12 @@
 beside this file and its migrations in that module's ``MIGRATIONS``."""
 
 from edge.store import (
+    admin,
     appliance,
     core_schema,
     desk,
     devices,
+    outbox,
     printing,
     receipts,
     sendings,
@@ -26,7 +28,9 @@ from edge.store.base import (
 )
 from edge.store.desk import DeskSQL
 from edge.store.desk_money import MoneySQL
+from edge.store.desk_problems import ProblemSQL
 from edge.store.devices import DeviceSQL
+from edge.store.outbox import OutboxSQL
 from edge.store.printing import PrintingSQL
 from edge.store.receipts import ReceiptSQL
 from edge.store.scans import ScanSQL
@@ -47,6 +51,7 @@ __all__ = [
 
 
 class Store(
+    OutboxSQL,
     ScanSQL,
     DeviceSQL,
     SyncSQL,
@@ -55,6 +60,7 @@ class Store(
     PrintingSQL,
     DeskSQL,
     MoneySQL,
+    ProblemSQL,
     AdminSQL,
     ServiceSQL,
     ReceiptSQL,
@@ -69,7 +75,9 @@ class Store(
         + appliance.MIGRATIONS
         + printing.MIGRATIONS
         + desk.MIGRATIONS
+        + admin.MIGRATIONS
         + service.MIGRATIONS
         + receipts.MIGRATIONS
         + sendings.MIGRATIONS
+        + outbox.MIGRATIONS
     )
