@@ -180,15 +180,25 @@ class PrintingSQL(StoreBase):
         return int(row[0]) if row else 0
 
     def printing_cancel(self, job_id: int, actor: str | None, at: str) -> bool:
+        """Cancel one waiting label (the page)."""
+        return bool(self._cancel("id = ?", job_id, actor, at, str(job_id)))
+
+    def printing_cancel_waybill(self, waybill: str, actor: str | None, at: str) -> int:
+        """Cancel the labels still waiting for ``waybill`` (its receive was undone)."""
+        return self._cancel("waybill = ?", waybill, actor, at, waybill, reason="receive undone")
+
+    def _cancel(
+        self, where: str, key: object, actor: str | None, at: str, subject: str, **detail: str
+    ) -> int:
         with self.transaction():
             cur = self.conn.execute(
                 "UPDATE print_jobs SET state = 'cancelled', done_at = ?"
-                " WHERE id = ? AND state = 'pending'",
-                (at, job_id),
+                f" WHERE {where} AND state = 'pending'",
+                (at, key),
             )
             if cur.rowcount:
-                self.audit("label.cancel", actor, str(job_id))
-        return bool(cur.rowcount)
+                self.audit("label.cancel", actor, subject, **detail)
+        return cur.rowcount
 
     def printing_prune(self, before: str) -> int:
         """Forget printed and cancelled labels finished before ``before`` (ISO time)."""
@@ -196,18 +206,6 @@ class PrintingSQL(StoreBase):
             cur = self.conn.execute(
                 "DELETE FROM print_jobs WHERE state != 'pending' AND done_at < ?", (before,)
             )
-        return cur.rowcount
-
-    def printing_cancel_waybill(self, waybill: str, actor: str | None, at: str) -> int:
-        """Cancel the labels still waiting for ``waybill`` (its receive was undone)."""
-        with self.transaction():
-            cur = self.conn.execute(
-                "UPDATE print_jobs SET state = 'cancelled', done_at = ?"
-                " WHERE waybill = ? AND state = 'pending'",
-                (at, waybill),
-            )
-            if cur.rowcount:
-                self.audit("label.cancel", actor, waybill, reason="receive undone")
         return cur.rowcount
 
     def printing_job(self, job_id: int) -> sqlite3.Row | None:
