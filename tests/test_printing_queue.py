@@ -215,3 +215,44 @@ def test_a_network_printer_out_of_paper_is_asked_first_and_nothing_is_lost(
     p.status_query = False
     receive(station, "773000000000062")
     assert w.turn().printed == 1 and sim.wait_for(2)
+
+
+def test_labels_done_long_ago_are_forgotten_waiting_ones_never(
+    store: Store, station: Station, config: Config, clock: ManualClock, sim: SimulatedPrinter
+) -> None:
+    good = PrinterSection(name="label-1", device=sim.device)
+    dead = PrinterSection(name="dead", device=f"tcp://127.0.0.1:{free_port()}", desks=["desk-9"])
+    w = worker(store, config, clock, [good, dead], Now())
+    receive(station, "773000000000071")
+    receive(station, "773000000000072", device="desk-9")
+    w.turn()
+    assert sim.wait_for(1)
+    clock.advance(29 * 86400)
+    worker(store, config, clock, [good, dead], Now()).turn()
+    assert len(store.printing_jobs()) == 2  # 29 days: kept
+    clock.advance(2 * 86400)
+    worker(store, config, clock, [good, dead], Now()).turn()
+    (left,) = store.printing_jobs()
+    assert (left["waybill"], left["state"]) == ("773000000000072", "pending")
+
+
+def test_undoing_a_receive_cancels_its_waiting_label(
+    store: Store, station: Station, config: Config, clock: ManualClock
+) -> None:
+    dead = PrinterSection(name="dead", device=f"tcp://127.0.0.1:{free_port()}")
+    w = worker(store, config, clock, [dead], Now())
+    receive(station, "773000000000081")
+    receive(station, "773000000000082")
+    w.turn()
+    clock.advance(5)
+    assert station.read("UNDO", station.desk("desk-1")).message_key == "undone"
+    w.turn()
+    states = {j["waybill"]: j["state"] for j in store.printing_jobs()}
+    assert states == {"773000000000081": "pending", "773000000000082": "cancelled"}
+    audit = store.one("SELECT subject FROM audit WHERE action = 'label.cancel'")
+    assert audit is not None and audit["subject"] == "773000000000082"
+    # REPRINT now repeats the label that still stands.
+    clock.advance(5)
+    station.read("REPRINT", station.desk("desk-1"))
+    w.turn()
+    assert store.printing_jobs()[0]["waybill"] == "773000000000081"

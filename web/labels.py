@@ -5,6 +5,7 @@ fails. The printing itself is `station printer`'s: this only reads and queues.""
 from __future__ import annotations
 
 import io
+import logging
 from typing import Any
 
 from flask import Blueprint, jsonify, redirect, render_template, request, send_file, url_for
@@ -14,6 +15,7 @@ from edge.devices.printers.queue import printer_for, queue_reprint
 from web import context
 from web.context import PageError, bad
 
+log = logging.getLogger(__name__)
 bp = Blueprint("labels", __name__)
 
 KIND_KEYS = {
@@ -73,11 +75,13 @@ def reprint() -> Response:
     device = context.desk_device()
     printer = printer_for(device, context.config().printers)
     if printer is None:
+        log.info("reprint of %s refused: no printer serves %s", waybill[:40], device)
         raise PageError(409, "labels.no_printer")
     job = queue_reprint(
         context.store(), waybill, printer.name, device, context.operator_id(), context.now_iso()
     )
     if job is None:
+        log.info("reprint of %s refused: no pickup code", waybill[:40])
         raise PageError(404, "labels.no_code", waybill=waybill[:40])
     return redirect(url_for("labels.index", queued=waybill))
 

@@ -74,14 +74,17 @@ class PrintingSQL(StoreBase):
         return int(row[0]) if row else 0
 
     def printing_reads(self, after: int, upto: int) -> list[sqlite3.Row]:
-        """Accepted receives and REPRINT cards with after < id <= upto, with the phone."""
+        """Accepted receives, REPRINT cards and undone receives with after < id <= upto,
+        with the phone."""
         return self.all(
-            "SELECT r.id, r.at, r.device, r.operator, r.kind, r.code, r.waybill,"
-            " r.pickup_code, r.shelf, p.phone_last4"
+            "SELECT r.id, r.at, r.device, r.operator, r.kind, r.code, r.message_key,"
+            " r.waybill, r.pickup_code, r.shelf, p.phone_last4"
             " FROM reads r LEFT JOIN parcels p ON p.waybill = r.waybill"
             " WHERE r.id > ? AND r.id <= ? AND r.status = 'accepted' AND ("
             "  (r.kind = 'scan' AND r.type = 'receive' AND r.seq IS NOT NULL)"
-            "  OR (r.kind = 'command' AND UPPER(r.code) = 'REPRINT'))"
+            "  OR (r.kind = 'command' AND UPPER(r.code) = 'REPRINT')"
+            "  OR (r.kind = 'command' AND r.message_key = 'undone' AND EXISTS ("
+            "   SELECT 1 FROM scans s WHERE s.seq = r.seq AND s.type = 'receive')))"
             " ORDER BY r.id",
             (after, upto),
         )
@@ -125,7 +128,8 @@ class PrintingSQL(StoreBase):
     def printing_last_label(self, device: str) -> sqlite3.Row | None:
         """The newest label a desk printed or queued (what a REPRINT card repeats)."""
         return self.one(
-            "SELECT * FROM print_jobs WHERE device = ? AND kind != 'test' ORDER BY id DESC LIMIT 1",
+            "SELECT * FROM print_jobs WHERE device = ? AND kind != 'test'"
+            " AND state != 'cancelled' ORDER BY id DESC LIMIT 1",
             (device,),
         )
 
@@ -176,15 +180,33 @@ class PrintingSQL(StoreBase):
         return int(row[0]) if row else 0
 
     def printing_cancel(self, job_id: int, actor: str | None, at: str) -> bool:
+        """Cancel one waiting label (the page)."""
+        return bool(self._cancel("id = ?", job_id, actor, at, str(job_id)))
+
+    def printing_cancel_waybill(self, waybill: str, actor: str | None, at: str) -> int:
+        """Cancel the labels still waiting for ``waybill`` (its receive was undone)."""
+        return self._cancel("waybill = ?", waybill, actor, at, waybill, reason="receive undone")
+
+    def _cancel(
+        self, where: str, key: object, actor: str | None, at: str, subject: str, **detail: str
+    ) -> int:
         with self.transaction():
             cur = self.conn.execute(
                 "UPDATE print_jobs SET state = 'cancelled', done_at = ?"
-                " WHERE id = ? AND state = 'pending'",
-                (at, job_id),
+                f" WHERE {where} AND state = 'pending'",
+                (at, key),
             )
             if cur.rowcount:
-                self.audit("label.cancel", actor, str(job_id))
-        return bool(cur.rowcount)
+                self.audit("label.cancel", actor, subject, **detail)
+        return cur.rowcount
+
+    def printing_prune(self, before: str) -> int:
+        """Forget printed and cancelled labels finished before ``before`` (ISO time)."""
+        with self.transaction():
+            cur = self.conn.execute(
+                "DELETE FROM print_jobs WHERE state != 'pending' AND done_at < ?", (before,)
+            )
+        return cur.rowcount
 
     def printing_job(self, job_id: int) -> sqlite3.Row | None:
         return self.one("SELECT * FROM print_jobs WHERE id = ?", (job_id,))

@@ -94,6 +94,7 @@ class PrintingSection(Section):
     timeout_s: float = doc("Give up one attempt to reach a printer after this many seconds.", 5.0)
     retry_first_s: float = doc("Wait this long before the first retry of a failed label.", 2.0)
     retry_max_s: float = doc("Retries back off, doubling, up to this many seconds apart.", 60.0)
+    keep_days: int = doc("Printed and cancelled labels are forgotten after this many days.", 30)
     font: str = doc(
         "Font file for label text; empty = the first CJK font found (fonts-noto-cjk).", ""
     )
@@ -104,6 +105,8 @@ class PrintingSection(Section):
             errors.append("poll_ms: expected 10 to 10000")
         if not 0 < self.timeout_s <= 60:
             errors.append("timeout_s: expected more than 0, at most 60")
+        if self.keep_days < 1:
+            errors.append("keep_days: expected 1 or more")
         if not 0 < self.retry_first_s <= self.retry_max_s:
             errors.append("retry_first_s/retry_max_s: expected 0 < retry_first_s <= retry_max_s")
         return errors

@@ -14,6 +14,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from edge.clock import Clock, SystemClock
@@ -27,6 +28,7 @@ from edge.store import Store
 log = logging.getLogger(__name__)
 
 FOLLOW_BATCH = 500
+PRUNE_EVERY_S = 3600
 Sender = Callable[[PrinterSection, bytes, float], None]
 
 
@@ -71,8 +73,10 @@ class PrintWorker:
         self.sender = sender
         self.now = now
         self._failing: dict[str, str] = {}
+        self._next_prune = 0.0
 
     def turn(self) -> TurnResult:
+        self._prune()
         result = TurnResult(queued=self.follow())
         for name in self.printers:
             printed, failed = self.work(name)
@@ -99,6 +103,11 @@ class PrintWorker:
         return queued
 
     def _queue(self, row: sqlite3.Row) -> int:
+        if row["message_key"] == "undone":
+            # A label for a receive that no longer stands would carry a pickup code
+            # that may go to another parcel.
+            self.store.printing_cancel_waybill(row["waybill"], row["operator"], row["at"])
+            return 0
         printer = printer_for(row["device"], self.order)
         if printer is None:
             return 0
@@ -158,6 +167,16 @@ class PrintWorker:
         if self._failing.pop(name, None) is not None:
             log.info("printer %s is printing again", name)
         self.store.printing_set_printer(name, "ok", None, self._iso())
+
+    def _prune(self) -> None:
+        """Once an hour, forget labels done more than keep_days ago."""
+        if self.now() < self._next_prune:
+            return
+        self._next_prune = self.now() + PRUNE_EVERY_S
+        wall = self.clock.now(self.tz).wall
+        cutoff = (wall - timedelta(days=self.settings.keep_days)).isoformat(timespec="seconds")
+        if gone := self.store.printing_prune(cutoff):
+            log.info("forgot %d labels printed before %s", gone, cutoff)
 
     def _iso(self) -> str:
         return self.clock.now(self.tz).iso
