@@ -86,12 +86,6 @@ def _receiver_dir(args: argparse.Namespace, ctx: Context) -> Path:
     return Path(chosen) if chosen else ctx.data_dir / RECEIVER_DIR
 
 
-def _open_storage(args: argparse.Namespace, ctx: Context) -> Any:
-    from sync.headoffice.sqlite import SQLiteStorage
-
-    return SQLiteStorage(_receiver_dir(args, ctx))
-
-
 def cmd_head_office(args: argparse.Namespace, ctx: Context) -> int:
     from sync.headoffice.server import make_server
 
@@ -165,3 +159,10 @@ def cmd_manifest_import(args: argparse.Namespace, ctx: Context) -> int:
         storage.close()
     print(json.dumps({"imported": count}))
     return 0
+
+
+def _open_storage(args: argparse.Namespace, ctx: Context) -> Any:
+    """The receiver's storage, for commands of other modules (records_cli)."""
+    from sync.headoffice.sqlite import SQLiteStorage
+
+    return SQLiteStorage(_receiver_dir(args, ctx))
