@@ -5,6 +5,8 @@
 1. Pipeline: Station.read() per code — normalise, recognise, rules, shelf and pickup code,
    one transaction at synchronous=FULL — against a raw sqlite3 loop doing one
    INSERT + COMMIT per row in WAL/FULL. Target: >= 50 % of the raw rate, p99 <= 2 ms.
+   Then the split of one pipeline scan: fsync (the time synchronous=FULL adds over OFF),
+   SQL (time inside sqlite3's execute and fetch, at OFF) and Python (the rest).
 2. Lookups with 1 M scans and 200 k parcels stored: by waybill, pickup code and phone
    last 4 through the Store, beside the same table's primary-key lookup in raw sqlite3.
    Target: p99 <= 1 ms.
@@ -72,6 +74,58 @@ class Pipeline:
         self.i += 1
         out = self.station.read(f"75{self.i:012d}\r\n", self.desk)
         assert out.status == "accepted", out
+
+
+class TimedConn:
+    """The store's connection, adding up the time spent inside SQLite."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.spent = 0.0
+
+    def execute(self, sql: str, params: object = ()) -> sqlite3.Cursor:
+        t0 = time.perf_counter()
+        cur = self._conn.execute(sql, params)  # type: ignore[arg-type]
+        rows = cur.fetchall()
+        self.spent += time.perf_counter() - t0
+        return _Done(cur, rows)  # type: ignore[return-value]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._conn, name)
+
+
+class _Done:
+    """A cursor whose rows were fetched inside the timing."""
+
+    def __init__(self, cur: sqlite3.Cursor, rows: list[object]) -> None:
+        self.lastrowid, self.rowcount, self._rows = cur.lastrowid, cur.rowcount, rows
+
+    def fetchone(self) -> object:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[object]:
+        return self._rows
+
+    def __iter__(self) -> object:
+        return iter(self._rows)
+
+
+def split(base: Path, n: int) -> dict[str, float]:
+    """Seconds per scan: fsync, SQL and Python (see the module's doc)."""
+    full, off = Pipeline(base / "split-full.db"), Pipeline(base / "split-off.db")
+    off.store.conn.execute("PRAGMA synchronous = OFF")
+    timed = TimedConn(off.store.conn)
+    off.store.conn = timed  # type: ignore[assignment]
+    spent = {"full": 0.0, "off": 0.0}
+    for _ in range(0, n, 100):  # interleaved, as above
+        for name, loop in (("full", full), ("off", off)):
+            t0 = time.perf_counter()
+            for _ in range(100):
+                loop.one()
+            spent[name] += time.perf_counter() - t0
+    per = {k: v / n for k, v in spent.items()}
+    return {"fsync": per["full"] - per["off"], "SQL": timed.spent / n,
+            "Python": per["off"] - timed.spent / n, "total": per["full"]}  # fmt: skip
 
 
 def interleaved(base: Path, n: int, block: int = 100) -> dict[str, list[float]]:
@@ -174,6 +228,10 @@ def main() -> None:
             f"  ratio pipeline/raw: {rates['pipeline'] / rates['raw']:.0%} (target >= 50 %);"
             f" pipeline p99 {pct(lat['pipeline'], 99) * 1e3:.2f} ms (target <= 2 ms)"
         )
+        parts = split(base, args.scans)
+        print("  one pipeline scan: " + ", ".join(
+            f"{k} {v * 1e3:.3f} ms ({v / parts['total']:.0%})" for k, v in parts.items()
+            if k != "total") + f"; total {parts['total'] * 1e3:.3f} ms")  # fmt: skip
         print(f"Lookups with {args.big_scans:,} scans and {args.big_parcels:,} parcels stored:")
         lookups(base / "big.db", args.big_scans, args.big_parcels)
 

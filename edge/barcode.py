@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
-import biip
-
 from edge.carriers import CARRIERS, mod10_3_1, recognise
 from edge.messages import Message
 from sync.contract import (  # the contract owns the vocabularies
@@ -26,6 +24,12 @@ GS = "\x1d"
 _AIM = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 # Symbology identifiers that announce GS1 data.
 GS1_AIMS = {"]C1", "]e0", "]d2", "]Q3", "]J1"}
+
+
+def aim_matters(aim: str | None) -> bool:
+    """Does the symbology say something about the code: GS1 data, or EAN/UPC (]E*),
+    which is a product barcode, never a waybill."""
+    return aim is not None and (aim in GS1_AIMS or aim.startswith("]E"))
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ def normalise(raw: str, min_length: int = 4, max_length: int = 120) -> Code | Me
     if any(not ch.isprintable() and ch != GS for ch in text):
         return Message("unprintable")
     if len(text) < min_length:
-        return Message("too_short", {"length": len(text)})
+        return Message("incomplete_read", {"length": len(text)})
     if len(text) > max_length:
         return Message("too_long", {"length": len(text)})
     return Code(text, aim)
@@ -155,6 +159,8 @@ def waybill_from_gs1(code: Code) -> str | Message | None:
     """The shipment number inside GS1 data (SSCC, GINC, GSIN); None when not GS1."""
     if code.aim not in GS1_AIMS and GS not in code.text:
         return None
+    import biip  # its GS1 tables cost ~17 MB and 90 ms: loaded for the first GS1 code only
+
     try:
         result = biip.parse((code.aim or "") + code.text)
     except biip.BiipException:  # e.g. an AIM prefix biip does not know: "]00<GS>0"

@@ -28,9 +28,15 @@ def code128_svg(data: str) -> str:
     return svg[svg.index("<svg") :]
 
 
-def cards_html(station: str, operators: list[tuple[str, str]]) -> str:
+def cards_html(
+    station: str, operators: list[tuple[str, str]], couriers: list[tuple[str, str]] | None = None
+) -> str:
     cards = [(code, zh, en) for code, zh, en in command_cards()]
     cards += [(f"OP:{op_id}", f"登录：{name}", f"Sign in: {name}") for op_id, name in operators]
+    # A courier's card opens their handover on whichever gun scans it.
+    cards += [
+        (f"COURIER:{cid}", f"交接：{name}", f"Handover: {name}") for cid, name in couriers or []
+    ]
     items = "\n".join(
         f'<figure class="card">{code128_svg(code)}<figcaption><b>{html.escape(zh)}</b>'
         f"<br>{html.escape(en)}<br><code>{html.escape(code)}</code></figcaption></figure>"
@@ -55,7 +61,12 @@ figcaption {{ font-size: 11pt; }}
 """
 
 
-def write_cards(path: str | Path, station: str, operators: list[tuple[str, str]]) -> Path:
+def write_cards(
+    path: str | Path,
+    station: str,
+    operators: list[tuple[str, str]],
+    couriers: list[tuple[str, str]] | None = None,
+) -> Path:
     target = Path(path)
-    target.write_text(cards_html(station, operators), encoding="utf-8")
+    target.write_text(cards_html(station, operators, couriers or []), encoding="utf-8")
     return target

@@ -26,7 +26,6 @@ from sync.contract import CARRIERS as CARRIERS  # the contract owns the carrier 
 
 CheckDigit = Literal["ok", "bad", "none"]
 Confidence = Literal["manifest", "batch", "check_digit", "pattern", "none"]
-CARRIER_CODE = re.compile(r"[a-z][a-z0-9_]{1,31}")
 
 DATA_FILE = Path(__file__).with_name("carriers.toml")
 
@@ -200,11 +199,13 @@ def recognise(code: str) -> Recognition:
     return Recognition(waybill, found, check, None, "none", True)
 
 
-def fit(code: str, carrier: str) -> str | None:
+def fit(code: str, carrier: str, *, definite: bool = False) -> str | None:
     """The canonical number when ``code`` matches one of ``carrier``'s own formats
-    (batch-only ones included), else None."""
+    (batch-only ones included; only definite ones if asked), else None."""
     upper = code.upper()
     for fmt in FORMATS:
+        if definite and not fmt.definite:
+            continue
         if carrier in fmt.carriers and (number := _match(fmt, upper)):
             return number
     return None
@@ -248,3 +249,25 @@ def cannot_be(recognition: Recognition, carrier: str) -> bool:
     if not recognition.carriers or not has_formats(carrier):
         return False
     return carrier not in recognition.carriers
+
+
+def explain(code: str, *, batch: str | None = None, manifest: str | None = None) -> dict[str, Any]:
+    """The whole answer for one number, as `station waybill --json` prints it: candidates,
+    the carrier decided and its confidence, and the formats that matched with sources."""
+    r = recognise(code)
+    choice = choose(code, r, manifest=manifest, batch=batch)
+    upper = code.upper()
+    matched = [
+        {"format": f.name, "carriers": sorted(f.carriers), "source": f.source}
+        for f in FORMATS
+        if _match(f, upper) and (not f.batch_only or batch in f.carriers)
+    ]
+    return {
+        "waybill": (fit(code, batch) if batch and not r.waybill_shaped else None) or r.waybill,
+        "carriers": list(r.carriers),
+        "check_digit": r.check_digit,
+        "carrier": choice.carrier,
+        "confidence": choice.confidence,
+        "batch_mismatch": choice.mismatch,
+        "formats": matched,
+    }

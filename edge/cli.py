@@ -1,38 +1,58 @@
 """`station`: the command line of a station. Each area adds its subcommands in its own
-module (edge.devices.cli, sync.cli, web.cli, edge.appliance.cli)."""
+module (edge.core_cli, edge.devices.cli, sync.cli, web.cli, edge.appliance.cli), imported
+only when one of its commands runs."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from edge import core_cli
-from edge.appliance import cli as appliance_cli
 from edge.cli_support import Context, default_data_dir
 from edge.config_base import ConfigError
-from edge.desk import cli as desk_cli
-from edge.devices import cli as devices_cli
-from edge.devices.printers import cli as printers_cli
-from edge.service import cli as service_cli
 from edge.store import StoreError
-from sync import cli as sync_cli
-from web import cli as web_cli
 
 log = logging.getLogger(__name__)
 
-AREAS = (
-    core_cli,
-    devices_cli,
-    sync_cli,
-    web_cli,
-    appliance_cli,
-    printers_cli,
-    desk_cli,
-    service_cli,
-)
+# Each area's top-level commands, in registration order. A run imports only the areas
+# that name its command, so `station scan` never loads Flask or requests
+# (tests/test_core_cli.py keeps this table true). A command missing here still works:
+# every area is then loaded. An area may add actions to another's command (`report`).
+AREAS: dict[str, tuple[str, ...]] = {
+    "edge.core_cli": ("init", "migrate", "config", "scan", "waybill", "parcel", "parcels",
+                      "export", "report", "operator", "cards"),
+    "edge.demo": ("demo",),
+    "edge.devices.cli": ("scanner", "devices", "scale"),
+    "sync.cli": ("sync", "head-office"),
+    "web.cli": ("web",),
+    "edge.appliance.cli": ("status", "install", "backup", "restore", "nightly"),
+    "edge.devices.printers.cli": ("printer", "label"),
+    "edge.desk.cli": ("courier", "handover", "problems", "fee", "report"),
+    "edge.service.cli": ("ticket", "tickets", "receipt", "receipts", "send", "sends"),
+}  # fmt: skip
+# Areas whose register() extends a command of another area, which must register first.
+_EXTENDS = {"edge.desk.cli": "edge.core_cli"}
+_GLOBAL_WITH_VALUE = ("--data", "--config")
+
+
+def areas_for(argv: Sequence[str]) -> list[ModuleType]:
+    """The area modules a run of ``argv`` needs: its command's, or all (help, typos)."""
+    names = list(AREAS)
+    words = iter(argv)
+    for word in words:
+        if word in _GLOBAL_WITH_VALUE:
+            next(words, None)
+        elif not word.startswith("-"):
+            chosen = {name for name, commands in AREAS.items() if word in commands}
+            chosen |= {_EXTENDS[name] for name in chosen if name in _EXTENDS}
+            names = [name for name in AREAS if name in chosen] or names
+            break
+    return [importlib.import_module(name) for name in names]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,7 +63,7 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(areas: Sequence[ModuleType] | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="station",
         description="Station Edge: scanning, sorting and sync for a parcel pickup station.",
@@ -62,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for area in AREAS:
+    for area in areas if areas is not None else areas_for(()):
         area.register(sub)
     _accept_global_options_anywhere(parser)
     return parser
@@ -88,7 +108,8 @@ def _accept_global_options_anywhere(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(areas_for(argv))
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,

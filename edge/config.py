@@ -20,6 +20,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge.appliance.settings import ApplianceSection
+from edge.carriers import CARRIERS
 from edge.config_base import ConfigError, Section, doc
 from edge.devices.printers.settings import PrinterSection, PrintingSection
 from edge.devices.settings import ScaleSection, ScannerSection
@@ -28,6 +29,7 @@ from sync.settings import HeadOfficeSection
 from web.settings import WebSection
 
 CONFIG_NAME = "station.toml"
+_CARRIER_LIST = ", ".join(sorted(CARRIERS))
 
 
 @dataclass
@@ -55,6 +57,11 @@ class ScanningSection(Section):
     )
     min_length: int = doc("Shortest code accepted after normalising.", 4)
     max_length: int = doc("Longest code accepted after normalising (GS1 strings can be long).", 120)
+    mode_idle_min: float = doc(
+        "A gun's mode card (and batch carrier) lapses back to its default mode after this many "
+        "idle minutes, with a notice; 0 = never.",
+        10.0,
+    )
     weight_mismatch_share: float = doc(
         "Raise weight_mismatch when the weight differs from the declared by more than this share.",
         0.25,
@@ -66,6 +73,8 @@ class ScanningSection(Section):
             errors.append("double_read_window_s: must be 0 or more")
         if not 1 <= self.min_length <= self.max_length <= 4096:
             errors.append("min_length/max_length: expected 1 <= min_length <= max_length <= 4096")
+        if not 0 <= self.mode_idle_min <= 24 * 60:
+            errors.append("mode_idle_min: expected 0 (never) to 1440 minutes")
         if not 0 < self.weight_mismatch_share < 10:
             errors.append("weight_mismatch_share: expected a share such as 0.25")
         return errors
@@ -118,6 +127,12 @@ class SortRule(Section):
     carriers: list[str] = doc("Carrier codes the rule applies to; empty means any.", [])
     min_weight_g: int = doc("Lightest weight (grams) the rule applies to.", 0)
     max_weight_g: int = doc("Heaviest weight (grams) the rule applies to; 0 means no limit.", 0)
+
+    def check(self) -> list[str]:
+        unknown = [c for c in self.carriers if c not in CARRIERS]
+        if unknown:
+            return [f"carriers: unknown {', '.join(unknown)} (expected some of {_CARRIER_LIST})"]
+        return []
 
 
 @dataclass
@@ -184,6 +199,8 @@ class Config:
         ids = [s.id for s in self.shelves]
         if len(set(ids)) != len(ids):
             errors.append("shelves: two shelves share an id")
+        if len({p.name for p in self.printers}) != len(self.printers):
+            errors.append("printers: two printers share a name")
         if not self.shelves:
             errors.append("shelves: at least one shelf is needed")
         for i, rule in enumerate(self.sorting):
@@ -270,8 +287,8 @@ def parse(text: str, source: str = "<config>") -> Config:
 def load(path: Path) -> Config:
     """Load the config file; a missing file means all defaults (the demo station).
 
-    A file that exists must name its station: an empty or truncated file would
-    otherwise scan under the demo station code."""
+    A file that exists must say something: an empty one (a failed write, a truncated
+    copy) would otherwise scan under the demo station code."""
     if not path.exists():
         config = Config()
     else:
@@ -283,10 +300,10 @@ def load(path: Path) -> Config:
                 "restore it or write a new one with `station init`"
             ) from None
         config = parse(text, str(path))
-        if "code" not in tomllib.loads(text).get("station", {}):
+        if not tomllib.loads(text):
             raise ConfigError(
-                f"{path}: station.code: missing (the station code head office gave you, "
-                "e.g. SZ-NS-0042); an empty file is not a configuration"
+                f"{path}: empty: set at least station.code (the station code head office "
+                "gave you, e.g. SZ-NS-0042), or write a new file with `station init`"
             )
     config.path = path
     return config

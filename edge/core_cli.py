@@ -12,9 +12,9 @@ from datetime import date, datetime, time, timedelta
 
 from edge import barcode, carriers, csvsafe
 from edge import config as config_mod
-from edge.cards import write_cards
 from edge.cli_support import Context, add_command, need_action, print_json
 from edge.pins import hash_pin, pin_problem
+from edge.service.sends_desk import day_counts
 from edge.station import ScanRequest, Station
 
 Sub = argparse._SubParsersAction
@@ -63,6 +63,7 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
 
     p = add_command(sub, "waybill", cmd_waybill, "which carriers a waybill number may belong to")
     p.add_argument("code", metavar="CODE")
+    p.add_argument("--carrier", help="batch carrier to weigh against the number")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add_command(sub, "parcel", cmd_parcel, "a parcel's state and full history")
@@ -103,10 +104,6 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
 
     p = add_command(sub, "cards", cmd_cards, "write a printable page of command barcodes")
     p.add_argument("--out", default="cards.html", help="output HTML file (default cards.html)")
-
-    from edge.demo import register as register_demo
-
-    register_demo(sub)
 
 
 def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
@@ -185,21 +182,27 @@ def cmd_scan(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_waybill(args: argparse.Namespace, ctx: Context) -> int:
     norm = barcode.normalise(args.code)
+    if args.carrier is not None and args.carrier not in carriers.CARRIERS:
+        print(f"unknown carrier {args.carrier!r}", file=sys.stderr)
+        return 2
     if isinstance(norm, barcode.Code):
-        r = carriers.recognise(norm.text)
-        data: dict[str, object] = {
-            "waybill": r.waybill,
-            "carriers": list(r.carriers),
-            "check_digit": r.check_digit,
-        }
+        manifest = None
+        if ctx.db_path.exists():  # a look-up, not a station command: no database is fine
+            entry = ctx.store().manifest_entry(carriers.recognise(norm.text).waybill)
+            manifest = entry["carrier"] if entry else None
+        data = carriers.explain(norm.text, batch=args.carrier, manifest=manifest)
     else:
-        data = {"waybill": None, "carriers": [], "check_digit": "none", "error": norm.en}
+        data = {"waybill": None, "carriers": [], "check_digit": "none", "carrier": None}
+        data.update(confidence="none", error=norm.en)
     if args.json:
         print_json(data)
     else:
         print(f"waybill:     {data['waybill']}")
-        print(f"carriers:    {', '.join(data['carriers']) or '(unknown)'}")  # type: ignore[arg-type]
+        print(f"carriers:    {', '.join(data['carriers']) or '(unknown)'}")
+        print(f"carrier:     {data['carrier'] or '(unknown)'} ({data['confidence']})")
         print(f"check_digit: {data['check_digit']}")
+        for fmt in data.get("formats", []):
+            print(f"  matched {fmt['format']}: {fmt['source']}")
     return 0
 
 
@@ -335,8 +338,10 @@ def cmd_report_daily(args: argparse.Namespace, ctx: Context) -> int:
         print(f"--date: expected YYYY-MM-DD, got {args.date!r}", file=sys.stderr)
         return 2
     table = daily_report(ctx, day)
+    sent = day_counts(ctx.store(), datetime.combine(day, time(), ctx.config.tz))
     if args.json:
-        print(json.dumps({"date": day.isoformat(), "carriers": table}, ensure_ascii=False))
+        print(json.dumps({"date": day.isoformat(), "carriers": table, "sendings": sent},
+                         ensure_ascii=False))  # fmt: skip
         return 0
     print(f"Daily report {day.isoformat()} — station {ctx.config.station.code}")
     print(f"{'carrier':12}" + "".join(f"{c:>12}" for c in REPORT_COLUMNS))
@@ -346,10 +351,12 @@ def cmd_report_daily(args: argparse.Namespace, ctx: Context) -> int:
         for c in REPORT_COLUMNS:
             totals[c] += counts[c]
     print(f"{'total':12}" + "".join(f"{totals[c]:>12}" for c in REPORT_COLUMNS))
+    print(f"sent from the station: {sent['sendings']}, takings ¥{sent['takings_yuan']}")
     return 0
 
 
 def cmd_operator_add(args: argparse.Namespace, ctx: Context) -> int:
+
     pin = args.pin
     if pin is None:
         pin = getpass.getpass(f"PIN for {args.id}: ")
@@ -372,6 +379,8 @@ def cmd_operator_add(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_cards(args: argparse.Namespace, ctx: Context) -> int:
+    from edge.cards import write_cards  # python-barcode: only this command uses it
+
     operators = [(r["id"], r["name"]) for r in ctx.store().active_operators()]
     path = write_cards(args.out, ctx.config.station.code, operators)
     print(f"wrote {path}: print it and keep the cards at the desk")

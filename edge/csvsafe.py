@@ -35,6 +35,10 @@ class SafeWriter:
     def writerow(self, row: Iterable[Any]) -> None:
         self._writer.writerow(["" if v is None else safe_cell(v) for v in row])
 
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
 
 def writer(out: _Writable) -> SafeWriter:
     return SafeWriter(out)

@@ -14,17 +14,21 @@ import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
 from edge import config as config_mod
+from edge import demo_history
 from edge.cli_support import Context, add_command
+from edge.devices.printers.settings import PrinterSection
 from edge.pins import hash_pin
 from edge.store import Store
 
@@ -48,6 +52,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--web-host", default="127.0.0.1", help="tablet page address (127.0.0.1)")
     p.add_argument(
         "--head-office-port", type=int, default=8090, help="local head office port (default 8090)"
+    )
+    p.add_argument(
+        "--printer-port", type=int, default=9100, help="simulated label printer (default 9100)"
     )
     p.add_argument(
         "--wait",
@@ -103,11 +110,18 @@ class Demo:
             # A dev machine may have no timesyncd: send at once instead of waiting to correct.
             cfg.head_office.hold_unsynced_s = 0.0
             cfg.web.port = self.args.web_port
+            cfg.printers = [
+                PrinterSection("label-sim", f"tcp://127.0.0.1:{self.args.printer_port}")
+            ]
             self.ctx.config_path.write_text(config_mod.commented_template(cfg), encoding="utf-8")
         with Store(self.ctx.db_path, create=True) as store:  # the demo sets its station up
             for op_id, name, role, pin in OPERATORS:
                 if store.operator(op_id) is None:
                     store.add_operator(op_id, name, role, hash_pin(pin))
+            config = config_mod.load(self.ctx.config_path)
+            added = demo_history.seed(store, config, datetime.now(config.tz))
+        if added:
+            print(f"  added {added} scans of made-up history (device {demo_history.DEVICE})")
 
     def _token_add(self, name: str, *extra: str) -> str:
         out = subprocess.run(
@@ -144,6 +158,8 @@ class Demo:
                 str(self.head_office_dir),
             ],
         )
+        # Sync's first manifest pull would fail against a head office still starting.
+        self.wait_listening(self.args.head_office_port, "head-office")
         scanner = self.start(
             "scanner", self.station_cmd("scanner", "--simulate"), stdin=subprocess.PIPE
         )
@@ -154,7 +170,23 @@ class Demo:
             ),
         )
         self.start("sync", self.station_cmd("sync", "run"))
+        self.start(
+            "printer-sim",
+            self.station_cmd("label", "simulate", "--port", str(self.args.printer_port)),
+        )
+        self.start("printer", self.station_cmd("printer"))
         return scanner
+
+    def wait_listening(self, port: int, name: str, timeout_s: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        child = next(c for c in self.children if c.name == name)
+        while time.monotonic() < deadline and child.process.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        log.warning("%s is not listening on port %d yet; starting the rest anyway", name, port)
 
     def stop(self) -> None:
         self.stopping.set()
@@ -270,6 +302,7 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
         f"  head office:  http://127.0.0.1:{args.head_office_port}/  (data {demo.head_office_dir})"
     )
     print(f"  logs:         {ctx.data_dir / 'logs'}/")
+    print(f"  labels:       {ctx.data_dir / 'labels'}/  (PNGs from the simulated printer)")
     with Store(ctx.db_path) as store:
         desk = store.desk_row("desk-1")
     if desk is not None:
@@ -285,7 +318,7 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
         if not tty:
             deadline = time.monotonic() + args.wait
             with Store(ctx.db_path) as store:
-                while backlog(store) and time.monotonic() < deadline:
+                while (backlog(store) or store.printing_behind()) and time.monotonic() < deadline:
                     time.sleep(0.2)
             time.sleep(1)  # let the follower print the last arrivals
     except KeyboardInterrupt:

@@ -12,7 +12,8 @@ from typing import Any
 CATALOG: dict[str, tuple[str, str]] = {
     # normalising
     "empty": ("空码，请重新扫描", "Empty code: scan again"),
-    "too_short": ("条码太短（{length} 位），请重新扫描", "Code too short ({length}): scan again"),
+    # A short or garbled read is most often a label read in part (a fold, glare, lost keys).
+    "incomplete_read": ("读取不完整，请重扫", "Incomplete read: scan again"),
     "too_long": ("条码太长（{length} 位），请重新扫描", "Code too long ({length}): scan again"),
     "unprintable": (
         "条码含无法识别的字符，请检查扫码枪键盘布局后重扫",
@@ -98,6 +99,14 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     # commands
     "mode_set": ("模式：{mode}", "Mode: {mode}"),
+    "mode_lapsed": (
+        "扫码枪空闲 {minutes} 分钟，已恢复为{mode}模式",
+        "Gun idle for {minutes} min: back to {mode} mode",
+    ),
+    "mode_lapsed_carrier": (
+        "扫码枪空闲 {minutes} 分钟，已恢复为{mode}模式，批次快递公司已清除",
+        "Gun idle for {minutes} min: back to {mode} mode, batch carrier cleared",
+    ),
     "operator_in": ("{name} 已登录", "{name} signed in"),
     "operator_out": ("已退出登录", "Signed out"),
     "operator_unknown": (
@@ -162,10 +171,19 @@ REASON_NAMES: dict[str, tuple[str, str]] = {
     "other": ("其他", "other"),
 }
 
+# Parcel states, named in messages such as stocktake_unexpected.
+STATE_NAMES: dict[str, tuple[str, str]] = {
+    "registered": ("已登记", "registered"),
+    "on_shelf": ("在架", "on shelf"),
+    "signed": ("已签收", "signed"),
+    "dispatched": ("已出站", "dispatched"),
+    "unknown": ("本站没有记录", "not known here"),
+}
+
 
 def _localise(value: Any, lang: int) -> Any:
     if isinstance(value, str):
-        for table in (TYPE_NAMES, REASON_NAMES):
+        for table in (TYPE_NAMES, REASON_NAMES, STATE_NAMES):
             if value in table:
                 return table[value][lang]
     return value

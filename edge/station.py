@@ -10,11 +10,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from edge import barcode, carriers, rules, shelving
+from edge import barcode, carriers, identify, rules, shelving
 from edge.clock import Clock, Instant, SystemClock
 from edge.config import Config
+from edge.desk import layout
 from edge.messages import Message
 from edge.privacy import valid_last4
 from edge.store import Store, StoreError
@@ -38,6 +40,8 @@ class Desk:
     dispatch_reason: str = "delivery"
     problem_code: str = "other"
     carrier: str | None = None
+    # The gun's mode from its config; a mode card lapses back to it when the gun idles.
+    default_mode: str = "receive"
 
     def reason(self) -> str | None:
         if self.mode == "dispatch":
@@ -62,18 +66,10 @@ class ScanRequest:
     photos: tuple[str, ...] = ()
     carrier_hint: str | None = None
     raw: str | None = None
+    # Notices that go with the answer (amber), e.g. the gun's mode just lapsed.
+    warnings: tuple[str, ...] = ()
     # A supervisor's confirmation that a parcel signed today really came back.
     override: bool = False
-
-
-@dataclass(frozen=True)
-class Identified:
-    """A scanned code's waybill. shaped: it looks like a waybill (some format matched,
-    the batch carrier's own format, or GS1 shipment data)."""
-
-    waybill: str
-    recognition: carriers.Recognition
-    shaped: bool
 
 
 @dataclass
@@ -96,6 +92,10 @@ class Outcome:
     weight_g: int | None = None
     warnings: list[str] = field(default_factory=list)
     command: str | None = None
+    # The gun's mode after this read, so the page can colour it; first_in_mode: the
+    # first scan since the mode changed (spoken by the page).
+    mode: str | None = None
+    first_in_mode: bool = False
 
     def message(self, lang: str) -> str:
         return self.message_en if lang == "en" else self.message_zh
@@ -113,13 +113,14 @@ class Station:
         self.clock: Clock = clock or SystemClock()
         self.tz = config.tz
         self.shelving = shelving.Shelving(config)
+        self._layout_version = 0
 
     # --- desks ---
 
     def desk(self, device: str, default_mode: str = "receive") -> Desk:
         row = self.store.desk_row(device)
         if row is None:
-            return Desk(device=device, mode=default_mode)
+            return Desk(device=device, mode=default_mode, default_mode=default_mode)
         return Desk(
             device=device,
             mode=row["mode"],
@@ -127,7 +128,19 @@ class Station:
             dispatch_reason=row["dispatch_reason"],
             problem_code=row["problem_code"],
             carrier=row["carrier"],
+            default_mode=default_mode,
         )
+
+    def ensure_desk(self, device: str, default_mode: str) -> Desk:
+        """The desk, written to the store if it has no row yet, so the sorting screen shows
+        every gun's mode and operator from the start, not only after a card."""
+        if self.store.desk_row(device) is None:
+            with self.store.transaction():
+                desk = Desk(device, mode=default_mode, default_mode=default_mode)
+                self.store.save_desk(
+                    {**dataclasses.asdict(desk), "updated_at": self.clock.now(self.tz).iso}
+                )
+        return self.desk(device, default_mode)
 
     # --- entry points ---
 
@@ -163,33 +176,82 @@ class Station:
                 )
             )
         command = barcode.parse_command(norm.text)
+        last = self.store.last_read(desk.device)
+        lapsed = command is None and self._guarded_lapse(now, desk, last)
         if command is None:
             req = ScanRequest(
                 type=desk.mode,
-                code=(norm.aim or "") + norm.text if norm.aim in barcode.GS1_AIMS else norm.text,
+                code=(norm.aim or "") + norm.text if barcode.aim_matters(norm.aim) else norm.text,
                 device=desk.device,
                 operator=desk.operator,
                 weight_g=weight_g,
                 reason=desk.reason(),
                 carrier_hint=desk.carrier,
                 raw=raw,
+                warnings=("mode_lapsed",) if lapsed else (),
             )
-            return self._guarded(lambda: self._scan(now, req, from_gun=True))
+            outcome = self._guarded(lambda: self._scan(now, req, from_gun=True))
+            # The first scan in a mode other than receive is spoken, so no one misses it.
+            outcome.mode = desk.mode
+            outcome.first_in_mode = desk.mode != "receive" and (
+                lapsed or last is None or last["type"] != desk.mode
+            )
+            return outcome
         if isinstance(command, Message):
             return self._guarded(
-                lambda: self._journal(
+                lambda: self._desk_answer(now, desk, raw, norm.text, "refused", command)
+            )
+        outcome = self._guarded(lambda: self._command(now, raw, norm.text, command, desk))
+        outcome.mode = desk.mode  # a mode card's answer shows the mode it set
+        return outcome
+
+    def incomplete(self, raw: str, desk: Desk, reason: str) -> Outcome:
+        """A read the gun's decoder threw away (too short, too long, keys lost): the clerk
+        still gets an answer and the read is journalled."""
+        now = self.clock.now(self.tz)
+        msg = Message("incomplete_read")
+        log.info("gun %s: incomplete read %r (%s)", desk.device, raw[:120], reason)
+        return self._guarded(
+            lambda: self._journal(
+                now, desk.device, desk.operator, raw, None, "invalid", None, "refused", msg
+            )
+        )
+
+    def _guarded_lapse(self, now: Instant, desk: Desk, last: Any) -> bool:
+        """Put an idle gun back to its default mode (and no batch carrier), journalling a
+        notice; True when it lapsed. A parcel scanned an hour after a PROBLEM:DAMAGED
+        card must not be recorded as damaged."""
+        idle_ns = int(self.config.scanning.mode_idle_min * 60e9)
+        changed = desk.mode != desk.default_mode or desk.carrier is not None
+        if not changed or idle_ns <= 0 or last is None:
+            return False
+        if last["boot_id"] == now.boot_id and now.mono_ns - last["mono_ns"] < idle_ns:
+            return False
+        had_carrier = desk.carrier is not None
+        desk.mode, desk.carrier = desk.default_mode, None
+        minutes = round(self.config.scanning.mode_idle_min)
+        key = "mode_lapsed_carrier" if had_carrier else "mode_lapsed"
+        notice = Message(key, {"minutes": minutes, "mode": desk.mode})
+
+        def run() -> Outcome:
+            with self.store.transaction():
+                self.store.save_desk({**dataclasses.asdict(desk), "updated_at": now.iso})
+                self.store.audit("desk.mode_lapsed", desk.operator, desk.device, mode=desk.mode)
+                return self._journal(
                     now,
                     desk.device,
                     desk.operator,
-                    raw,
-                    norm.text,
+                    "",
+                    None,
                     "command",
                     None,
-                    "refused",
-                    command,
+                    "accepted",
+                    notice,
+                    command="mode",
                 )
-            )
-        return self._guarded(lambda: self._command(now, raw, norm.text, command, desk))
+
+        self._guarded(run)
+        return True
 
     def scan(self, req: ScanRequest) -> Outcome:
         """Record one scan with every detail given (a tap on the page, the CLI): a
@@ -289,6 +351,35 @@ class Station:
             )
         return outcome
 
+    def _answer(
+        self,
+        now: Instant,
+        req: ScanRequest,
+        raw: str,
+        status: rules.Status,
+        message: Message,
+        extra: dict[str, Any],
+    ) -> Outcome:
+        """Journal a scan's read and build its answer."""
+        return self._journal(
+            now, req.device, req.operator, raw, req.code, "scan", req.type, status, message, **extra
+        )
+
+    def _desk_answer(
+        self,
+        now: Instant,
+        desk: Desk,
+        raw: str,
+        code: str | None,
+        status: rules.Status,
+        message: Message,
+        **extra: Any,
+    ) -> Outcome:
+        """Journal a command card's read at ``desk`` and build its answer."""
+        return self._journal(
+            now, desk.device, desk.operator, raw, code, "command", None, status, message, **extra
+        )
+
     def _double_read(self, now: Instant, device: str, code: str, scan_type: str | None) -> bool:
         """The gun read the same label twice: same device, code and scan type, same boot,
         within the window (monotonic time, so a clock jump cannot fake or hide one)."""
@@ -307,32 +398,14 @@ class Station:
     ) -> Outcome:
         with self.store.transaction():
             if self._double_read(now, desk.device, code, None):
-                return self._journal(
-                    now,
-                    desk.device,
-                    desk.operator,
-                    raw,
-                    code,
-                    "command",
-                    None,
-                    "duplicate",
-                    Message("double_read"),
-                    command=cmd.name,
+                return self._desk_answer(
+                    now, desk, raw, code, "duplicate", Message("double_read"), command=cmd.name
                 )
             if cmd.name == "undo":
                 seq = self.store.last_scan_seq(desk.device)
                 if seq is None:
-                    return self._journal(
-                        now,
-                        desk.device,
-                        desk.operator,
-                        raw,
-                        code,
-                        "command",
-                        None,
-                        "refused",
-                        Message("nothing_to_undo"),
-                        command="undo",
+                    return self._desk_answer(
+                        now, desk, raw, code, "refused", Message("nothing_to_undo"), command="undo"
                     )
                 return self._undo(now, seq, desk.device, desk.operator, "UNDO card", raw=raw)
             message = self._apply_command(cmd, desk)
@@ -340,18 +413,7 @@ class Station:
             if status == "accepted":
                 self.store.save_desk({**dataclasses.asdict(desk), "updated_at": now.iso})
                 self.store.audit("desk." + cmd.name, desk.operator, desk.device, value=cmd.value)
-            return self._journal(
-                now,
-                desk.device,
-                desk.operator,
-                raw,
-                code,
-                "command",
-                None,
-                status,
-                message,
-                command=cmd.name,
-            )
+            return self._desk_answer(now, desk, raw, code, status, message, command=cmd.name)
 
     def _apply_command(self, cmd: barcode.Command, desk: Desk) -> Message:
         if cmd.name == "operator_in":
@@ -415,58 +477,26 @@ class Station:
                 return Message("override_supervisor")
         return None
 
-    def _identify(self, req: ScanRequest) -> Identified | Message:
-        """The waybill in a scanned code and what the number says of its carrier."""
-        code, batch = req.code, req.carrier_hint
-        aim = code[:3] if code.startswith("]") else None
-        text = code[3:] if aim else code
-        inner = barcode.waybill_from_gs1(barcode.Code(text, aim))
-        if isinstance(inner, Message):
-            return inner
-        text = inner if inner is not None else barcode.waybill_text(text)
-        if not barcode.WAYBILL.match(text):
-            return Message("not_waybill", {"code": text[:40]})
-        fitted = carriers.fit(text, batch) if batch else None
-        if req.type == "receive" and not fitted and barcode.product_code(text, aim):
-            return Message("product_code", {"code": text})
-        recognition = carriers.recognise(text)
-        if recognition.check_digit == "bad" and not recognition.carriers and not fitted:
-            return Message("check_digit", {"waybill": recognition.waybill})
-        if fitted and not recognition.waybill_shaped:
-            waybill = fitted  # a format only the batch carrier's (JD digits, Deppon 8-10)
-        else:
-            waybill = inner if inner is not None else recognition.waybill
-        # GS1 shipment numbers (SSCC, GINC) are waybills whatever their shape.
-        shaped = recognition.waybill_shaped or bool(fitted) or inner is not None
-        return Identified(waybill, recognition, shaped)
-
     def _scan(self, now: Instant, req: ScanRequest, from_gun: bool) -> Outcome:
         raw = req.raw if req.raw is not None else req.code
         problem = self._check_request(req)
-        found = problem or self._identify(req)
+        found = problem or identify.identify(req.code, req.type, req.carrier_hint)
         if isinstance(found, Message):
-            return self._journal(
-                now, req.device, req.operator, raw, req.code, "scan", req.type, "refused", found
-            )
+            return self._answer(now, req, raw, "refused", found, {})
         waybill, recognition = found.waybill, found.recognition
-        extra: dict[str, Any] = {"waybill": waybill, "carriers": list(recognition.carriers)}
+        extra: dict[str, Any] = {
+            "waybill": waybill,
+            "carriers": list(recognition.carriers),
+            "warnings": list(req.warnings),
+        }
         with self.store.transaction():
             row = self.store.parcel(waybill)
             parcel = rules.Parcel.from_row(row) if row else None
             if parcel is None and not found.shaped:
                 # Words and short codes are not waybills, unless the batch carrier's own
                 # format says so (checked above) or the parcel is already here.
-                return self._journal(
-                    now,
-                    req.device,
-                    req.operator,
-                    raw,
-                    req.code,
-                    "scan",
-                    req.type,
-                    "refused",
-                    Message("not_waybill", {"code": waybill[:40]}),
-                    **extra,
+                return self._answer(
+                    now, req, raw, "refused", Message("not_waybill", {"code": waybill[:40]}), extra
                 )
             manifest = self.store.manifest_entry(waybill)
             choice = carriers.choose(
@@ -483,18 +513,7 @@ class Station:
                     # What was settled when it arrived (manifest, batch) still holds.
                     extra.update(carrier=parcel.carrier or choice.carrier)
             if from_gun and self._double_read(now, req.device, req.code, req.type):
-                return self._journal(
-                    now,
-                    req.device,
-                    req.operator,
-                    raw,
-                    req.code,
-                    "scan",
-                    req.type,
-                    "duplicate",
-                    Message("double_read"),
-                    **extra,
-                )
+                return self._answer(now, req, raw, "duplicate", Message("double_read"), extra)
             decision = rules.decide(
                 req.type,
                 parcel,
@@ -507,18 +526,7 @@ class Station:
                 # Amber, not a silent override: the answer shows the carrier recorded.
                 decision.warnings.append("batch_carrier_mismatch")
             if decision.status != "accepted":
-                return self._journal(
-                    now,
-                    req.device,
-                    req.operator,
-                    raw,
-                    req.code,
-                    "scan",
-                    req.type,
-                    decision.status,
-                    decision.message,
-                    **extra,
-                )
+                return self._answer(now, req, raw, decision.status, decision.message, extra)
             return self._accept(now, req, raw, waybill, parcel, manifest, decision, extra)
 
     def _accept(
@@ -547,7 +555,7 @@ class Station:
             "note": (req.note or None) and req.note[:500],
         }
         message = decision.message
-        warnings = list(decision.warnings)
+        warnings = list(req.warnings) + decision.warnings
         if parcel is None and manifest is not None:
             parcel = rules.Parcel(
                 waybill=waybill,
@@ -560,18 +568,7 @@ class Station:
             phone = req.phone_last4 or (manifest["phone_last4"] if manifest else None)
             placed = self._place(now, carrier, req.weight_g, phone)
             if isinstance(placed, Message):
-                return self._journal(
-                    now,
-                    req.device,
-                    req.operator,
-                    raw,
-                    req.code,
-                    "scan",
-                    req.type,
-                    "refused",
-                    placed,
-                    **extra,
-                )
+                return self._answer(now, req, raw, "refused", placed, extra)
             scan.update(shelf=placed[0], pickup_code=placed[1], phone_last4=phone)
             message = Message("received", {"shelf": placed[0], "pickup_code": placed[1]})
         elif req.type == "sign":
@@ -620,18 +617,7 @@ class Station:
             weight_g=req.weight_g,
             warnings=warnings,
         )
-        return self._journal(
-            now,
-            req.device,
-            req.operator,
-            raw,
-            req.code,
-            "scan",
-            req.type,
-            "accepted",
-            message,
-            **extra,
-        )
+        return self._answer(now, req, raw, "accepted", message, extra)
 
     def _place(
         self, now: Instant, carrier: str | None, weight_g: int | None, phone: str | None
@@ -641,19 +627,32 @@ class Station:
             if phone and self.config.pickup.keep_together
             else None
         )
-        slot = self.shelving.choose(carrier, weight_g, self.store.slot_loads(), together)
+        slot = self.current_shelving().choose(carrier, weight_g, self.store.slot_loads(), together)
         if slot is None:
             return Message("no_room")
-        day = now.wall.date()
+        code = self.pickup_code_for(slot, now.wall.date())
+        return (slot, code) if code else Message("no_pickup_code")
+
+    def pickup_code_for(self, slot: str, day: date) -> str | None:
         # Bounded: codes still on the shelves from earlier days may be taken, but a
         # format that repeats (checked at load) must never loop forever.
         for _ in range(MAX_PICKUP_TRIES):
             seq = self.store.next_pickup_seq(day.isoformat())
             code = shelving.format_pickup_code(self.config.pickup.code_format, slot, day, seq)
             if not self.store.pickup_code_taken(code):
-                return slot, code
+                return code
         log.error("no free pickup code after %d tries on %s", MAX_PICKUP_TRIES, day)
-        return Message("no_pickup_code")
+        return None
+
+    def current_shelving(self) -> shelving.Shelving:
+        """Shelves changed on the page apply from the next receive, without a restart."""
+        version = self.store.layout_version()
+        if version != self._layout_version:
+            self.shelving = layout.build(
+                self.config, self.store.layout_shelves(), self.store.layout_layers()
+            )
+            self._layout_version = version
+        return self.shelving
 
     def _undo(
         self, now: Instant, seq: int, device: str, actor: str | None, reason: str, raw: str = "UNDO"
@@ -707,7 +706,7 @@ class Station:
         current = self.store.parcel(waybill)
         base = rules.Parcel.from_row(current) if current else None
         scans = [rules.ScanFacts.from_row(r) for r in self.store.live_scans(waybill)]
-        rebuilt = rules.fold(base, waybill, scans)
+        rebuilt = layout.keep_move(rules.fold(base, waybill, scans), self.store.last_move(waybill))
         if rebuilt is None:
             self.store.delete_parcel(waybill)
         else:

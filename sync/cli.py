@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 import time
+from datetime import datetime
 
 from edge.cli_support import Context, add_command, need_action, print_json
 from edge.clock import SystemClock
@@ -199,16 +200,24 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
         )
         return 0
     age = status["oldest_unsent_age_s"]
+    tz = ctx.config.tz
+
+    def local(at: str | None) -> str | None:
+        # Stored in UTC; people read the station's own time.
+        return (
+            datetime.fromisoformat(at).astimezone(tz).isoformat(timespec="seconds") if at else None
+        )
+
     lines = [
         f"head office:      {ctx.config.head_office.url or '(off: no [head_office] url)'}",
         f"unsent scans:     {status['backlog']}"
         + (f" (oldest {_age(age)} old)" if age is not None else ""),
         f"sent:             {status['sent']}",
         f"rejected:         {status['rejected']}",
-        f"last success:     {status['last_success_at'] or 'never'}",
+        f"last success:     {local(status['last_success_at']) or 'never'}",
         f"last error:       {status['last_error'] or 'none'}"
-        + (f" at {status['last_error_at']}" if status["last_error"] else ""),
-        f"next attempt:     {status['next_attempt_at'] or 'now'}",
+        + (f" at {local(status['last_error_at'])}" if status["last_error"] else ""),
+        f"next attempt:     {local(status['next_attempt_at']) or 'now'}",
         f"photos waiting:   {status['photos_waiting']}, failed: {status['photos_failed']}",
     ]
     lines += records.records_lines(store.outbox_status(), store.outbox_rejected())

@@ -4,13 +4,19 @@ of the fault tests."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gzip
 import io
 import json
+import os
 import random
+import shutil
+import socket
 import sqlite3
 import ssl
+import subprocess
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -37,11 +43,77 @@ STATION = "SZ-NS-0042"
 TZ = "Asia/Shanghai"
 
 
+BACKENDS = ("sqlite", "postgresql")
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster for the tests, run as the postgres user (never as
+    root), with its socket in a temp folder and a loopback port. Started on first use and
+    stopped when the test process exits."""
+
+    _running: PostgresCluster | None = None
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="station-pg-"))
+        self.port = _free_port()
+        self.made = 0
+        as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+        data, log = self.dir / "data", self.dir / "log"
+        subprocess.run(
+            [*as_postgres, PG_BIN / "initdb", "-D", data, "-U", "postgres", "--auth=trust",
+             "-E", "UTF8", "--locale=C.UTF-8"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        options = f"-k {self.dir} -p {self.port} -c listen_addresses=127.0.0.1"
+        subprocess.run(
+            [*as_postgres, PG_BIN / "pg_ctl", "-D", data, "-l", log, "-o", options, "-w", "start"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        self.stop_cmd = [*as_postgres, PG_BIN / "pg_ctl", "-D", data, "-m", "fast", "stop"]
+        atexit.register(self.stop)
+
+    @classmethod
+    def get(cls) -> PostgresCluster:
+        if not (PG_BIN / "initdb").exists():
+            pytest.skip("PostgreSQL 15 is not installed (scripts/test installs it)")
+        if cls._running is None:
+            cls._running = cls()
+        return cls._running
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self) -> str:
+        """A fresh, empty database for one test."""
+        import psycopg
+
+        self.made += 1
+        name = f"t{os.getpid()}_{self.made}"
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
+    def stop(self) -> None:
+        subprocess.run(self.stop_cmd, check=False, capture_output=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 @dataclass
 class Receiver:
     running: Running
     token: str
     data_dir: Path
+    db_url: str | None = None
 
     @property
     def url(self) -> str:
@@ -52,20 +124,36 @@ class Receiver:
         self.running.storage.add_token("auditor", hash_token(token), "query")
         return token
 
-    def db(self) -> sqlite3.Connection:
+    def rows(self, query: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Rows of the receiver's own database (``?`` placeholders), on either backend."""
+        if self.db_url:
+            import psycopg
+            from psycopg.rows import dict_row
+
+            with psycopg.connect(self.db_url, row_factory=dict_row) as pg:
+                return pg.execute(query.replace("?", "%s"), params).fetchall()  # type: ignore[arg-type]
         conn = sqlite3.connect(str(self.data_dir / "head-office.db"))
         conn.row_factory = sqlite3.Row
-        return conn
+        try:
+            return [dict(r) for r in conn.execute(query, params)]
+        finally:
+            conn.close()
 
 
-@pytest.fixture(name="receiver")
-def receiver_fixture(tmp_path: Path) -> Iterator[Receiver]:
+def start_receiver(tmp_path: Path, backend: str = "sqlite") -> Receiver:
     data = tmp_path / "head-office"
-    running = start(data)
+    db = PostgresCluster.get().new_database() if backend == "postgresql" else None
+    running = start(data, db=db)
     token = new_token()
     running.storage.add_token(STATION, hash_token(token), "station")
-    yield Receiver(running, token, data)
-    running.close()
+    return Receiver(running, token, data, db)
+
+
+@pytest.fixture(name="receiver", params=BACKENDS)
+def receiver_fixture(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Receiver]:
+    receiver = start_receiver(tmp_path, request.param)
+    yield receiver
+    receiver.running.close()
 
 
 # -- what a station sends, made by hand ------------------------------------------------------
@@ -221,10 +309,9 @@ def count_report(store: Store, receiver: Receiver, station: str = STATION) -> di
             "SELECT s.event_id, s.seq, y.state FROM scans s JOIN scan_sync y ON y.seq = s.seq"
         )
     }
-    with receiver.db() as conn:
-        rows = conn.execute(
-            "SELECT event_id, seq FROM scans WHERE station = ? ORDER BY id", (station,)
-        ).fetchall()
+    rows = receiver.rows(
+        "SELECT event_id, seq FROM scans WHERE station = ? ORDER BY id", (station,)
+    )
     held = [r["event_id"] for r in rows]
     rejected = {e for e, (_, state) in local.items() if state == "rejected"}
     expected = set(local) - rejected
@@ -278,9 +365,8 @@ class Env:
             )
         }
 
-    def held(self) -> dict[str, sqlite3.Row]:
-        with self.receiver.db() as conn:
-            return {r["event_id"]: r for r in conn.execute("SELECT * FROM scans ORDER BY id")}
+    def held(self) -> dict[str, dict[str, Any]]:
+        return {r["event_id"]: r for r in self.receiver.rows("SELECT * FROM scans ORDER BY id")}
 
 
 @pytest.fixture(name="env")

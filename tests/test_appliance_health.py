@@ -213,3 +213,15 @@ def test_read_counters_never_go_down(store: Store, cfg: Config) -> None:
         store.conn.execute("DELETE FROM reads")
     m = samples(metrics.render(store, cfg, clock.wall)[0])
     assert m[("station_reads_total", (("status", "accepted"), ("type", "receive")))] == 3
+
+
+def test_a_scan_head_office_rejected_is_a_failure(store: Store, cfg: Config) -> None:
+    clock = ManualClock()
+    station = Station(store, cfg, clock)
+    assert station.read("75000000000001", Desk("desk-1")).status == "accepted"
+    connect_all(store, clock.wall.isoformat())
+    assert health.check(store, cfg, clock.wall).ok
+    store.apply_sync_results([(1, "rejected", "seq: already used")])
+    result = health.check(store, cfg, clock.wall)
+    assert [c.name for c in result.problems()] == ["sync"]
+    assert "1 scan(s) rejected by head office" in result.problems()[0].detail

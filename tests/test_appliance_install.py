@@ -27,7 +27,12 @@ name = "scale-1"
 port = "/dev/station/scale-platform-usb-0_1_2_1_0"
 """
 
-STATION_UNITS = ("station-scanner.service", "station-web.service", "station-sync.service")
+STATION_UNITS = (
+    "station-scanner.service",
+    "station-web.service",
+    "station-sync.service",
+    "station-printer.service",
+)
 
 
 def entries(path: Path) -> dict[str, list[str]]:

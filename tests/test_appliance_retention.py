@@ -22,6 +22,9 @@ from edge.store import appliance as appliance_sql
 from tests.conftest import ManualClock
 
 CONFIG = """
+[station]
+code = "SZ-NS-0042"
+
 [appliance]
 photo_retention_days = 30
 scan_retention_days = 90
@@ -57,6 +60,12 @@ def add_photo(store: Store, data: Path, name: str, uploaded: datetime | None) ->
             "INSERT INTO photos (sha256, path, size, created_at) VALUES (?, ?, ?, ?)",
             (sha, str(path.relative_to(data)), len(body), "2020-01-01T00:00:00+08:00"),
         )
+        # Every photo is some scan's (an unlinked one is an orphan the sweep removes).
+        store.insert_scan(
+            {"type": "problem", "waybill": f"W{sha[:10]}", "scanned_at": "2020-01-01T00:00:00",
+             "boot_id": "b", "mono_ns": 1, "clock_synced": 1, "device": "d"},
+            photos=(sha,),
+        )  # fmt: skip
     if uploaded is not None:
         store.mark_photo_uploaded(sha, at=uploaded.isoformat())
     return sha, path
@@ -239,3 +248,12 @@ def test_backup_restore_and_nightly_commands(
 
     assert main([*base, "restore", str(tmp_path / "missing.db")]) == 1
     assert "no such file" in capsys.readouterr().err
+
+    # A lost database: every command refuses it, restore brings it back, numbering above
+    # what head office may hold is kept by the sync side (raise_seq_floor).
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{data / 'station.db'}{suffix}").unlink(missing_ok=True)
+    assert main([*base, "scan", "--type", "receive", "75000000000003"]) == 3
+    assert not (data / "station.db").exists()
+    assert main([*base, "restore", str(saved)]) == 0
+    assert main([*base, "scan", "--type", "receive", "75000000000003"]) == 0

@@ -76,6 +76,7 @@ def test_sync_loop_pings_and_stops_pinging_when_frozen(
     token.write_text("t0ken-for-tests\n")
     token.chmod(0o600)
     (tmp_path / "station.toml").write_text(
+        '[station]\ncode = "SZ-NS-0042"\n'
         "[head_office]\n"
         f'url = "http://127.0.0.1:{closed_port()}"\n'
         f'token_file = "{token}"\n'

@@ -27,7 +27,7 @@ def test_normalise_strips_aim_whitespace_and_control(raw: str, code: str, aim: s
         ("", "empty"),
         ("\r\n", "empty"),
         ("]C1", "empty"),
-        ("ab", "too_short"),
+        ("ab", "incomplete_read"),
         ("9" * 500, "too_long"),
         ("SF12\u200b34567", "unprintable"),
     ],

@@ -128,3 +128,35 @@ def test_operator_pin_asked_when_not_given(
     assert "differ" in capsys.readouterr().err
     answers = iter(["2468", "2468"])
     assert run(data, "operator", "add", "wang", "--name", "Wang") == 0
+
+
+def test_each_area_registers_the_commands_the_table_names() -> None:
+    import argparse
+    import importlib
+
+    from edge.cli import AREAS
+
+    sub = argparse.ArgumentParser().add_subparsers()
+    for name, commands in AREAS.items():
+        before = set(sub.choices)
+        importlib.import_module(name).register(sub)
+        added = tuple(c for c in sub.choices if c not in before)
+        # An area that extends another's command lists it too (desk adds `report monthly`).
+        assert set(added) <= set(commands) and set(commands) <= set(sub.choices), name
+
+
+def test_a_scan_loads_only_what_it_uses(data: Path) -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from edge.cli import main;"
+        f" code = main(['--data', {str(data)!r}, 'scan', '--type', 'receive', '75000000000001']);"
+        " heavy = ('flask', 'werkzeug', 'requests', 'biip', 'sqlite_utils', 'barcode', 'web.app',"
+        " 'sync.uploader', 'sync.receiver', 'edge.demo', 'edge.devices.cli');"
+        " print(code, sorted(m for m in sys.modules if m.startswith(heavy)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "0 []"

@@ -30,6 +30,7 @@ def test_defaults_load_and_template_round_trips() -> None:
         ("[[sorting]]\nshelves = ['77']\n", "no shelf with id '77'"),
         ("[pickup]\ncode_format = '{shelf}-{nope}'\n", "code_format: cannot format"),
         ("nonsense = = 1", "not valid TOML"),
+        ("[[sorting]]\nshelves = ['1']\ncarriers = ['J&T']\n", "carriers: unknown J&T"),
         ("[overdue]\nwarn_days = 9\nreturn_days = 3\n", "warn_days/return_days"),
     ],
 )
@@ -65,11 +66,11 @@ def test_binary_garbage_is_named_not_a_traceback(tmp_path: Path) -> None:
     assert str(path) in str(err.value) and "not a text file" in str(err.value)
 
 
-@pytest.mark.parametrize("text", ["", "\n# nothing here\n", "[scanning]\nmin_length = 5\n"])
-def test_a_file_without_a_station_code_is_refused(tmp_path: Path, text: str) -> None:
+@pytest.mark.parametrize("text", ["", "\n# nothing here\n", "  \n\n"])
+def test_an_empty_file_is_refused(tmp_path: Path, text: str) -> None:
     path = tmp_path / "station.toml"
     path.write_text(text)
-    with pytest.raises(ConfigError, match=r"station\.code: missing"):
+    with pytest.raises(ConfigError, match=r"empty: set at least station\.code"):
         config_mod.load(path)
 
 

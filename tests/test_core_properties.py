@@ -19,7 +19,25 @@ from tests.conftest import SMALL_CONFIG, ManualClock
 codes = st.one_of(
     st.text(max_size=200),
     st.text(alphabet="0123456789ABCDEFGHJKLMNPQRSTUVWXYZ-:]\x1d\r\n\t ", max_size=60),
-    st.sampled_from(["MODE:SIGN", "UNDO", "OP:OUT", "]C100376130321109103420", "SF1234567890123"]),
+    st.sampled_from(
+        [
+            "MODE:SIGN",
+            "UNDO",
+            "OP:OUT",
+            "]C100376130321109103420",
+            "SF1234567890123",
+            "]00\x1d0",
+            "CARRIER:J&T",
+            "CARRIER:ZTO",
+            "CARRIER:",
+            "PROBLEM:DAMAGED",
+            "6901234567892",
+            "]E01234567890128",
+            "hello1234",
+            "1234567890123",
+            "1Z999AA10123456784",
+        ]
+    ),
 )
 
 

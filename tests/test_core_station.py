@@ -302,3 +302,173 @@ def test_pickup_code_allocation_is_bounded(
     assert scan(station, "receive", "SF1234567890124")["pickup_code"] == "2-2"
     out = scan(station, "receive", "SF1234567890125")
     assert (out["status"], out["message_key"]) == ("refused", "no_pickup_code")
+
+
+# --- what a label means: recognition at the desk -----------------------------------------
+
+
+@pytest.mark.parametrize("code", ["6901234567892", "9780306406157", "12345670", "036000291452"])
+def test_product_barcodes_are_refused_at_receive(station: Station, store: Store, code: str) -> None:
+    out = scan(station, "receive", code)
+    assert (out["status"], out["message_zh"]) == ("refused", "这是商品条码，请扫面单上的运单号")
+    assert store.parcel(code) is None and store.one("SELECT COUNT(*) FROM scans")[0] == 0  # type: ignore[index]
+
+
+def test_a_batch_carrier_lets_in_only_its_definite_formats(station: Station) -> None:
+    # Yunda's "any 13 digits" does not make a Chinese product barcode a Yunda parcel…
+    refused = scan(station, "receive", "6901234567892", carrier_hint="yunda")
+    assert refused["message_key"] == "product_code"
+    # …but an EMS number that happens to look like a book's EAN is EMS's with an EMS batch.
+    assert scan(station, "receive", "9780306406157")["message_key"] == "product_code"
+    ems = scan(station, "receive", "9780306406157", carrier_hint="ems")
+    assert (ems["status"], ems["carrier"]) == ("accepted", "ems")
+
+
+def test_a_gun_saying_ean_makes_any_valid_ean_a_product(station: Station) -> None:
+    out = station.read("]E01234567890128", Desk("gun-1"))
+    assert out.message_key == "product_code"
+
+
+@pytest.mark.parametrize("code", ["hello1234", "ABCD-EFGH", "TEST", "SF123"])
+def test_words_and_short_codes_are_not_waybills(station: Station, store: Store, code: str) -> None:
+    out = scan(station, "receive", code)
+    assert (out["status"], out["message_key"]) == ("refused", "not_waybill")
+    assert store.one("SELECT COUNT(*) FROM scans")[0] == 0  # type: ignore[index]
+
+
+def test_a_code_in_the_batch_carriers_own_format_is_received(station: Station) -> None:
+    assert scan(station, "receive", "hello12345")["message_key"] == "not_waybill"
+    out = scan(station, "receive", "hello12345", carrier_hint="zjs")  # ZJS's old 10 characters
+    assert (out["status"], out["waybill"], out["carrier"]) == ("accepted", "HELLO12345", "zjs")
+    assert out["confidence"] == "batch"
+    # Later scans of it need no batch carrier: the parcel is here.
+    assert scan(station, "stocktake", "HELLO12345")["message_key"] == "stocktake_ok"
+
+
+def test_batch_carrier_beats_a_pattern_guess_and_the_manifest_beats_both(
+    station: Station, store: Store
+) -> None:
+    desk = Desk("gun-1")
+    assert station.read("CARRIER:YUNDA", desk).message_key == "carrier_set"
+    out = station.read("1234567890123", desk)  # 13 digits: Yunda, STO, EMS, China Post…
+    assert (out.carrier, out.confidence) == ("yunda", "batch")
+    store.upsert_manifest([{"waybill": "1234567890124", "carrier": "ems"}])
+    out = station.read("1234567890124", desk)
+    assert (out.carrier, out.confidence) == ("ems", "manifest")
+    assert store.parcel("1234567890124")["carrier"] == "ems"  # type: ignore[index]
+
+
+def test_without_evidence_the_carrier_is_unknown_with_candidates(station: Station) -> None:
+    out = scan(station, "receive", "1234567890123")
+    assert out["status"] == "accepted" and out["carrier"] is None
+    assert out["confidence"] == "none" and {"yunda", "chinapost"} <= set(out["carriers"])
+    dhl_by_chance = scan(station, "receive", "3318810036")
+    assert dhl_by_chance["carrier"] is None and dhl_by_chance["carriers"] == ["dhl"]
+
+
+def test_an_impossible_batch_carrier_answers_amber(station: Station, store: Store) -> None:
+    out = scan(station, "receive", "1Z999AA10123456784", carrier_hint="zto")
+    assert out["status"] == "accepted" and out["warnings"] == ["batch_carrier_mismatch"]
+    assert (out["carrier"], out["confidence"]) == ("ups", "check_digit")
+    out = scan(station, "receive", SF, carrier_hint="zto")
+    assert out["warnings"] == ["batch_carrier_mismatch"] and out["carrier"] is None
+    assert store.parcel(SF)["carrier"] is None  # type: ignore[index]
+
+
+def test_unknown_carrier_cards_and_hints_are_refused(station: Station, store: Store) -> None:
+    desk = Desk("gun-1")
+    out = station.read("CARRIER:J&T", desk)
+    assert (out.status, out.message_key) == ("refused", "unknown_carrier_card")
+    assert desk.carrier is None and station.desk("gun-1").carrier is None
+    out = station.read("carrier:jtexpress", desk)
+    assert out.message_key == "carrier_set" and desk.carrier == "jtexpress"
+    refused = scan(station, "receive", ZTO, carrier_hint="J&T")
+    assert (refused["status"], refused["message_key"]) == ("refused", "unknown_carrier")
+    assert store.one("SELECT COUNT(*) FROM scans")[0] == 0  # type: ignore[index]
+
+
+def test_receive_after_sign_needs_a_supervisor_and_is_audited(
+    station: Station, store: Store, clock: ManualClock
+) -> None:
+    from edge.pins import hash_pin
+
+    store.add_operator("li", "Li Na", "clerk", hash_pin("1234"))
+    store.add_operator("sup", "Wang", "supervisor", hash_pin("4321"))
+    first = scan(station, "receive", ZTO)
+    scan(station, "sign", ZTO)
+    clock.advance(600)
+    again = scan(station, "receive", ZTO)
+    assert again["status"] == "duplicate" and again["message_zh"].startswith(
+        "已于 11-23 09:00 签收"
+    )
+    assert scan(station, "receive", ZTO, operator="li", override=True)["message_key"] == (
+        "override_supervisor"
+    )
+    back = scan(station, "receive", ZTO, operator="sup", override=True)
+    assert back["status"] == "accepted" and back["warnings"] == ["received_after_sign"]
+    assert back["pickup_code"] != first["pickup_code"]
+    audit = store.all("SELECT * FROM audit WHERE action = 'scan.receive_after_sign'")
+    assert [(a["actor"], a["subject"]) for a in audit] == [("sup", ZTO)]
+
+
+def test_signed_on_an_earlier_day_is_received_again(station: Station, clock: ManualClock) -> None:
+    scan(station, "receive", ZTO)
+    scan(station, "sign", ZTO)
+    clock.advance(86400)
+    assert scan(station, "receive", ZTO)["status"] == "accepted"
+
+
+def test_dispatch_of_a_parcel_never_received_warns_and_records_why(
+    station: Station, store: Store
+) -> None:
+    out = scan(station, "dispatch", ZTO, reason="return")
+    assert out["status"] == "accepted" and out["warnings"] == ["never_received"]
+    assert "没有此件的入库记录" in out["message_zh"]
+    note = store.history(ZTO)[-1]["note"]
+    assert note == "dispatched without a receive at this station"
+
+
+# --- a gun's mode is impossible to miss ----------------------------------------------------
+
+
+def test_a_mode_card_lapses_after_the_idle_time_with_a_notice(
+    station: Station, store: Store, clock: ManualClock
+) -> None:
+    desk = station.desk("gun-1")
+    assert station.read("PROBLEM:DAMAGED", desk).mode == "problem"
+    first = station.read(ZTO, desk)
+    assert (first.type, first.mode, first.first_in_mode) == ("problem", "problem", True)
+    clock.advance(5)
+    second = station.read(ZTO2, desk)
+    assert second.type == "problem" and not second.first_in_mode
+    clock.advance(10 * 60 + 1)  # the default idle time is 10 minutes
+    later = station.read(SF, desk)
+    assert (later.type, later.status, later.mode) == ("receive", "accepted", "receive")
+    assert later.warnings == ["mode_lapsed"] and later.shelf
+    assert station.desk("gun-1").mode == "receive"
+    notice = store.one("SELECT * FROM reads WHERE message_key = 'mode_lapsed'")
+    assert notice is not None and "恢复为入库模式" in notice["message_zh"]
+
+
+def test_the_gun_default_mode_is_what_it_lapses_to_and_a_batch_carrier_is_cleared(
+    station: Station, clock: ManualClock
+) -> None:
+    desk = station.desk("gun-s", default_mode="sign")
+    station.read("MODE:RECEIVE", desk)
+    station.read("CARRIER:ZTO", desk)
+    clock.advance(11 * 60)
+    out = station.read(ZTO, desk)
+    assert (out.type, out.message_key) == ("sign", "sign_unknown")
+    reloaded = station.desk("gun-s", default_mode="sign")
+    assert (reloaded.mode, reloaded.carrier) == ("sign", None)
+
+
+def test_an_idle_time_of_zero_never_lapses(
+    store: Store, config: Config, clock: ManualClock
+) -> None:
+    config.scanning.mode_idle_min = 0
+    station = Station(store, config, clock)
+    desk = station.desk("gun-1")
+    station.read("MODE:STOCKTAKE", desk)
+    clock.advance(86400)
+    assert station.read(ZTO, desk).type == "stocktake"

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 
 from flask import Flask
-from flask.testing import FlaskClient
 
+from tests.desk_fixtures import Client
+from tests.desk_fixtures import post_code as post
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
     CLERK,
     Env,
@@ -17,13 +18,6 @@ from tests.web_fixtures import (  # noqa: F401 (fixtures)
     supervisor_fixture,
     web_env_fixture,
 )
-
-Client = tuple[FlaskClient, str]
-
-
-def post(client: Client, url: str, **data: str) -> int:
-    c, token = client
-    return c.post(url, data={"csrf_token": token, **data}).status_code
 
 
 def test_operators_changed_from_the_page_are_audited(

@@ -211,6 +211,9 @@ def test_cli_couriers_handovers_problems_and_monthly(
     assert run(data, "courier", "list", "--json") == 0
     (courier,) = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert courier["carrier"] == "zto" and courier["phone_last4"] == "4321"
+    cards = tmp_path / "cards.html"
+    assert run(data, "courier", "cards", "--out", str(cards)) == 0
+    assert "COURIER:zto-7" in cards.read_text() and "<svg" in cards.read_text()
 
     with Store(data / "station.db") as store:
         store.handover_open(store.courier("zto-7"), "terminal", None, "2026-11-23T09:00:00+08:00")

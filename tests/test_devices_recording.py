@@ -141,6 +141,8 @@ def test_cli_devices_lists_what_it_can_see(tmp_path, capsys):
 
 
 def test_cli_scale_tare_without_a_running_scanner_says_so(tmp_path, capsys):
+    assert cli.main(["--data", str(tmp_path), "init"]) == 0
+    capsys.readouterr()
     args = ["--data", str(tmp_path), "scale", "tare", "scale-1", "--wait", "0.2"]
     assert cli.main(args) == 1
     assert "Is `station scanner` running?" in capsys.readouterr().err

@@ -307,7 +307,29 @@ def test_syn_dropped_through_the_loop_records_no_fragment(config, store, station
     Typist(device).type("YT9876543210987")  # the next scan
     assert run_until(scanner, lambda: deliveries)
     assert [d.barcode.text for d in deliveries] == ["YT9876543210987"]
-    assert store.one("SELECT count(*) FROM reads")[0] == 1
+    # The lost code was answered "scan again", and no fragment of it was recorded.
+    reads = store.all("SELECT code, message_key FROM reads ORDER BY id")
+    assert [tuple(r) for r in reads] == [
+        (None, "incomplete_read"),
+        ("YT9876543210987", "received"),
+    ]
+    assert store.one("SELECT count(*) FROM scans")[0] == 1
+    scanner.close()
+
+
+def test_a_short_read_gets_an_answer_and_the_error_tone(config, store, station, source, tmp_path):
+    probe = tmp_path / "tone.py"
+    marks = tmp_path / "tones"
+    probe.write_text(f"import sys\nopen({str(marks)!r}, 'a').write(sys.argv[1] + '\\n')\n")
+    device = source.plug()
+    section = gun(sound_refused=f"{sys.executable} {probe} refused", min_length=6)
+    scanner, deliveries = make_scanner(config, store, station, source, [section])
+    Typist(device).type("SF12")  # half a label
+    assert run_until(scanner, lambda: marks.exists())
+    read = store.one("SELECT * FROM reads")
+    assert read is not None and read["message_zh"] == "读取不完整，请重扫"
+    assert (read["status"], read["raw"]) == ("refused", "SF12")
+    assert deliveries == [] and marks.read_text() == "refused\n"
     scanner.close()
 
 
@@ -323,3 +345,45 @@ def test_stopping_marks_every_device_disconnected(config, store, station, source
         row = store.device(name)
         assert row["state"] == "disconnected" and row["detail"] == "the scanning process stopped"
     assert store.device("scale-1")["weight_g"] is None
+
+
+def test_a_fast_gun_through_a_delayed_loop_gives_every_code_whole(
+    config, store, station, source, monkeypatch
+):
+    """The idle gap is measured on the kernel's event timestamps: a loop that is busy for
+    longer than the gap (here each answer takes 250 ms, and keys arrive in reads of 64
+    events) still sees the 3 ms between keys, and splits no code."""
+    import time
+
+    from edge.devices.simulate import key_events
+
+    device = source.plug()
+    scanner, deliveries = make_scanner(config, store, station, source, [gun()])
+    slow_read = station.read
+
+    def busy(*args, **kw):
+        time.sleep(0.25)  # a loaded Pi: the loop gets round to the gun late
+        return slow_read(*args, **kw)
+
+    monkeypatch.setattr(station, "read", busy)
+    codes = [f"75{n:012d}" for n in range(1, 7)] + ["SF1234567890123", "YT8962646785389"]
+    stamp = time.time() - 4  # typed over the last seconds; the loop is behind
+    for i, code in enumerate(codes):
+        # Half the codes end on Enter, half only by the idle gap; 0.4 s between labels.
+        for chunk in key_events(code, enter="enter" if i % 2 else None):
+            device.write(chunk, when=stamp)
+            stamp += 0.003
+        stamp += 0.4
+    assert run_until(scanner, lambda: len(deliveries) >= len(codes), timeout=10)
+    scanner.turn(max_wait=0.2)
+    assert [d.barcode.text for d in deliveries] == codes
+    scanner.close()
+
+
+def test_every_gun_has_a_desk_row_from_the_start(config, store, station, source):
+    scanner, _ = make_scanner(
+        config, store, station, source, [gun("desk-1"), gun("desk-2", mode="sign")]
+    )
+    rows = {r["device"]: (r["mode"], r["operator"]) for r in store.all("SELECT * FROM desks")}
+    assert rows == {"desk-1": ("receive", None), "desk-2": ("sign", None)}
+    scanner.close()

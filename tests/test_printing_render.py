@@ -3,7 +3,11 @@ dot for dot, to what the printer is sent."""
 
 from __future__ import annotations
 
+import string
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageChops
 
 from edge import config as config_mod
@@ -11,7 +15,15 @@ from edge.config_base import ConfigError
 from edge.devices.printers import escpos, tspl
 from edge.devices.printers.label import LabelData, info_lines, layout
 from edge.devices.printers.media import parse_size
-from edge.devices.printers.raster import QR, Barcode, Text, code128_modules, font_path
+from edge.devices.printers.raster import (
+    QR,
+    Barcode,
+    Text,
+    code128_modules,
+    font_path,
+    qr_matrix,
+    text_extent,
+)
 from edge.devices.printers.render import job_bytes, preview
 from edge.devices.printers.settings import PrinterSection, PrintingSection
 from edge.devices.printers.simulator import decode_job
@@ -180,5 +192,40 @@ def test_printer_config_is_checked_with_plain_answers() -> None:
     ):
         with pytest.raises(ConfigError, match=word):
             config_mod.parse(base + extra)
+    with pytest.raises(ConfigError, match="two printers share a name"):
+        config_mod.parse(base + base)
     with pytest.raises(ConfigError, match="device"):
         config_mod.parse('[[printers]]\nname = "p"\ndevice = "lpt1"\n')
+
+
+_waybills = st.text(alphabet=string.ascii_uppercase + string.digits + '-"', min_size=4, max_size=30)
+_codes = st.text(alphabet=string.digits + "-" + "测试架", min_size=1, max_size=12)
+
+
+@settings(max_examples=40)
+@given(
+    waybill=_waybills,
+    code=_codes,
+    last4=st.none() | st.from_regex(r"\A[0-9]{4}\Z"),
+    size=st.sampled_from(["40x30", "60x40"]),
+    template=st.sampled_from(["barcode", "qr"]),
+)
+def test_any_label_decodes_to_its_preview(
+    waybill: str, code: str, last4: str | None, size: str, template: str
+) -> None:
+    data = LabelData(waybill, code, "1-1", "11-28", last4)
+    p = printer(size=size, template=template)
+    decoded = tspl.decode(job_bytes(data, p, PrintingSection()), FONT)
+    assert same(decoded.image, preview(data, p, PrintingSection()))
+    coded = [e.data for e in decoded.elements if isinstance(e, Barcode | QR)]
+    assert coded == [waybill]
+    # Every element lies inside the label.
+    width, height = p.label_size().width, p.label_size().height
+    for e in layout(data, p.label_size(), template, FONT):
+        if isinstance(e, Text):
+            w, h = text_extent(e.text, e.size, FONT)
+        elif isinstance(e, Barcode):
+            w, h = len(code128_modules(e.data)) * e.narrow, e.height
+        else:
+            w = h = len(qr_matrix(e.data)) * e.cell
+        assert e.x >= 0 and e.x + w <= width and e.y >= 0 and e.y + h <= height, e

@@ -11,11 +11,9 @@ from typing import Any
 
 import pytest
 
+from tests.test_web_browser import browser, sign_in  # noqa: F401 (the same fixture)
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
     CHROMIUM,
-    CHROMIUM_ARGS,
-    CLERK,
-    SUPERVISOR,
     ZTO,
     Env,
     Served,
@@ -41,29 +39,13 @@ def photo(name: str) -> list[dict[str, Any]]:
     return [{"name": name, "mimeType": "image/jpeg", "buffer": jpeg_with_gps()}]
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
-def page(browser: Any, served: Served) -> Iterator[Any]:
+def page(browser: Any, served: Served) -> Iterator[Any]:  # noqa: F811 (the fixture)
     context = browser.new_context(viewport=TABLET, locale="zh-CN")
     pg = context.new_page()
     pg.set_default_timeout(10_000)
     yield pg
     context.close()
-
-
-def sign_in(page: Page, served: Served, who: tuple[str, str, str] = CLERK) -> None:
-    page.goto(served.url + "/signin")
-    page.fill("input[name=operator]", who[0])
-    page.fill("input[name=pin]", who[2])
-    page.click("button.primary")
-    page.wait_for_selector("nav")
 
 
 def submit(page: Page, selector: str) -> None:
@@ -196,6 +178,7 @@ def test_a_parcel_sent_priced_and_closed_by_its_sign_record(
     assert ZTO[2] in page.text_content("#sendings")
     # 72 hours on, with no sign record: it is on the chase list.
     web_env.clock.advance(73 * 3600)
+    sign_in(page, served)  # three days on, the sign-in has long lapsed
     page.goto(served.url + "/sends")
     assert "需催查" in page.text_content("#sendings tr.overdue")
     shot(page, "sends-chase.png")

@@ -3,11 +3,16 @@ updates, batches, the monthly count of outstanding receipts."""
 
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from edge.service import receipts_desk, sends_desk, tickets_desk
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from edge.service import receipts_desk, sends_desk, tickets, tickets_desk
+from edge.service.errors import ServiceError
 from edge.service.receipts import Signing
 from edge.service.settings import ServiceSection
 from edge.store import Store
@@ -99,3 +104,74 @@ def test_migrations_apply_once(tmp_path: Path) -> None:
     } <= names
     with Store(tmp_path / "a.db") as again:
         assert again.migrate() == []
+
+
+def test_numbers_in_the_customers_words_are_not_kept(store: Store) -> None:
+    tid = tickets_desk.open_ticket(
+        store,
+        RULES,
+        AT,
+        "c1",
+        kind="inquiry",
+        waybills=[ZTO[0]],
+        words="打我电话 13812345678，身份证 44030119900101123X",
+    )
+    tickets_desk.update_ticket(
+        store, RULES, AT, "c1", tid, state="answered", words="已回电 139-1234-5678"
+    )
+    kept = store.service_ticket(tid)["words"] + str(
+        [tuple(e) for e in store.service_ticket_events(tid)]
+    )
+    assert "138****5678" in kept and "139****5678" in kept and "123X" in kept
+    assert "13812345678" not in kept and "1234-5678" not in kept and "4403011990" not in kept
+    assert ZTO[0] in str(store.service_ticket_waybills([tid]))
+
+
+MOVES = st.lists(
+    st.tuples(
+        st.sampled_from(tickets.STATES), st.one_of(st.none(), st.integers(0, 6)), st.booleans()
+    ),
+    max_size=12,
+)
+
+
+@settings(derandomize=True, max_examples=60, deadline=None)
+@given(MOVES)
+def test_any_sequence_of_updates_keeps_a_ticket_coherent(moves: list) -> None:
+    """Whatever clerks try, a ticket only moves forward, each reached state has its time,
+    every accepted step is in the history, and a refused one changes nothing."""
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "s.db", create=True) as store:
+        tid = tickets_desk.open_ticket(
+            store, RULES, AT, "c1", kind="complaint", words="w", phone_last4="5678"
+        )
+        for n, (state, satisfaction, unreachable) in enumerate(moves):
+            before = store.service_ticket(tid)
+            events = len(store.service_ticket_events(tid))
+            try:
+                tickets_desk.update_ticket(
+                    store,
+                    RULES,
+                    AT + timedelta(minutes=n),
+                    "c2",
+                    tid,
+                    state=state,
+                    satisfaction=satisfaction,
+                    unreachable=unreachable,
+                )
+            except ServiceError:
+                assert tuple(store.service_ticket(tid)) == tuple(before)
+                assert len(store.service_ticket_events(tid)) == events
+                continue
+            after = store.service_ticket(tid)
+            assert tickets.STATES.index(after["state"]) >= tickets.STATES.index(before["state"])
+            assert len(store.service_ticket_events(tid)) > events
+        row = store.service_ticket(tid)
+        reached = tickets.STATES[1 : tickets.STATES.index(row["state"]) + 1]
+        assert all(row[f"{s}_at"] for s in reached)
+        actions = [e["action"] for e in store.service_ticket_events(tid)]
+        assert [a for a in actions if a in tickets.STATES] == ["open", *reached]
+        assert row["follow_up_tries"] == actions.count("follow_up_try") + (
+            row["outcome"] == "unreachable"
+        )
+        if row["state"] == "followed_up":
+            assert row["outcome"] in tickets.OUTCOMES

@@ -57,6 +57,14 @@ def test_pages_answer_and_bad_input_is_refused_plainly(clerk: Client) -> None:
         assert words in body, (path, data)
 
 
+def test_an_inquiry_shows_the_parcels_it_is_about(clerk: Client, web_env: Env) -> None:
+    shelved = web_env.receive(ZTO[3], "4321")
+    web_env.receive(ZTO[4], "4321")
+    assert post(clerk, "/tickets", kind="inquiry", phone_last4="4321", words="我的快递呢")[0] == 302
+    page = html.unescape(clerk[0].get("/tickets/1").get_data(as_text=True))
+    assert ZTO[3] in page and ZTO[4] in page and shelved["pickup_code"] in page
+
+
 def test_ticket_moves_on_and_shows_a_missed_deadline(clerk: Client, web_env: Env) -> None:
     c, token = clerk
     photo = (io.BytesIO(jpeg_with_gps()), "box.jpg")
@@ -143,3 +151,61 @@ def test_a_sending_is_priced_then_recorded(clerk: Client, web_env: Env) -> None:
     row = web_env.store.service_sending(ZTO[5])
     assert row["receiver_name"] == "张**" and row["payment"] == "qr" and row["zone"] == "near"
     assert post(clerk, "/sends", action="send", **form)[0] == 409
+
+
+def test_a_receipt_is_not_kept_when_the_core_refuses_the_signing(
+    clerk: Client, web_env: Env
+) -> None:
+    # Marked from the manifest but never received: the core has nothing to sign.
+    assert post(clerk, "/receipts/require", waybill=ZTO[7], signature="1", copies="1")[0] == 302
+    c, token = clerk
+    data = {
+        "csrf_token": token,
+        "relation": "self",
+        "signature": "1",
+        "copies": "1",
+        "photo": (io.BytesIO(jpeg_with_gps()), "r.jpg"),
+    }
+    response = c.post(f"/receipts/sign/{ZTO[7]}", data=data, content_type="multipart/form-data")
+    assert response.status_code == 409 and "tone-bad" in response.get_data(as_text=True)
+    assert web_env.store.service_receipt(ZTO[7])["state"] == "required"
+
+
+def test_the_pages_in_english(clerk: Client, web_env: Env) -> None:
+    web_env.receive(ZTO[8], "5678")
+    post(clerk, "/receipts/require", waybill=ZTO[8], id="1", copies="1")
+    post(clerk, "/tickets", kind="claim", category="items_missing", waybills=ZTO[8], words="x")
+    post(clerk, "/lang", lang="en", next="/tickets")
+    c, _ = clerk
+    pages = {
+        "/tickets": "items missing",
+        "/tickets/1": "Next step",
+        "/sends": "Price it",
+        "/receipts": "Waiting to be signed",
+        f"/receipts/sign/{ZTO[8]}": "ID number",
+    }
+    for path, words in pages.items():
+        body = html.unescape(c.get(path).get_data(as_text=True))
+        assert words in body, path
+
+
+def test_a_sending_takes_the_paired_scales_stable_weight(clerk: Client, web_env: Env) -> None:
+    web_env.config.web.scale = "scale-1"
+    at = web_env.clock.wall.isoformat()
+    web_env.store.set_device_state("scale-1", "scale", "connected", at, path=None, detail=None)
+    web_env.store.set_scale_weight(
+        "scale-1", at, weight_g=3200, flags="", stable_g=3200, stable_at=at
+    )
+    status, body = post(
+        clerk,
+        "/sends",
+        action="send",
+        carrier="sf",
+        province="广东",
+        waybill="SF1234567890123",
+        payment="cash",
+    )
+    assert status == 200, body
+    row = web_env.store.service_sending("SF1234567890123")
+    # Local zone: 8 yuan for the first kilogram, 2 for each of the three started after it.
+    assert (row["weight_g"], row["price_fen"], row["zone"]) == (3200, 1400, "local")

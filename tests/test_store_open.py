@@ -107,3 +107,12 @@ def test_read_only_pages_answer_under_a_held_write_lock(
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_the_page_opens_durable_connections(app: Flask) -> None:
+    from web import context
+
+    with app.test_request_context("/livez"):
+        conn = context.store().conn
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

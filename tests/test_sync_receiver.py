@@ -56,8 +56,7 @@ def test_resent_scans_are_duplicates_and_held_once(receiver: Receiver) -> None:
     assert statuses(post(receiver, batch(*scans))) == ["accepted"] * 5
     again = statuses(post(receiver, batch(*scans[2:], a_scan(6))))
     assert again == ["duplicate", "duplicate", "duplicate", "accepted"]
-    with receiver.db() as conn:
-        assert conn.execute("SELECT count(*) FROM scans").fetchone()[0] == 6
+    assert receiver.rows("SELECT count(*) AS n FROM scans")[0]["n"] == 6
 
 
 def test_concurrent_resends_store_one_row_each(receiver: Receiver) -> None:
@@ -72,8 +71,7 @@ def test_concurrent_resends_store_one_row_each(receiver: Receiver) -> None:
         t.start()
     for t in threads:
         t.join()
-    with receiver.db() as conn:
-        assert conn.execute("SELECT count(*) FROM scans").fetchone()[0] == 200
+    assert receiver.rows("SELECT count(*) AS n FROM scans")[0]["n"] == 200
     # Each scan was accepted exactly once over the four racing requests.
     for i in range(200):
         assert sorted(r[i] for r in results) == ["accepted"] + ["duplicate"] * 3

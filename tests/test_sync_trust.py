@@ -238,7 +238,9 @@ def test_masked_text_is_left_as_it_is() -> None:
 def test_manifest_import_masks_whole_numbers(receiver: Receiver) -> None:
     rows = ["station,waybill,recipient_masked"]
     rows += [f'{STATION},SF{i:010d},"{text}"' for i, text in enumerate(WHOLE_NUMBERS)]
-    receiver.running.storage.import_manifest(parse_manifest_csv("\n".join(rows)), "2026-11-22Z")
+    receiver.running.storage.import_manifest(
+        parse_manifest_csv("\n".join(rows)), "2026-11-22T01:00:00Z"
+    )
     resp = requests.get(
         f"{receiver.url}/v1/stations/{STATION}/manifest",
         headers={"Authorization": f"Bearer {receiver.token}"},

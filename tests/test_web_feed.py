@@ -47,9 +47,10 @@ def events(response: requests.Response) -> Iterator[dict]:
             current[key] = value
 
 
-def take(stream: Iterator[dict], n: int) -> list[dict]:
-    """The next n events (the request's own timeout bounds the wait)."""
-    return [next(stream) for _ in range(n)]
+def take(stream: Iterator[dict], n: int, kind: str = "read") -> list[dict]:
+    """The next n events of one kind (the request's own timeout bounds the wait)."""
+    wanted = (e for e in stream if e.get("event") == kind)
+    return [next(wanted) for _ in range(n)]
 
 
 def test_reads_arrive_in_order_and_resume_after_a_drop(served: Served, web_env: Env) -> None:
@@ -113,3 +114,23 @@ def test_streams_are_capped_below_the_thread_count(served: Served, web_env: Env)
             break
         time.sleep(0.1)
     assert again.status_code == 200
+
+
+def test_every_guns_mode_is_sent_and_follows_a_mode_card(served: Served, web_env: Env) -> None:
+    session = signed_in(served.url)
+    at = web_env.clock.wall.isoformat()
+    web_env.store.set_device_state("desk-1", "gun", "connected", at, path=None, detail=None)
+    gun = web_env.station.desk("desk-1")
+    web_env.clock.advance(3)
+    web_env.station.read(ZTO[0], gun)
+    with session.get(served.url + "/feed", stream=True, timeout=10) as r:
+        stream = events(r)
+        (first,) = take(stream, 1, "desks")
+        assert json.loads(first["data"]) == [
+            {"device": "desk-1", "mode": "receive", "text": "入库模式", "operator": "未登录"}
+        ]
+        web_env.clock.advance(3)
+        web_env.station.read("PROBLEM:DAMAGED", gun)
+        (changed,) = take(stream, 1, "desks")
+    (desk,) = json.loads(changed["data"])
+    assert desk["mode"] == "problem" and desk["text"] == "问题件模式 · 破损"

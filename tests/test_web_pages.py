@@ -81,3 +81,68 @@ def test_search_as_a_clerk_asks(web_env: Env, app: Flask) -> None:
     assert ZTO[0] not in found(ZTO[0][3:11])
     r = client.get("/search?q=" + "9" * 80)
     assert r.status_code == 400
+
+
+def test_a_refused_problem_keeps_what_was_typed(web_env: Env, app: Flask) -> None:
+    web_env.receive(ZTO[0], "5678")
+    client = app.test_client()
+    token = sign_in(client)
+    form = {"code": ZTO[0], "problem_code": "damaged", "note": "角被压扁", "csrf_token": token}
+    r = client.post("/problem", data=form)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and 'id="form-error"' in page and "至少要拍一张照片" in page
+    assert f'value="{ZTO[0]}"' in page and 'value="角被压扁"' in page
+    assert '<option value="damaged" selected>' in page
+    not_image = {**form, "photo": (io.BytesIO(b"not an image"), "x.jpg")}
+    r = client.post("/problem", data=not_image, content_type="multipart/form-data")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and 'id="form-error"' in page and 'value="角被压扁"' in page
+
+
+def test_a_refused_pickup_keeps_the_ticks_and_fields(web_env: Env, app: Flask) -> None:
+    web_env.receive(ZTO[0], "5678")
+    web_env.receive(ZTO[1], "5678")
+    client = app.test_client()
+    token = sign_in(client)
+    r = client.post(
+        "/pickup",
+        data={"waybill": [ZTO[1]], "relation": "proxy", "id_last4": "0012", "q": "5678",
+              "csrf_token": token},
+    )  # fmt: skip
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and "写明关系" in page
+    assert page.count('name="waybill"') == 2 and page.count("checked") == 2  # the tick, proxy
+    assert 'value="proxy" checked' in page and 'value="0012"' in page
+
+
+@pytest.mark.parametrize(("screen", "flag", "font"), [
+    ("connected", False, True), ("disconnected", False, False), (None, True, True),
+])  # fmt: skip
+def test_install_adds_a_cjk_font_where_a_screen_shows_the_page(
+    tmp_path: Path, screen: str | None, flag: bool, font: bool
+) -> None:
+    from edge.appliance import install
+
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (root / "etc/group").write_text("root:x:0:\ndialout:x:20:\n")
+    if screen:
+        status = root / "sys/class/drm/card1-HDMI-A-1/status"
+        status.parent.mkdir(parents=True)
+        status.write_text(screen + "\n")
+    host = install.install(install.Options(root=root, display=flag))
+    wanted = f"apt-get install -y --no-install-recommends {install.CJK_FONT_PACKAGE}"
+    assert (wanted in host.commands) == font
+
+
+def test_sync_status_shows_the_stations_time(
+    web_env: Env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from edge.cli import main
+    from tests.web_fixtures import WEB_CONFIG
+
+    (web_env.data_dir / "station.toml").write_text(WEB_CONFIG, encoding="utf-8")
+    web_env.store.update_sync_state(last_success_at="2026-11-28T01:00:00+00:00")
+    assert main(["--data", str(web_env.data_dir), "sync", "status"]) == 0
+    assert "last success:     2026-11-28T09:00:00+08:00" in capsys.readouterr().out

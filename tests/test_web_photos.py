@@ -65,3 +65,26 @@ def test_saved_by_sha256_with_a_thumbnail(tmp_path: Path) -> None:
     # The same photo again is the same file; no temp files are left behind.
     assert photos.save(tmp_path, jpeg) == stored
     assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def test_a_12_mp_camera_photo_passes_small_and_upright() -> None:
+    out = photos.clean_jpeg(jpeg_with_gps((4000, 3000), orientation=6), **LIMITS)
+    with Image.open(io.BytesIO(out)) as image:
+        assert image.size == (1200, 1600)
+    assert len(out) <= 300_000 and b"PhoneMaker" not in out
+
+
+def test_the_jpeg_decoder_is_asked_for_an_aspect_true_box() -> None:
+    # A square (1600, 1600) box cannot shrink 4000x3000 at all; the aspect-true one halves it.
+    with Image.open(io.BytesIO(jpeg_with_gps((4000, 3000)))) as image:
+        photos.draft(image, 1600)
+        assert image.size == (2000, 1500)
+
+
+def test_a_png_pixel_bomb_is_refused_before_decoding() -> None:
+    buf = io.BytesIO()
+    Image.new("1", (10_000, 7_900)).save(buf, "PNG", optimize=True)  # 79 Mpx, a few KB
+    assert len(buf.getvalue()) < 300_000
+    with pytest.raises(photos.PhotoError) as caught:
+        photos.clean_jpeg(buf.getvalue(), **LIMITS)
+    assert caught.value.key == "photo.too_many_pixels"

@@ -378,7 +378,7 @@ def test_reports_per_carrier_hourly_and_csv(clerk: Client, web_env: Env) -> None
     r = c.get("/reports.csv?day=2026-11-23")
     rows = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:3] == ["日期", "快递公司", "入库"]
-    assert rows[1] == ["2026-11-23", "zto", "3", "1", "0", "0", "2"]
+    assert rows[1] == ["2026-11-23", "中通", "3", "1", "0", "0", "2"]
     empty = c.get("/reports.csv?day=2026-11-22").get_data(as_text=True)
     assert len(empty.strip().splitlines()) == 2  # header + on-shelf counts only
 

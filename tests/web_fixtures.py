@@ -162,3 +162,61 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
+
+
+def store_photo(env: Env) -> str:
+    """A cleaned photo stored as the page stores one; its sha256."""
+    from web import photos
+
+    jpeg = photos.clean_jpeg(jpeg_with_gps((800, 600)), max_px=800, quality=80, max_bytes=10**7)
+    stored = photos.save(env.data_dir, jpeg)
+    env.store.web_add_photo(stored.sha256, stored.path.as_posix(), stored.size, "2026-11-28")
+    return stored.sha256
+
+
+def seed_every_page(env: Env, text: str = "") -> dict[str, str]:
+    """Something on every page: parcels in every state with photos, a stocktake, parcels
+    left too long, a gun in problem mode, a scale, a sync error then a success.
+
+    ``text`` goes wherever a clerk can type (notes, codes): the hostile-input tests
+    pass markup here. Returns the paths worth visiting by name.
+    """
+    at = env.clock.wall.isoformat(timespec="seconds")
+    env.store.set_device_state("desk-1", "gun", "connected", at, path="/dev/input/x", detail=None)
+    env.store.set_device_state(
+        "scale-1", "scale", "connected", at, path="/dev/ttyUSB0", detail=None
+    )
+    env.store.set_scale_weight("scale-1", at, weight_g=1200, flags="", stable_g=1200, stable_at=at)
+    env.store.record_side_failure("manifest: ConnectionError: [Errno 111] Connection refused")
+    old = [env.receive(w, "5678", device="desk-1") for w in ZTO[10:13]]
+    env.clock.advance(8 * 86400)
+    on_shelf = env.receive(ZTO[0], "5678", device="desk-1")
+    env.receive(ZTO[1], "1111", device="desk-1")
+    photo = store_photo(env)
+    note = text or "家人"
+    env.clock.advance(3)
+    env.station.scan(
+        ScanRequest(type="sign", code=ZTO[1], device="desk-1", signer_relation="proxy",
+                    note=note, photos=(photo,))
+    )  # fmt: skip
+    env.clock.advance(3)
+    env.station.scan(
+        ScanRequest(type="problem", code=ZTO[0], device="desk-1", reason="damaged",
+                    note=note, photos=(photo,))
+    )  # fmt: skip
+    env.receive(ZTO[2], device="desk-1")
+    env.clock.advance(3)
+    env.station.scan(ScanRequest(type="dispatch", code=ZTO[2], device="desk-1", reason="return"))
+    gun = env.station.desk("desk-1")
+    for code in ("MODE:PROBLEM", "PROBLEM:DAMAGED", text or "hello world!"):
+        env.clock.advance(3)
+        env.station.read(code, gun)
+    st = env.store.web_stocktake_open(on_shelf["shelf"], "c1", "web:c1", at)
+    env.store.web_stocktake_add(st, ZTO[1], at, "extra", env.store.parcel(ZTO[1]), None)
+    env.store.web_stocktake_add(st, "NOPE" + ZTO[3], at, "extra", None, None)
+    return {
+        "parcel": f"/parcel/{ZTO[0]}",
+        "signed": f"/parcel/{ZTO[1]}",
+        "stocktake": f"/stocktake/{st}",
+        "old": old[0]["waybill"],
+    }

@@ -16,7 +16,7 @@ from edge import config as config_mod
 from edge.clock import Clock, SystemClock
 from edge.config import Config
 from edge.store import DB_NAME, Store, StoreError
-from web import auth, catalog, context, service_screens
+from web import auth, catalog, context, labels, service_screens
 from web.context import PageError, WebState
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,7 @@ def create_app(
     for blueprint in DAY_BLUEPRINTS:
         app.register_blueprint(blueprint)
     service_screens.register(app)
+    app.register_blueprint(labels.bp)
     app.teardown_appcontext(context.close_store)
     app.context_processor(_template_globals)
     app.register_error_handler(PageError, _page_error)
@@ -133,7 +134,9 @@ def _too_large(_exc: RequestEntityTooLarge) -> Any:
 
 def _store_error(exc: StoreError) -> Any:
     log.error("database: %s", exc)
-    return _answer(503, context.t("err.store"))
+    key = {"StoreFull": "err.store_full", "StoreBusy": "err.store_busy",
+           "StoreMissing": "err.store_missing"}.get(type(exc).__name__, "err.store")  # fmt: skip
+    return _answer(503, context.t(key))
 
 
 def _http_error(exc: HTTPException) -> Any:

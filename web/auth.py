@@ -91,7 +91,8 @@ def before_request() -> Response | None:
         idle_after = (current - timedelta(hours=web.session_hours)).isoformat(timespec="seconds")
         row = store().web_session(sid_hash, idle_after)
     if row is None:
-        _forget_session()
+        if "sid" in session:
+            _forget_session()
         if wants_json():
             raise PageError(401, "err.signed_out")
         return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from edge.messages import REASON_NAMES, TYPE_NAMES
+from edge.messages import REASON_NAMES, STATE_NAMES, TYPE_NAMES
 from web import service_strings
 from web.catalog_day import LABELS as DAY_LABELS
 from web.catalog_day import STRINGS as DAY_STRINGS
+from web.labels_strings import LABEL_STRINGS
 
 LANGUAGES = ("zh", "en")
 
 STRINGS: dict[str, tuple[str, str]] = {
+    **LABEL_STRINGS,
     "app.name": ("驿站扫描", "Station scanning"),
     "lang.other": ("English", "中文"),
     # navigation
@@ -33,6 +35,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.scans": ("扫描记录", "Scans"),
     "nav.operators": ("操作员", "Operators"),
     "nav.config": ("配置", "Config"),
+    "nav.menu": ("菜单", "Menu"),
     "nav.sign_out": ("退出", "Sign out"),
     # sign-in
     "signin.title": ("登录", "Sign in"),
@@ -69,6 +72,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err.store": (
         "保存失败，未记录：请找主管检查存储空间后重试",
         "Not saved (storage failed): ask a supervisor to check disk space, then try again",
+    ),
+    "err.store_full": (
+        "磁盘已满，未保存：请找主管清理空间后重试",
+        "Disk full, not saved: ask a supervisor to free some space, then try again",
+    ),
+    "err.store_busy": ("数据库忙，未保存：请稍后重试", "Database busy, not saved: try again"),
+    "err.store_missing": (
+        "找不到数据库文件：请找主管恢复备份",
+        "Database file missing: ask a supervisor to restore a backup",
     ),
     "err.network": ("网络断开，未发送：请重扫", "No connection, not sent: scan again"),
     "err.operator_card": (
@@ -124,6 +136,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sort.waiting": ("等待扫描…", "Waiting for scans…"),
     "sort.weight": ("重量", "Weight"),
     "sort.history": ("最近扫描", "Recent scans"),
+    "sort.guns": ("扫码枪", "Guns"),
+    "sort.no_guns": ("还没有扫码枪扫描过", "No gun has scanned yet"),
+    "sort.gun_mode": ("{mode}模式", "{mode} mode"),
+    "sort.nobody": ("未登录", "nobody signed in"),
+    "sort.done_sign": ("签收", "SIGNED OUT"),
+    "sort.done_dispatch": ("出站", "DISPATCHED"),
+    "sort.done_problem": ("问题件", "PROBLEM"),
+    "sort.done_stocktake": ("盘点", "STOCKTAKE"),
+    "sort.keypad": ("键盘", "Keypad"),
     # receive
     "receive.title": ("入库（到件）", "Receive"),
     "receive.carrier_auto": ("自动识别", "Recognise"),
@@ -221,6 +242,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "report.title": ("报表", "Reports"),
     "report.day": ("日期", "Day"),
     "report.show": ("查看", "Show"),
+    "report.col_receive": ("入库", "Received"),
+    "report.col_sign": ("签收", "Signed out"),
+    "report.col_dispatch": ("出站", "Dispatched"),
+    "report.col_problem": ("问题件", "Problems"),
     "report.csv": ("导出 CSV", "Export CSV"),
     "report.on_shelf": ("在架", "On shelf"),
     "report.empty": ("这一天没有扫描", "No scans that day"),
@@ -245,8 +270,30 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status.sync": ("上传到总部", "Sync to head office"),
     "status.backlog": ("待上传", "Waiting to send"),
     "status.oldest": ("最早待上传", "Oldest unsent"),
-    "status.seconds": ("{n} 秒前", "{n} s ago"),
+    "status.ago_s": ("{n} 秒前", "{n} s ago"),
+    "status.ago_min": ("{n} 分钟前", "{n} min ago"),
+    "status.ago_h": ("{n} 小时前", "{n} h ago"),
+    "status.ago_d": ("{n} 天前", "{n} days ago"),
     "status.last_success": ("上次成功", "Last success"),
+    "status.err_network": (
+        "连不上总部：请检查网络。扫描都已保存，网络恢复后自动上传",
+        "Cannot reach head office: check the network. Every scan is kept and goes up "
+        "by itself once it is back",
+    ),
+    "status.err_token": (
+        "总部不接受本站的令牌：请主管检查总部令牌设置。扫描都已保存",
+        "Head office refuses this station's token: a supervisor should check the token "
+        "setting. Every scan is kept",
+    ),
+    "status.err_head_office": (
+        "总部暂时出错，会自动重试。扫描都已保存",
+        "Head office had an error; sync tries again by itself. Every scan is kept",
+    ),
+    "status.err_other": (
+        "上传出错，会自动重试。扫描都已保存；如一直出错，请主管查看同步日志",
+        "Sync had an error and tries again by itself. Every scan is kept; if it goes "
+        "on, a supervisor should read the sync log",
+    ),
     "status.last_error": ("上次错误", "Last error"),
     "status.rejected": ("被总部拒收", "Rejected by head office"),
     # search and parcel
@@ -286,6 +333,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ops.disable": ("停用", "Disable"),
     "ops.enable": ("启用", "Enable"),
     "ops.unlock": ("解锁", "Unlock"),
+    "config.zh_note": (
+        "各项说明（英文）见 README 的配置参考；这里只列出各项的值",
+        "Each key is described in the README's configuration reference",
+    ),
     "config.hint": (
         "只读；修改请编辑配置文件后重启服务",
         "Read only: edit the file and restart the services to change it",
@@ -306,17 +357,15 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "jd": ("京东", "JD"),
         "ems": ("EMS", "EMS"),
         "chinapost": ("中国邮政", "China Post"),
+        "deppon": ("德邦", "Deppon"),
+        "zjs": ("宅急送", "ZJS"),
+        "cainiao": ("菜鸟", "Cainiao"),
         "ups": ("UPS", "UPS"),
         "fedex": ("FedEx", "FedEx"),
         "usps": ("USPS", "USPS"),
         "dhl": ("DHL", "DHL"),
     },
-    "state": {
-        "registered": ("已登记", "registered"),
-        "on_shelf": ("在架", "on shelf"),
-        "signed": ("已签收", "signed"),
-        "dispatched": ("已出站", "dispatched"),
-    },
+    "state": STATE_NAMES,
     "relation": {
         "self": ("本人", "the recipient"),
         "proxy": ("代取", "someone else"),
@@ -338,6 +387,13 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "warning": {
         "weight_mismatch": ("重量不符", "weight mismatch"),
         "not_on_shelf": ("不应在架上", "should not be on a shelf"),
+        "batch_carrier_mismatch": (
+            "单号不属于批次快递公司，已按单号记录",
+            "not the batch carrier's number: recorded by the number",
+        ),
+        "never_received": ("本站未入库", "never received here"),
+        "received_after_sign": ("主管确认重新入库", "received again, confirmed by a supervisor"),
+        "mode_lapsed": ("模式已超时，恢复默认", "mode timed out: back to the default"),
     },
     "type": TYPE_NAMES,
     "reason": REASON_NAMES,

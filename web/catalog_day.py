@@ -14,6 +14,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "day.delivery_sheet": ("派件交接单", "Delivery sheet"),
     "day.station": ("驿站", "Station"),
     "day.courier": ("快递员", "Courier"),
+    "day.couriers": ("快递员", "Couriers"),
     "day.courier_id": ("快递员编号", "Courier ID"),
     "day.courier_name": ("姓名", "Name"),
     "day.add_courier": ("添加快递员", "Add courier"),
@@ -50,6 +51,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "没有中文字体，无法生成 PDF：请安装 fonts-noto-cjk",
         "No Chinese font to make the PDF: install fonts-noto-cjk",
     ),
+    "day.err_pdf": (
+        "PDF 暂时无法生成，请先打印本页",
+        "The PDF could not be made just now: print this page instead",
+    ),
     "day.err_courier": ("请选择快递员", "Choose a courier"),
     "day.err_courier_id": (
         "编号只能用字母、数字、_ . -（最多 32 位），并填写姓名",
@@ -74,6 +79,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "day.stray": (
         "不在本批退件清单上：请放回原处",
         "Not on this return list: put it back on its shelf",
+    ),
+    "day.stray_delivery": (
+        "不在货架上，不能随这批出库",
+        "Not on the shelves: it cannot leave with this batch",
     ),
     "day.batch_line": (
         "出库 {out}，清单 {listed}，未扫 {left}，不在清单 {strays}",
@@ -140,6 +149,50 @@ STRINGS: dict[str, tuple[str, str]] = {
         "This is the last supervisor: they cannot be disabled or demoted",
     ),
     "admin.err_date": ("日期格式应为 YYYY-MM-DD", "Dates are YYYY-MM-DD"),
+    "nav.shelves": ("货架", "Shelves"),
+    "shelf.title": ("货架图", "Shelf map"),
+    "shelf.shelf": ("{id} 号架", "Shelf {id}"),
+    "shelf.out_of_use": ("停用", "out of use"),
+    "shelf.move": ("移库", "Move a parcel"),
+    "shelf.parcel": ("运单号或取件码", "Waybill or pickup code"),
+    "shelf.to": ("移到", "To layer"),
+    "shelf.new_code": ("换新取件码", "New pickup code"),
+    "shelf.move_submit": ("移库", "Move"),
+    "shelf.moved": (
+        "{waybill} 已移到 {slot}，取件码 {code}",
+        "{waybill} moved to {slot}; pickup code {code}",
+    ),
+    "shelf.edit": ("添加或修改货架", "Add or change a shelf"),
+    "shelf.layer_edit": ("修改一层", "Change one layer"),
+    "shelf.id": ("货架号", "Shelf"),
+    "shelf.slot": ("层（如 1-2）", "Layer (e.g. 1-2)"),
+    "shelf.layers": ("层数", "Layers"),
+    "shelf.capacity": ("每层容量", "Capacity per layer"),
+    "shelf.save": ("保存", "Save"),
+    "shelf.note": (
+        "修改立即生效，无需重启；配置文件里的货架是初始布局。新加的货架用于不限快递公司和重量的分拣规则。",
+        "Changes apply at once, with no restart; the config file's shelves are the starting "
+        "layout. New shelves join the sorting rule open to any carrier and weight.",
+    ),
+    "shelf.err_number": (
+        "请填 {low} 到 {high} 之间的整数",
+        "Enter a whole number from {low} to {high}",
+    ),
+    "shelf.err_id": ("货架号要简短，不能含“-”", "A shelf ID is short, without '-'"),
+    "shelf.err_shrink": (
+        "{slot} 上还有 {n} 件包裹，不能缩小到装不下：请先移走包裹",
+        "{slot} holds {n} parcels and cannot shrink below that: move parcels first",
+    ),
+    "shelf.err_parcel": (
+        "找不到这个在架上的包裹，请用运单号",
+        "No single parcel on the shelves matches: use its waybill number",
+    ),
+    "shelf.err_slot": ("没有这一层，或这一层已停用", "No such layer, or it is out of use"),
+    "shelf.err_full": ("{slot} 已满", "{slot} is full"),
+    "shelf.err_no_code": (
+        "今天没有空闲的取件码了：请保留原取件码",
+        "No free pickup code left today: keep the current one",
+    ),
 }
 
 LABELS: dict[str, dict[str, tuple[str, str]]] = {

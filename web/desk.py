@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from typing import Any
 
@@ -16,6 +17,7 @@ from web.context import PageError, bad
 from web.present import hms, outcome_card
 
 bp = Blueprint("desk", __name__)
+log = logging.getLogger(__name__)
 
 
 def _last4(field: str) -> str | None:
@@ -129,9 +131,35 @@ def pickup() -> str:
     )
 
 
+def entry_kept(template: str, exc: PageError, **page: Any) -> Any:
+    """A refused form shown again with its message and what the clerk entered, so no
+    typing is lost (a chosen photo must be chosen again: browsers never refill files)."""
+    message = context.t(exc.key, **exc.params)
+    log.info("form %s refused: %s", request.path, exc.key)
+    return render_template(template, error=message, form=request.form, **page), exc.status
+
+
 @bp.post("/pickup")
 def pickup_sign() -> Any:
     waybills = list(dict.fromkeys(w.strip() for w in request.form.getlist("waybill") if w.strip()))
+    query = (request.form.get("q") or "").strip()[:64]
+    try:
+        return _sign(waybills)
+    except PageError as exc:
+        if exc.status >= 500:
+            raise
+        return entry_kept(
+            "pickup.html",
+            exc,
+            query=query,
+            parcels=pickup_candidates(query) if query else [],
+            relations=SIGNER_RELATIONS,
+            results=None,
+            ticked=set(waybills),
+        )
+
+
+def _sign(waybills: list[str]) -> Any:
     if not waybills:
         raise bad("err.pickup_none")
     relation = _choice("relation", SIGNER_RELATIONS, "self")
@@ -184,6 +212,15 @@ def api_dispatch() -> Any:
 def problem() -> Any:
     if request.method == "GET":
         return render_template("problem.html", codes=PROBLEM_CODES, result=None)
+    try:
+        return _problem()
+    except PageError as exc:
+        if exc.status >= 500:
+            raise
+        return entry_kept("problem.html", exc, codes=PROBLEM_CODES, result=None)
+
+
+def _problem() -> Any:
     code = _code()
     reason = _choice("problem_code", PROBLEM_CODES, None)
     if reason is None:
@@ -195,4 +232,4 @@ def problem() -> Any:
     outcome = context.scan("problem", code, reason=reason, note=note, photos=shas)
     result = outcome_card(outcome, context.lang())
     status = 409 if result["status"] == "refused" else 200
-    return render_template("problem.html", codes=PROBLEM_CODES, result=result), status
+    return render_template("problem.html", codes=PROBLEM_CODES, result=result, photos=shas), status

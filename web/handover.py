@@ -31,7 +31,7 @@ def index() -> str:
     store = context.store()
     return render_template(
         "handover.html",
-        couriers=[c for c in store.couriers() if c["active"]],
+        couriers=store.couriers(),
         handovers=store.handovers()[:30],
         open_here=store.handover_open_at(context.desk_device()),
         carriers=sorted(CARRIERS),
@@ -52,6 +52,15 @@ def add_courier() -> Response:
     if phone is not None and not valid_last4(phone):
         raise bad("err.last4", field=context.t("field.phone_last4"))
     context.store().courier_save(courier_id, name, carrier, phone, context.now_iso())
+    return redirect(url_for("handover.index"))
+
+
+@bp.post("/couriers/<courier_id>/active")
+@supervisor_only
+def set_courier_active(courier_id: str) -> Response:
+    active = request.form.get("active") == "1"
+    if not context.store().courier_set_active(courier_id, active, context.operator_id()):
+        raise PageError(404, "err.not_found")
     return redirect(url_for("handover.index"))
 
 

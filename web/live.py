@@ -10,11 +10,22 @@ from web import context
 
 
 def scale_name() -> str | None:
-    """[web] scale, else the only configured scale, else none."""
+    """The scale paired with the page's desk: [web] scale; else the only configured
+    scale; else the only scale paired with a gun; else the only scale the scanning
+    process reports (a simulated one in the demo). None when that is not one scale."""
     config = context.config()
     if config.web.scale:
         return config.web.scale
-    return config.scales[0].name if len(config.scales) == 1 else None
+    for names in (
+        [s.name for s in config.scales],
+        [g.scale for g in config.scanners if g.scale],
+        [d["name"] for d in context.store().devices() if d["kind"] == "scale"],
+    ):
+        if len(set(names)) == 1:
+            return names[0]
+        if names:
+            return None
+    return None
 
 
 def _age_s(at: str | None) -> float | None:

@@ -17,9 +17,18 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from edge import heap
+from edge.photo_files import relative_path
+
+__all__ = ["PhotoError", "StoredPhoto", "clean_jpeg", "relative_path", "save", "thumbnail"]
+
 THUMB_PX = 320
-# A 15 MB phone photo is about 50 megapixels at most; larger claims are decompression bombs.
-MAX_PIXELS = 80_000_000
+# Pixel budgets, checked from the header before anything is decoded. A JPEG decodes at a
+# reduced scale (draft), so a 50 Mpx phone photo costs a few MB; other formats (PNG, …)
+# decode in full, at 3-4 bytes a pixel, so their budget is what the web unit's MemoryMax
+# can hold: a 12 Mpx (4000x3000) photo passes, a 79 Mpx PNG "bomb" of 231 KB does not.
+MAX_PIXELS_JPEG = 50_000_000
+MAX_PIXELS_FULL_DECODE = 16_000_000
 
 
 class PhotoError(ValueError):
@@ -47,13 +56,13 @@ def clean_jpeg(data: bytes, *, max_px: int, quality: int, max_bytes: int) -> byt
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image: Image.Image = Image.open(io.BytesIO(data))  # reads the header only
+            budget = MAX_PIXELS_JPEG if image.format == "JPEG" else MAX_PIXELS_FULL_DECODE
+            if image.width * image.height > budget:
+                raise PhotoError("photo.too_many_pixels")
             with Image.open(io.BytesIO(data)) as probe:
                 probe.verify()
-            image: Image.Image = Image.open(io.BytesIO(data))
-            if image.width * image.height > MAX_PIXELS:
-                raise PhotoError("photo.too_many_pixels")
-            # Decode at a reduced scale where the format allows (JPEG): far less memory.
-            image.draft("RGB", (max_px, max_px))
+            draft(image, max_px)
             image = ImageOps.exif_transpose(image)
             image = image.convert("RGB")
     except PhotoError:
@@ -62,25 +71,37 @@ def clean_jpeg(data: bytes, *, max_px: int, quality: int, max_bytes: int) -> byt
         raise PhotoError("photo.not_image") from None
     except (OSError, SyntaxError, ValueError):
         raise PhotoError("photo.broken") from None
-    image.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
-    # A fresh image carries no info dict at all: no EXIF, GPS, XMP, ICC or comments.
-    bare = Image.frombytes("RGB", image.size, image.tobytes())
-    out = io.BytesIO()
-    bare.save(out, "JPEG", quality=quality, optimize=True)
-    return out.getvalue()
+    try:
+        image.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
+        # Saved with no info at all: no EXIF, GPS, XMP, ICC or comments (Pillow writes
+        # only what save() is given, and the info dict is emptied besides).
+        image.info = {}
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=quality, optimize=True)
+        return out.getvalue()
+    finally:
+        image.close()
+        del image
+        heap.give_back()  # the decoded pixels' pages, back to the OS
+
+
+def draft(image: Image.Image, long_side: int) -> None:
+    """Ask the JPEG decoder for the smallest scale (1/2 to 1/8) still at least
+    ``long_side`` on the long side. The box must keep the image's aspect: a square box
+    makes a 4000x3000 photo decode in full, as its short side is below 1600 at 1/2."""
+    width, height = image.size
+    scale = long_side / max(width, height)
+    if scale < 1:
+        image.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
 
 
 def thumbnail(jpeg: bytes) -> bytes:
     with Image.open(io.BytesIO(jpeg)) as image:
+        draft(image, THUMB_PX)
         image.thumbnail((THUMB_PX, THUMB_PX), Image.Resampling.LANCZOS)
         out = io.BytesIO()
         image.save(out, "JPEG", quality=70)
     return out.getvalue()
-
-
-def relative_path(sha256: str, thumb: bool = False) -> Path:
-    base = Path("photos") / "thumbs" if thumb else Path("photos")
-    return base / sha256[:2] / f"{sha256}.jpg"
 
 
 def write_durably(path: Path, data: bytes) -> None:

@@ -39,6 +39,8 @@ def _warnings(value: Any) -> list[str]:
 def card(data: dict[str, Any], lang: str, *, local_time: str = "") -> dict[str, Any]:
     """The fields the sorting screen and the scan answers show, in ``lang``."""
     warnings = _warnings(data.get("warnings"))
+    scan_type = str(data.get("type") or "")
+    other = bool(scan_type not in ("", "receive") and data.get("seq"))
     message = data.get("message_en") if lang == "en" else data.get("message_zh")
     return {
         "id": data.get("id") or data.get("read_id"),
@@ -60,6 +62,9 @@ def card(data: dict[str, Any], lang: str, *, local_time: str = "") -> dict[str, 
         "pickup_code": data.get("pickup_code") or "",
         "weight_g": data.get("weight_g"),
         "warnings": [catalog.label("warning", w, lang) for w in warnings],
+        # A scan that is not a receive gets its own colour and words on the screen.
+        "scan_type": scan_type,
+        "headline": catalog.text("sort.done_" + scan_type, lang) if other else "",
     }
 
 
@@ -71,3 +76,31 @@ def outcome_card(outcome: Outcome, lang: str, local_time: str = "") -> dict[str,
     data = outcome.to_json(lang)
     data["id"] = outcome.read_id
     return card(data, lang, local_time=local_time)
+
+
+def gun_desks(
+    rows: list[sqlite3.Row], lang: str, default_modes: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Each gun's mode and operator, as the sorting screen shows them at all times.
+
+    A gun without a desk row is in its configured default mode (``default_modes``).
+    """
+    out = []
+    for row in rows:
+        mode = row["mode"] or default_modes.get(row["device"], "receive")
+        reason = None
+        if mode == "problem":
+            reason = catalog.label("reason", row["problem_code"], lang)
+        elif mode == "dispatch":
+            reason = catalog.label("reason", row["dispatch_reason"], lang)
+        label = catalog.label("type", mode, lang)
+        out.append(
+            {
+                "device": row["device"],
+                "mode": mode,
+                "text": catalog.text("sort.gun_mode", lang, mode=label)
+                + (f" · {reason}" if reason else ""),
+                "operator": row["operator_name"] or catalog.text("sort.nobody", lang),
+            }
+        )
+    return out

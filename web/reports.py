@@ -76,6 +76,10 @@ def hourly_chart(day: date) -> dict[str, Any]:
             "bar_w": bar_w}  # fmt: skip
 
 
+def carrier_name(code: str, lang: str) -> str:
+    return catalog.label("carrier", code, lang) if code else context.t("report.unknown_carrier")
+
+
 @bp.get("/reports")
 def index() -> str:
     day = _day()
@@ -86,6 +90,7 @@ def index() -> str:
         chart=hourly_chart(day),
         columns=COLUMNS,
         types=SCAN_TYPES,
+        carrier_name=carrier_name,
     )
 
 
@@ -97,12 +102,14 @@ def as_csv() -> Response:
     writer = csvsafe.writer(out)
     writer.writerow(
         [context.t("report.day"), context.t("field.carrier")]
-        + [catalog.label("type", c, lang) for c in COLUMNS]
+        + [context.t("report.col_" + c) for c in COLUMNS]
         + [context.t("report.on_shelf")]
     )
     for row in per_carrier(day):
         writer.writerow(
-            [day.isoformat(), row["carrier"]] + [row[c] for c in COLUMNS] + [row["on_shelf"]]
+            [day.isoformat(), carrier_name(row["carrier"], lang)]
+            + [row[c] for c in COLUMNS]
+            + [row["on_shelf"]]
         )
     # A BOM so spreadsheet programs read the Chinese headers as UTF-8.
     return Response(

@@ -112,9 +112,13 @@ def api_scan(batch_id: int) -> Any:
     waybill = waybill_text(code)
     with store.transaction():
         item = store.batch_item(batch_id, waybill)
-        if b["kind"] == "return" and (item is None or not item["listed"]):
+        parcel = store.parcel(waybill)
+        # Strays stay: off the return list, or (delivery) not on the shelves.
+        listed = item is not None and item["listed"]
+        here = parcel is not None and parcel["state"] == "on_shelf"
+        if not (listed if b["kind"] == "return" else here):
             store.batch_mark(batch_id, waybill, None, None, now)
-            return jsonify(_stray(waybill)), 409
+            return jsonify(_stray(waybill, b["kind"])), 409
         reason = "return" if b["kind"] == "return" else "delivery"
         outcome = context.scan("dispatch", code, reason=reason, carrier_hint=b["carrier"])
         if outcome.status == "accepted" and outcome.waybill:
@@ -125,16 +129,14 @@ def api_scan(batch_id: int) -> Any:
                 note = context.t("day.returned_in", id=batch_id)
                 store.problems_resolve_all(outcome.waybill, "returned", note,
                                            context.operator_id(), now)  # fmt: skip
-        elif b["kind"] == "delivery" and outcome.status == "refused":
-            store.batch_mark(batch_id, outcome.waybill or waybill, None, None, now)
     answer = outcome_card(outcome, context.lang(), hms(now))
     return jsonify(answer), 409 if outcome.status == "refused" else 200
 
 
-def _stray(waybill: str) -> dict[str, Any]:
-    data = {"status": "refused", "waybill": waybill,
-            "message_zh": catalog.text("day.stray", "zh"),
-            "message_en": catalog.text("day.stray", "en")}  # fmt: skip
+def _stray(waybill: str, kind: str) -> dict[str, Any]:
+    key = "day.stray" if kind == "return" else "day.stray_delivery"
+    data = {"status": "refused", "waybill": waybill, "message_zh": catalog.text(key, "zh"),
+            "message_en": catalog.text(key, "en")}  # fmt: skip
     return card(data, context.lang())
 
 

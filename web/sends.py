@@ -23,7 +23,6 @@ def _page(status: int = 200, **shown: Any) -> Any:
         carriers=sorted(CARRIERS),
         provinces=provinces.PROVINCES,
         payments=sends.PAYMENTS,
-        scale=live.desk_scale(),
         today=sends_desk.day_counts(store, now),
         sendings=sends_desk.list_sendings(store, now, "open"),
         form=request.form,

@@ -13,6 +13,7 @@ from typing import Any
 import waitress
 from flask import Flask
 
+from edge import heap
 from edge.config import Config
 from edge.notify import notify
 from web.app import create_app
@@ -81,6 +82,7 @@ def make_server(app: Flask, host: str, port: int, threads: int) -> Any:
 
 
 def serve(data_dir: Path, config: Config, host: str, port: int) -> int:
+    heap.limit_arenas()  # before waitress starts its threads
     app = create_app(data_dir, config=config)
     server = make_server(app, host, port, config.web.threads)
     url = loopback_url(host, int(getattr(server, "effective_port", port)))

@@ -47,7 +47,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "receipt.title": ("回单", "Signed receipts"),
     "receipt.mark": ("登记需要回单的包裹", "Mark a parcel as needing a receipt"),
     "receipt.mark_button": ("登记", "Mark"),
-    "receipt.hops": ("中转次数 + 1", "Hops"),
+    "receipt.hops": ("路段数（直达 1，中转一次 2）", "Hops (direct 1, one transfer 2)"),
     "receipt.needs_signature": ("签名", "Signature"),
     "receipt.needs_id": ("证件号（只存后四位）", "ID number (last 4 kept)"),
     "receipt.needs_stamp": ("公司盖章", "Company stamp"),

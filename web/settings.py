@@ -15,8 +15,8 @@ class WebSection(Section):
         24,
     )
     scale: str = doc(
-        "Scale whose stable weight joins receive scans made on the page; empty = the only "
-        "configured scale, if there is just one.",
+        "Scale whose stable weight joins receive scans made on the page; empty = the one "
+        "scale configured, paired with a gun or reporting, if there is just one.",
         "",
     )
     weight_max_age_s: float = doc(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import subprocess
 
 from flask import request
 from werkzeug.wrappers import Response
@@ -50,10 +51,14 @@ def pdf_response(sheet: pdf.Sheet, signature: str | None, name: str) -> Response
     if signature:
         sheet.signature = context.state().data_dir / photos.relative_path(signature)
     try:
-        body = pdf.render(sheet)
+        body = pdf.render_isolated(sheet)
     except pdf.NoFont:
         log.error("no CJK font for the PDF sheet: install fonts-noto-cjk")
         raise PageError(503, "day.err_no_font") from None
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+        # The printable page still works; only the PDF copy is missing.
+        log.error("PDF sheet %s not made: %s", name, exc)
+        raise PageError(503, "day.err_pdf") from None
     return Response(
         body,
         mimetype="application/pdf",

@@ -25,18 +25,20 @@ from edge.messages import Message
 from edge.store import Store
 from web import context
 from web.context import PageError, bad
-from web.present import hms, outcome_card, read_card
+from web.present import gun_desks, hms, outcome_card, read_card
 
 bp = Blueprint("sorting", __name__)
 
 BACKLOG = 8  # reads shown when the screen opens
 HEARTBEAT_S = 15.0
 BATCH = 200
+DESKS_EVERY_S = 0.5  # how often a stream looks for a gun's new mode
 RESERVED_THREADS = 4
 
 SCREEN_STRINGS = (
     "sort.connected", "sort.reconnecting", "sort.sound_on", "sort.sound_off",
     "sort.speak_on", "sort.speak_off", "sort.waiting", "sort.weight", "err.network",
+    "sort.no_guns",
 )  # fmt: skip
 
 
@@ -50,6 +52,10 @@ def _streams() -> threading.BoundedSemaphore:
     return sem
 
 
+def default_modes() -> dict[str, str]:
+    return {s.name: s.mode for s in context.config().scanners}
+
+
 @bp.get("/")
 def screen() -> str:
     last = context.store().web_last_read_id()
@@ -60,6 +66,7 @@ def screen() -> str:
         last=last,
         desk=desk,
         modes=SCAN_TYPES,
+        guns=gun_desks(context.store().web_gun_desks(), context.lang(), default_modes()),
         dispatch_reasons=DISPATCH_REASONS,
         problem_codes=PROBLEM_CODES,
         speak_default=context.config().web.speak_pickup_code,
@@ -70,6 +77,10 @@ def screen() -> str:
 def _after_id() -> int:
     raw = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
     return context.bounded_int(raw, "after")
+
+
+def desks_event(guns: list[dict[str, Any]]) -> str:
+    return f"event: desks\ndata: {json.dumps(guns, ensure_ascii=False)}\n\n"
 
 
 def events(rows: list[Any], lang: str) -> str:
@@ -91,6 +102,7 @@ def feed() -> Response:
     web = context.config().web
     db_path = context.state().db_path
     lang = context.lang()
+    modes = default_modes()
     poll = web.feed_poll_ms / 1000
     deadline = time.monotonic() + web.feed_max_s
     gone = request.environ.get("waitress.client_disconnected") or (lambda: False)
@@ -102,7 +114,15 @@ def feed() -> Response:
             store = Store(db_path)
             yield "retry: 1000\n\n"
             beat = time.monotonic()
+            guns: list[dict[str, Any]] | None = None
+            guns_at = 0.0
             while time.monotonic() < deadline and not gone():
+                if time.monotonic() - guns_at > DESKS_EVERY_S:
+                    guns_at = time.monotonic()
+                    latest = gun_desks(store.web_gun_desks(), lang, modes)
+                    if latest != guns:
+                        guns = latest
+                        yield desks_event(guns)
                 rows = store.web_reads_after(last, BATCH)
                 if rows:
                     last = rows[-1]["id"]

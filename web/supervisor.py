@@ -74,4 +74,7 @@ def undo(seq: int) -> Any:
 def config_view() -> str:
     text = SECRET_KEY.sub(lambda m: m.group(1) + '"••••••"', commented_template(context.config()))
     text = URL_USERINFO.sub(r"\1••••••@", text)
+    if context.lang() != "en":
+        # The comments are the English reference; Chinese staff get the values alone.
+        text = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("#"))
     return render_template("config.html", text=text, path=context.config().path)

@@ -77,8 +77,19 @@ def ticket(tid: int) -> str:
         late=", ".join(catalog.label("late_stage", s, context.lang()) for s in shown["late"]),
         history=store.service_ticket_events(tid),
         photos=store.service_ticket_photos(tid),
+        parcels=_parcels(shown),
         states=tickets.STATES,
     )
+
+
+def _parcels(ticket: dict[str, Any]) -> list[Any]:
+    """What the station knows of the ticket's parcels: its waybills, and the parcels on
+    the shelves for its phone (an inquiry is often "where is mine?")."""
+    store = context.store()
+    found = {w: store.parcel(w) for w in ticket["waybills"]}
+    if ticket["phone_last4"]:
+        found.update((r["waybill"], r) for r in store.find_parcels(ticket["phone_last4"]))
+    return [p for p in found.values() if p is not None]
 
 
 @bp.post("/tickets/<int:tid>")

@@ -52,6 +52,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="enable the reference head-office receiver instead of the station",
     )
     p.add_argument(
+        "--display",
+        action="store_true",
+        help="a screen shows the page here (kiosk): install a CJK font "
+        "(done anyway when the kernel reports a connected screen)",
+    )
+    p.add_argument(
         "--uninstall",
         action="store_true",
         help="stop and remove the services; data and config stay",
@@ -110,6 +116,7 @@ def cmd_install(args: argparse.Namespace, ctx: Context) -> int:
                 if ctx.config_file or os.environ.get("STATION_CONFIG")
                 else None,
                 head_office=args.head_office,
+                display=args.display,
             )
             host = install.install(opts)
     except install.InstallError as exc:

@@ -43,6 +43,7 @@ STATION_UNITS = (
     "station-scanner.service",
     "station-web.service",
     "station-sync.service",
+    "station-printer.service",
     "station-nightly.timer",
 )
 HEAD_OFFICE_UNITS = ("station-head-office.service",)
@@ -50,6 +51,7 @@ ALL_UNITS = (
     "station-scanner.service",
     "station-web.service",
     "station-sync.service",
+    "station-printer.service",
     "station-nightly.service",
     "station-nightly.timer",
     "station-head-office.service",
@@ -146,6 +148,20 @@ class Options:
     source: Path | None = None
     config_from: Path | None = None
     head_office: bool = False
+    display: bool = False
+
+
+# Without a CJK font Debian's Chromium draws every Chinese character as a box.
+CJK_FONT_PACKAGE = "fonts-noto-cjk"
+
+
+def display_attached(host: Host) -> bool:
+    """A screen on the Pi's HDMI or DSI connector (the kiosk), as the kernel reports it."""
+    drm = host.path("/sys/class/drm")
+    return any(
+        status.read_text(encoding="ascii", errors="replace").strip() == "connected"
+        for status in drm.glob("card*-*/status")
+    )
 
 
 def install(opts: Options) -> Host:
@@ -177,6 +193,8 @@ def install(opts: Options) -> Host:
     )
     if not opts.head_office:
         first_database(host)
+    if not opts.head_office and (opts.display or display_attached(host)):
+        host.run("apt-get", "install", "-y", "--no-install-recommends", CJK_FONT_PACKAGE)
     enable(host, HEAD_OFFICE_UNITS if opts.head_office else STATION_UNITS)
     host.save_log()
     return host

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from edge.appliance import orphans
 from edge.appliance.disk import MB, free_mb
 from edge.config import Config
 from edge.store import Store
@@ -35,6 +36,7 @@ class RetentionResult:
     photo_bytes_freed: int = 0
     scans_deleted: int = 0
     reads_deleted: int = 0
+    orphan_photos_deleted: int = 0
 
 
 def prune(store: Store, config: Config, now: datetime | None = None) -> RetentionResult:
@@ -63,6 +65,7 @@ def prune(store: Store, config: Config, now: datetime | None = None) -> Retentio
     scan_cutoff = (now - timedelta(days=config.appliance.scan_retention_days)).isoformat()
     result.scans_deleted = store.delete_sent_scans(scan_cutoff)
     result.reads_deleted = store.delete_old_reads(scan_cutoff)
+    result.orphan_photos_deleted = orphans.sweep(store, now)
     store.set_appliance_state(
         "retention", json.dumps(asdict(result)), now.isoformat(timespec="seconds")
     )

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import sys
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from edge import csvsafe
+from edge.cards import write_cards
 from edge.carriers import CARRIERS
 from edge.cli_support import Context, add_command, need_action, print_json
 from edge.desk import money, summaries
@@ -29,6 +30,8 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     c.add_argument("--phone-last4", help="last four digits of the courier's phone")
     c = add_command(csub, "list", cmd_courier_list, "list couriers")
     c.add_argument("--json", action="store_true", help="one JSON object per courier")
+    c = add_command(csub, "cards", cmd_courier_cards, "write a printable page of courier cards")
+    c.add_argument("--out", default="courier-cards.html", help="output HTML file")
 
     p = add_command(sub, "handover", need_action, "courier handovers (到件交接)")
     hsub = p.add_subparsers(dest="handover_command", metavar="ACTION", required=True)
@@ -91,6 +94,13 @@ def cmd_courier_list(args: argparse.Namespace, ctx: Context) -> int:
         else:
             phone = f"****{row['phone_last4']}" if row["phone_last4"] else ""
             print(f"{row['id']:12} {row['carrier']:10} {row['name']} {phone}")
+    return 0
+
+
+def cmd_courier_cards(args: argparse.Namespace, ctx: Context) -> int:
+    couriers = [(r["id"], r["name"]) for r in ctx.store().couriers() if r["active"]]
+    path = write_cards(args.out, ctx.config.station.code, [], couriers)
+    print(f"wrote {path}: {len(couriers)} courier cards (COURIER:ID)")
     return 0
 
 
@@ -182,7 +192,7 @@ def cmd_report_monthly(args: argparse.Namespace, ctx: Context) -> int:
         print_json(body)
     elif args.csv:
         out = io.StringIO()
-        csv.writer(out).writerows(rows)
+        csvsafe.writer(out).writerows(rows)
         sys.stdout.write(out.getvalue())
     elif args.xlsx:
         from edge.desk.workbook import write_xlsx

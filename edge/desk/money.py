@@ -1,9 +1,10 @@
 """The month's money (月结): counts per carrier and the piece fees each carrier owes.
 
-Pure: scans in, statement out. A scan counts on the station's local day of its true
-time: the recorded time, or for a scan recorded before the clock synced, the time the
-contract's correction gives (sync.clock); a scan with no correction yet is counted
-apart as ``uncorrected`` and earns no fee until it has one.
+Pure: grouped scans in, statement out. A scan counts on the station's local day of its
+true time: the recorded time (stamped in the station's zone, so the store groups those
+by day in SQL: a month of a busy station is ~100k scans), or for a scan recorded before
+the clock synced, the time the contract's correction gives (sync.clock); a scan with no
+correction yet is counted apart as ``uncorrected`` and earns no fee until it has one.
 """
 
 from __future__ import annotations
@@ -83,60 +84,85 @@ def fee_on(fees: Iterable[Fee], carrier: str, kind: str, day: date) -> Fee | Non
     return max(in_force, key=lambda f: f.effective_from, default=None)
 
 
-def statement(
-    month: str,
-    scans: Iterable[Any],
-    closed: Mapping[str, int],
-    fees: list[Fee],
-    tz: tzinfo,
-) -> dict[str, Any]:
-    """Per carrier: the counts of COLUMNS and fees in fen, a total line, and how many
-    scans could not be placed in time. ``scans`` are rows read one at a time (a month of
-    a busy station is ~100k scans: never held in memory together)."""
-    start, end = month_bounds(month, tz)
-    table: dict[str, dict[str, int]] = {}
+@dataclass(frozen=True)
+class Group:
+    """Scans alike for the statement: carrier, column, local day, days on the shelf."""
 
-    def row_of(carrier: str) -> dict[str, int]:
-        return table.setdefault(carrier, dict.fromkeys(COLUMNS + FEE_COLUMNS, 0))
+    carrier: str
+    column: str
+    day: date
+    days_on_shelf: int | None
+    n: int
 
-    uncorrected = corrected_n = 0
-    for scan in scans:
-        column = column_of(scan)
+
+def synced_group(row: Any) -> Group | None:
+    """A row of the store's grouped counts (recorded with a synced clock, so the local
+    day is the date part of the station-time stamp)."""
+    column = column_of(row)
+    if column is None:
+        return None
+    day = date.fromisoformat(row["day"])
+    return Group(row["carrier"], column, day, row["days_on_shelf"], row["n"])
+
+
+def corrected_groups(
+    rows: Iterable[Any], start: datetime, end: datetime, tz: tzinfo
+) -> tuple[list[Group], int]:
+    """Scans recorded before the clock synced, placed by their corrected time; and how
+    many have no correction yet (not counted)."""
+    groups, uncorrected = [], 0
+    for row in rows:
+        column = column_of(row)
         if column is None:
             continue
-        when = true_time(scan)
+        when = true_time(row)
         if when is None:
             uncorrected += 1
             continue
         if not start <= when < end:
             continue
-        corrected_n += not scan["clock_synced"]
-        day = when.astimezone(tz).date()
-        line = row_of(scan["carrier"])
-        line[column] += 1
-        kind = _FEE_OF.get(column)
-        if kind and (fee := fee_on(fees, scan["carrier"], kind, day)):
-            line[kind + "_fen"] += fee.fen
-        if column in ("signed", "returned") and scan["received_at"]:
-            line["storage_fen"] += _storage_fen(fees, scan["carrier"], scan["received_at"], when)
+        days = None
+        if row["received_at"]:
+            days = (when - datetime.fromisoformat(row["received_at"])).days
+        groups.append(Group(row["carrier"], column, when.astimezone(tz).date(), days, 1))
+    return groups, uncorrected
+
+
+def statement(
+    month: str,
+    groups: Iterable[Group],
+    closed: Mapping[str, int],
+    fees: list[Fee],
+) -> dict[str, Any]:
+    """Per carrier: the counts of COLUMNS and fees in fen, and a total line."""
+    table: dict[str, dict[str, int]] = {}
+    in_force: dict[tuple[str, str, date], Fee | None] = {}
+
+    def row_of(carrier: str) -> dict[str, int]:
+        if carrier not in table:
+            table[carrier] = dict.fromkeys(COLUMNS + FEE_COLUMNS, 0)
+        return table[carrier]
+
+    def fee(carrier: str, kind: str, day: date) -> Fee | None:
+        key = (carrier, kind, day)
+        if key not in in_force:
+            in_force[key] = fee_on(fees, carrier, kind, day)
+        return in_force[key]
+
+    for group in groups:
+        line = row_of(group.carrier)
+        line[group.column] += group.n
+        kind = _FEE_OF.get(group.column)
+        if kind and (piece := fee(group.carrier, kind, group.day)):
+            line[kind + "_fen"] += piece.fen * group.n
+        if group.column in ("signed", "returned") and group.days_on_shelf is not None:
+            storage = fee(group.carrier, "storage", group.day)
+            if storage:
+                extra = max(0, group.days_on_shelf - (storage.free_days or 0))
+                line["storage_fen"] += extra * storage.fen * group.n
     for carrier, n in closed.items():
         row_of(carrier)["problems_closed"] += n
     for line in table.values():
         line["total_fen"] = sum(line[k + "_fen"] for k in FEE_KINDS)
     total = {k: sum(line[k] for line in table.values()) for k in COLUMNS + FEE_COLUMNS}
-    return {
-        "month": month,
-        "carriers": dict(sorted(table.items())),
-        "total": total,
-        "corrected": corrected_n,
-        "uncorrected": uncorrected,
-    }
-
-
-def _storage_fen(fees: list[Fee], carrier: str, received_at: str, left: datetime) -> int:
-    """Per day on the shelf beyond the free days, at the rate in force when it left."""
-    fee = fee_on(fees, carrier, "storage", left.date())
-    if fee is None:
-        return 0
-    days = (left - datetime.fromisoformat(received_at)).days
-    return max(0, days - (fee.free_days or 0)) * fee.fen
+    return {"month": month, "carriers": dict(sorted(table.items())), "total": total}

@@ -1,16 +1,19 @@
 """Handover and return sheets as PDF (fpdf2), with the courier's signature image.
 
 Chinese needs a CJK font: the system's Noto Sans CJK (Debian and Raspberry Pi OS package
-fonts-noto-cjk). fpdf2 embeds only the glyphs used, so a sheet stays ~20-40 KB.
+fonts-noto-cjk). fpdf2 embeds only the glyphs used, so a sheet stays ~20-40 KB. Parsing
+that font costs ~60 MB for a moment and leaves ~25 MB behind, so the page renders in a
+short-lived child process (``render_isolated``) and stays small (bench/day.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 # (file, index in the collection): index 2 of Noto Sans CJK's TTC is Simplified Chinese.
 CJK_FONTS = (
@@ -46,6 +49,10 @@ def cjk_font() -> tuple[str, int]:
 
 
 def render(sheet: Sheet) -> bytes:
+    # fpdf and fontTools cost ~17 MB: loaded by the first sheet, not by every web start.
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
     path, index = cjk_font()
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
@@ -74,3 +81,41 @@ def render(sheet: Sheet) -> bytes:
     if sheet.signature is not None:
         pdf.image(str(sheet.signature), w=70)
     return bytes(pdf.output())
+
+
+NO_FONT_EXIT = 3
+
+
+def render_isolated(sheet: Sheet, timeout_s: float = 120) -> bytes:
+    """``render`` in a child process, so the font's memory goes when it exits."""
+    data = dataclasses.asdict(sheet)
+    data["signature"] = str(sheet.signature) if sheet.signature else None
+    done = subprocess.run(
+        [sys.executable, "-m", "edge.desk.pdf"],
+        input=json.dumps(data).encode(),
+        capture_output=True,
+        timeout=timeout_s,
+        check=False,
+    )
+    if done.returncode == NO_FONT_EXIT:
+        raise NoFont(done.stderr.decode(errors="replace").strip())
+    if done.returncode:
+        raise RuntimeError(f"PDF renderer failed: {done.stderr.decode(errors='replace')[-500:]}")
+    return done.stdout
+
+
+def _main() -> int:
+    data = json.loads(sys.stdin.buffer.read())
+    signature = data.pop("signature")
+    sheet = Sheet(**data, signature=Path(signature) if signature else None)
+    try:
+        body = render(sheet)
+    except NoFont as exc:
+        print(exc, file=sys.stderr)
+        return NO_FONT_EXIT
+    sys.stdout.buffer.write(body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())

@@ -3,6 +3,7 @@ printed sheets: a handover sheet, a return sheet, a monthly statement."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 
@@ -51,6 +52,27 @@ def batch(store: Store, batch_id: int) -> dict[str, Any] | None:
     }
 
 
+def pending_records(store: Store, kind: str, limit: int = 100) -> list[tuple[Any, dict[str, Any]]]:
+    """(key, body) of each record of ``kind`` waiting for head office, oldest first: what
+    an uploader sends, then confirms with ``store.desk_mark_sent(kind, keys, at)``."""
+    out: list[tuple[Any, dict[str, Any]]] = []
+    for row in store.desk_pending(kind, limit):
+        body: dict[str, Any] | None
+        if kind == "handover":
+            body = handover(store, row["id"])
+        elif kind == "batch":
+            body = batch(store, row["id"])
+        elif kind == "monthly":
+            body = json.loads(row["body"])
+        else:
+            body = dict(row)
+        if body is not None:
+            body.pop("sync_state", None)
+            body.pop("synced_at", None)
+            out.append((row["month"] if kind == "monthly" else row["id"], body))
+    return out
+
+
 def fees(store: Store) -> list[money.Fee]:
     return [
         money.Fee(
@@ -64,12 +86,12 @@ def fees(store: Store) -> list[money.Fee]:
 def monthly(store: Store, config: Config, month: str, now: datetime) -> dict[str, Any]:
     """The month's statement; a month that has ended is kept for head office."""
     start, end = money.month_bounds(month, config.tz)
-    scans = store.month_scans(start.isoformat(), end.isoformat())
-    closed = {
-        r["carrier"]: r["n"] for r in store.resolutions_between(start.isoformat(), end.isoformat())
-    }
-    body = money.statement(month, scans, closed, fees(store), config.tz)
-    body["station"] = config.station.code
+    first, after = start.isoformat(), end.isoformat()
+    groups = [g for r in store.month_counts(first, after) if (g := money.synced_group(r))]
+    late, uncorrected = money.corrected_groups(store.unsynced_scans(), start, end, config.tz)
+    closed = {r["carrier"]: r["n"] for r in store.resolutions_between(first, after)}
+    body = money.statement(month, groups + late, closed, fees(store))
+    body.update(station=config.station.code, corrected=len(late), uncorrected=uncorrected)
     if now >= end:
         store.monthly_save(month, body, now.isoformat(timespec="seconds"))
     return body

@@ -27,6 +27,8 @@ from edge.devices.wedge import Result, WedgeDecoder
 log = logging.getLogger(__name__)
 
 LINK_DIRS = (Path("/dev/input/by-id"), Path("/dev/input/by-path"))
+# Reads of queued keys before an idle end: a gun types far fewer keys than this holds.
+MAX_DRAIN_READS = 16
 
 
 class InputLike(Protocol):
@@ -122,11 +124,16 @@ def matches(spec: str, ident: Identity) -> bool:
 
 @dataclass
 class Node:
-    """One open event node of a gun, with its own decoder."""
+    """One open event node of a gun, with its own decoder.
+
+    The decoder works on the kernel's event timestamps, so the idle gap that ends a code
+    is the gap the gun left between keys, however late the loop read them. ``offset``
+    (loop clock minus kernel clock, measured at the latest read) turns the decoder's
+    deadline into loop time; it errs late, never early."""
 
     device: InputLike
     decoder: WedgeDecoder
-    last_ts: float | None = None
+    offset: float | None = None
 
     @property
     def path(self) -> str:
@@ -160,24 +167,15 @@ class Gun:
         dropped = False
         for event in events:
             dropped |= event.type == ecodes.EV_SYN and event.code == ecodes.SYN_DROPPED
-            out += node.decoder.feed(event, self._event_time(node, event, now))
+            out += node.decoder.feed(event, float(event.timestamp()))
+        if events:
+            node.offset = now - float(events[-1].timestamp())
         if dropped:  # the kernel lost key-ups too: ask it which modifiers are held now
             try:
                 node.decoder.sync_modifiers(node.device.active_keys())
             except OSError as exc:
                 return out + self.lose(node, exc)
         return out
-
-    @staticmethod
-    def _event_time(node: Node, event: Any, now: float) -> float:
-        """The event's time on our monotonic clock: ``now`` minus how long ago the kernel
-        stamped it relative to the newest event seen, so a batch read late keeps its gaps."""
-        stamp = float(event.timestamp())
-        if node.last_ts is None or stamp >= node.last_ts:
-            node.last_ts = stamp
-            return now
-        behind = node.last_ts - stamp
-        return now - behind if behind < 10 else now
 
     def lose(self, node: Node, exc: BaseException) -> list[Result]:
         out = node.decoder.reset("device lost")
@@ -192,14 +190,31 @@ class Gun:
         return out
 
     def poll(self, now: float) -> list[Result]:
+        """End codes whose idle gap has passed. Keys still queued in the kernel are read
+        first: a busy loop must not end a code the gun is still typing."""
         out: list[Result] = []
         for node in list(self.nodes.values()):
-            out += node.decoder.poll(now)
+            due = self._node_deadline(node)
+            if due is None or now < due:
+                continue
+            for _ in range(MAX_DRAIN_READS):
+                before = node.offset
+                out += self.read(node, now)
+                if node.path not in self.nodes or node.offset == before:
+                    break
+            if node.path in self.nodes and node.offset is not None:
+                out += node.decoder.poll(now - node.offset)
         return out
 
     def deadline(self) -> float | None:
-        times = [d for n in self.nodes.values() if (d := n.decoder.deadline()) is not None]
+        times = [d for n in self.nodes.values() if (d := self._node_deadline(n)) is not None]
         return min(times) if times else None
+
+    @staticmethod
+    def _node_deadline(node: Node) -> float | None:
+        """When, on the loop's clock, the node's pending code ends by the idle gap."""
+        due = node.decoder.deadline()
+        return None if due is None or node.offset is None else due + node.offset
 
     def close(self) -> None:
         for node in list(self.nodes.values()):

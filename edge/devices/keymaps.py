@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from evdev import ecodes
-
 
 @dataclass(frozen=True)
 class Keys:
@@ -116,10 +114,16 @@ def keymap(layout: str) -> Mapping[int, Keys]:
         raise UnknownLayout(
             f"unknown key map {layout!r} (known: {', '.join(sorted(LAYOUTS))})"
         ) from None
+    # evdev (and the asyncio it imports) loads only where keys are decoded, not with
+    # the config every process reads.
+    from evdev import ecodes
+
     return {ecodes.ecodes[name]: keys for name, keys in table.items()}
 
 
 def keypad() -> Mapping[int, str]:
+    from evdev import ecodes
+
     return {ecodes.ecodes[name]: char for name, char in KEYPAD.items()}
 
 

@@ -41,6 +41,8 @@ LIVE_WEIGHT_EVERY_S = 0.2
 STABLE_REFRESH_S = 1.0
 REPLY_TIMEOUT_S = 3.0
 MAX_WAIT_S = 1.0
+# Codes thrown away with nobody at the gun to tell: it was unplugged or we are stopping.
+UNANSWERED = ("device lost", "stopping")
 
 
 class Hotplug:
@@ -162,6 +164,8 @@ class Scanner:
     def start(self) -> None:
         names = [g.name for g in self.guns] + list(self.scale_units)
         self._store(lambda: self.store.forget_devices_except(names))
+        for gun in self.guns:  # every gun's mode and operator on the sorting screen
+            self._store(functools.partial(self.station.ensure_desk, gun.name, gun.section.mode))
         now = self.clock()
         self.rescan(now)
         for scale in self.scale_units.values():
@@ -264,11 +268,22 @@ class Scanner:
 
     def _handle(self, gun: Gun, results: list[Result], now: float) -> None:
         for result in results:
-            if isinstance(result, Rejected):
+            if isinstance(result, Barcode):
+                self.deliver(gun, result, now)
+            elif result.reason in UNANSWERED:
                 if result.text:
                     log.info("gun %s: dropped %r (%s)", gun.name, result.text, result.reason)
-                continue
-            self.deliver(gun, result, now)
+            else:
+                self.answer_incomplete(gun, result)
+
+    def answer_incomplete(self, gun: Gun, rejected: Rejected) -> None:
+        """A short or garbled read gets an answer and the error tone, never silence."""
+        try:
+            desk = self.station.desk(gun.name, default_mode=gun.section.mode)
+            self.station.incomplete(rejected.text, desk, rejected.reason)
+        except StoreError as exc:
+            log.error("gun %s: incomplete read not journalled: %s", gun.name, exc)
+        self.feedback.play(gun.section, "refused")
 
     def deliver(self, gun: Gun, barcode: Barcode, now: float) -> Delivery:
         """Record one code through the scan core, then give feedback."""
@@ -291,7 +306,9 @@ class Scanner:
             delivery = Delivery(gun.name, barcode, None, None, repr(exc))
         else:
             log.info("gun %s: %s %s", gun.name, outcome.status, barcode.text)
-            self.feedback.play(section, outcome.status)
+            # Accepted with a warning (mode lapsed, batch carrier mismatch) sounds amber.
+            status = "duplicate" if outcome.warnings and outcome.status == "accepted" else None
+            self.feedback.play(section, status or outcome.status)
             self._store(lambda: self.store.set_device_code(gun.name, barcode.text, self._wall()))
             delivery = Delivery(gun.name, barcode, weight, outcome)
         if self.on_delivery:
@@ -401,7 +418,7 @@ class Scanner:
             wall -= timedelta(seconds=max(0.0, self.clock() - at))
         return wall.isoformat(timespec="milliseconds")
 
-    def _store(self, write: Callable[[], None]) -> None:
+    def _store(self, write: Callable[[], object]) -> None:
         """Device state is advisory: a failed write is logged, the scanning goes on."""
         try:
             write()

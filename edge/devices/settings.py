@@ -2,10 +2,13 @@
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from edge.config_base import Section, doc
 from edge.devices.keymaps import LAYOUTS
-from edge.devices.wedge import TERMINATOR_KEYS, WedgeSettings
+
+if TYPE_CHECKING:  # wedge loads evdev: only the scanner needs it, not every config reader
+    from edge.devices.wedge import WedgeSettings
 
 MODES = ("receive", "dispatch", "sign", "problem", "stocktake")
 USB_MATCH = re.compile(r"(?:usb:|vid:pid:)?([0-9a-fA-F]{4}):([0-9a-fA-F]{4})")
@@ -44,7 +47,9 @@ class ScannerSection(Section):
     sound_duplicate: str = doc("Command run after a duplicate scan.", "")
     sound_refused: str = doc("Command run after a refused scan or a failed write.", "")
 
-    def wedge(self) -> WedgeSettings:
+    def wedge(self) -> "WedgeSettings":
+        from edge.devices.wedge import WedgeSettings
+
         return WedgeSettings(
             layout=self.layout,
             terminators=tuple(self.terminators),
@@ -54,6 +59,8 @@ class ScannerSection(Section):
         )
 
     def check(self) -> list[str]:
+        from edge.devices.wedge import TERMINATOR_KEYS
+
         errors = []
         if not self.name:
             errors.append("name: a desk name such as desk-1")

@@ -150,6 +150,9 @@ class WedgeDecoder:
                 self._dropping = True
                 if in_code:
                     self._discarding, self._last_key = True, now
+                    # One rejection per lost code, even when its start was lost too: the
+                    # clerk is told to scan again.
+                    out = out or [Rejected("", "SYN_DROPPED")]
                 return out
             if event.code == ecodes.SYN_REPORT:
                 self._dropping = False

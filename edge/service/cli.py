@@ -70,7 +70,10 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     p = add_command(sub, "receipts", cmd_receipts, "list receipts and when they are due")
     _list_flags(p, ("--due", "not confirmed yet"), ("--overdue", "past their due date"))
     p.add_argument(
-        "--month", metavar="YYYY-MM", help="outstanding receipts per carrier at that month's end"
+        "--month",
+        metavar="YYYY-MM",
+        type=month,
+        help="outstanding receipts per carrier at that month's end",
     )
 
     p = add_command(sub, "send", cmd_send, "record a parcel sent from the station, print its price")
@@ -88,7 +91,21 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
 
     p = add_command(sub, "sends", cmd_sends, "list parcels sent; the chase list with --overdue")
     _list_flags(p, ("--open", "no sign record yet"), ("--overdue", "past their sign deadline"))
-    p.add_argument("--day", metavar="YYYY-MM-DD", help="that day's count and takings instead")
+    p.add_argument(
+        "--day",
+        metavar="YYYY-MM-DD",
+        type=day,
+        help="that day's count and takings instead",
+    )
+
+
+# Named for argparse's answer to a bad value: "invalid month value: '2026-13'".
+def month(text: str) -> date:
+    return date.fromisoformat(text + "-01")
+
+
+def day(text: str) -> date:
+    return date.fromisoformat(text)
 
 
 def _operator_json(p: argparse.ArgumentParser) -> None:
@@ -270,11 +287,7 @@ def cmd_receipts(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _month_summary(args: argparse.Namespace, ctx: Context) -> int:
-    try:
-        first = date.fromisoformat(args.month + "-01")
-    except ValueError:
-        print(f"--month: expected YYYY-MM, got {args.month!r}", file=sys.stderr)
-        return 2
+    first = args.month
     after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
     end = datetime.combine(after, time(), ctx.config.tz).isoformat(timespec="seconds")
     rows = [dict(r) for r in ctx.store().service_outstanding_receipts(end)]
@@ -316,12 +329,8 @@ def cmd_send(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_sends(args: argparse.Namespace, ctx: Context) -> int:
     if args.day:
-        try:
-            day = datetime.combine(date.fromisoformat(args.day), time(), ctx.config.tz)
-        except ValueError:
-            print(f"--day: expected YYYY-MM-DD, got {args.day!r}", file=sys.stderr)
-            return 2
-        counts = sends_desk.day_counts(ctx.store(), day)
+        start = datetime.combine(args.day, time(), ctx.config.tz)
+        counts = sends_desk.day_counts(ctx.store(), start)
         print_json(counts) if args.json else print(
             f"{counts['date']}: {counts['sendings']} sendings, ¥{counts['takings_yuan']}"
         )

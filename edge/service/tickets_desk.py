@@ -9,7 +9,7 @@ from typing import Any
 
 from edge.privacy import valid_last4
 from edge.service import tickets
-from edge.service.common import clean_waybill, iso, parse_time
+from edge.service.common import clean_waybill, iso, parse_time, scrub
 from edge.service.errors import ServiceError
 from edge.service.settings import ServiceSection
 from edge.store import Store
@@ -37,7 +37,7 @@ def open_ticket(
     category = category or "other"
     if category not in tickets.CATEGORIES:
         raise ServiceError("ticket.bad_category", category=category)
-    words = words.strip()[:MAX_WORDS]
+    words = scrub(words.strip()[:MAX_WORDS])
     if not words:
         raise ServiceError("ticket.words_needed")
     cleaned = list(dict.fromkeys(clean_waybill(w, "ticket.bad_waybill") for w in waybills))
@@ -93,7 +93,7 @@ def update_ticket(
         fields[f"{reached}_at"] = stamp
     if passes:
         fields["state"] = passes[-1]
-    text = (words or "").strip()[:MAX_WORDS] or None
+    text = scrub((words or "").strip()[:MAX_WORDS]) or None
     if not store.service_ticket_update(tid, row["state"], fields, events, stamp, operator, text):
         raise ServiceError("ticket.changed")
     return present(store, rules, now, [store.service_ticket(tid)])[0]

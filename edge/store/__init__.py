@@ -2,6 +2,7 @@
 beside this file and its migrations in that module's ``MIGRATIONS``."""
 
 from edge.store import (
+    admin,
     appliance,
     core_schema,
     desk,
@@ -27,6 +28,7 @@ from edge.store.base import (
 )
 from edge.store.desk import DeskSQL
 from edge.store.desk_money import MoneySQL
+from edge.store.desk_problems import ProblemSQL
 from edge.store.devices import DeviceSQL
 from edge.store.outbox import OutboxSQL
 from edge.store.printing import PrintingSQL
@@ -58,6 +60,7 @@ class Store(
     PrintingSQL,
     DeskSQL,
     MoneySQL,
+    ProblemSQL,
     AdminSQL,
     ServiceSQL,
     ReceiptSQL,
@@ -72,6 +75,7 @@ class Store(
         + appliance.MIGRATIONS
         + printing.MIGRATIONS
         + desk.MIGRATIONS
+        + admin.MIGRATIONS
         + service.MIGRATIONS
         + receipts.MIGRATIONS
         + sendings.MIGRATIONS

@@ -115,6 +115,29 @@ class ApplianceSQL(SeqSQL):
         row = self.one("SELECT 1 FROM appliance_pruned_photos WHERE sha256 = ?", (sha256,))
         return row is not None
 
+    def unlinked_photos(self, created_before: str) -> list[sqlite3.Row]:
+        """Photo rows no scan names, made before ``created_before``: a refused or cut-off
+        request stored them, or retention deleted their scan."""
+        return self.all(
+            "SELECT p.sha256, p.path FROM photos p WHERE julianday(p.created_at) < julianday(?)"
+            " AND NOT EXISTS (SELECT 1 FROM scan_photos s WHERE s.sha256 = p.sha256)",
+            (created_before,),
+        )
+
+    def photo_shas(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT sha256 FROM photos")}
+
+    def forget_photos(self, shas: list[str]) -> None:
+        """Delete photo rows, unless a scan took one up meanwhile."""
+        with self.transaction():
+            for sha in shas:
+                self.conn.execute("DELETE FROM appliance_pruned_photos WHERE sha256 = ?", (sha,))
+                self.conn.execute(
+                    "DELETE FROM photos WHERE sha256 = ?"
+                    " AND NOT EXISTS (SELECT 1 FROM scan_photos s WHERE s.sha256 = ?)",
+                    (sha, sha),
+                )
+
     def delete_sent_scans(self, cutoff: str) -> int:
         """Delete scans head office accepted before ``cutoff``; never pending or rejected ones."""
         return self._delete_in_chunks(
@@ -165,4 +188,5 @@ class ApplianceSQL(SeqSQL):
             src.backup(self.conn)
         finally:
             src.close()
+            self.forget_cached()
         self.raise_seq_floor(high_water)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -56,18 +57,35 @@ class StoreOutdated(StoreError):
     en = "database needs upgrading: run `station migrate`"
 
 
-def store_error(exc: sqlite3.Error, doing: str) -> StoreError:
+# Below this much free space, an I/O error is the disk being full: SQLite reports a -wal
+# or -shm file it could not create or grow as SQLITE_IOERR or SQLITE_CANTOPEN, not FULL.
+FULL_BELOW_BYTES = 1 << 20
+
+
+def store_error(exc: sqlite3.Error, doing: str, folder: Path | None = None) -> StoreError:
     """The StoreError that names what went wrong in words a station owner can act on."""
     code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
-    if code == sqlite3.SQLITE_FULL:
+    if code == sqlite3.SQLITE_FULL or (
+        code in (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN) and _no_room(folder)
+    ):
         return StoreFull(f"disk full: {doing} failed ({exc})")
     if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
         return StoreBusy(f"busy: {doing} waited too long for another writer ({exc})")
     return StoreError(f"{doing} failed: {exc}")
 
 
+def _no_room(folder: Path | None) -> bool:
+    if folder is None:
+        return False
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return False
+    return stat.f_bavail * stat.f_frsize < FULL_BELOW_BYTES
+
+
 @contextmanager
-def translated(doing: str) -> Iterator[None]:
+def translated(doing: str, folder: Path | None = None) -> Iterator[None]:
     """Raise SQLite's operational failures as StoreError (integrity errors stay as they are:
     they are the caller's logic, not the storage)."""
     try:
@@ -75,7 +93,7 @@ def translated(doing: str) -> Iterator[None]:
     except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
         if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
             raise
-        raise store_error(exc, doing) from exc
+        raise store_error(exc, doing, folder) from exc
 
 
 class StoreBase:
@@ -100,7 +118,7 @@ class StoreBase:
         uri = f"{self.path.absolute().as_uri()}?mode={'rwc' if create else 'rw'}"
         self._depth = 0
         self._lock = threading.RLock()
-        with translated(f"opening {self.path}"):
+        with translated(f"opening {self.path}", self.path.parent):
             self.conn = sqlite3.connect(
                 uri, uri=True, isolation_level=None, timeout=busy_timeout_ms / 1000,
                 check_same_thread=False,
@@ -118,6 +136,10 @@ class StoreBase:
                 self.migrate()
             self.check_durability()
 
+    def forget_cached(self) -> None:
+        """Drop what a mixin keeps in memory about the database (a rollback or a restore
+        made it untrue); mixins that keep something extend this."""
+
     def check_durability(self) -> None:
         """Refuse to go on unless this connection commits durably: WAL, synchronous=FULL."""
         mode = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
@@ -127,7 +149,7 @@ class StoreBase:
 
     def check_schema(self) -> None:
         """Raise StoreOutdated unless every migration this code knows has been applied."""
-        with translated(f"reading {self.path}"):
+        with translated(f"reading {self.path}", self.path.parent):
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version < len(self.migrations):
             raise StoreOutdated(
@@ -158,31 +180,38 @@ class StoreBase:
                 finally:
                     self._depth -= 1
                 return
-            with translated("starting a write"):
+            with translated("starting a write", self.path.parent):
                 self.conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
             try:
                 yield self.conn
                 self.conn.execute("COMMIT")
             except BaseException as exc:
+                self.forget_cached()
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 if isinstance(
                     exc, sqlite3.OperationalError | sqlite3.DatabaseError
                 ) and not isinstance(exc, sqlite3.IntegrityError):
-                    raise store_error(exc, "the write") from exc
+                    raise store_error(exc, "the write", self.path.parent) from exc
                 raise
             finally:
                 self._depth = 0
 
+    # one() and all() run several times a scan: a plain try costs nothing when nothing
+    # fails, where the translated() context manager costs a few microseconds a call.
     def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
-        with translated("reading"):
+        try:
             row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+        except sqlite3.OperationalError as exc:
+            raise store_error(exc, "reading", self.path.parent) from exc
         return row
 
     def all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        with translated("reading"):
+        try:
             return self.conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise store_error(exc, "reading", self.path.parent) from exc
 
     def audit(self, action: str, actor: str | None, subject: str | None, **detail: Any) -> None:
         self.conn.execute(
@@ -206,7 +235,7 @@ class StoreBase:
         # the WAL and fsynced at commit. 1 KiB pages write a quarter of the bytes (faster
         # commits, less SD-card wear). Only takes effect on a new database.
         self.conn.execute("PRAGMA page_size = 1024")
-        with translated("switching to WAL"):
+        with translated("switching to WAL", self.path.parent):
             self.conn.execute("PRAGMA journal_mode = WAL")
         with self.transaction():
             self.conn.execute(
@@ -229,7 +258,7 @@ class StoreBase:
 
     def checkpoint(self) -> None:
         """Copy the WAL into the database without blocking writers (PASSIVE)."""
-        with translated("checkpoint"):
+        with translated("checkpoint", self.path.parent):
             self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def integrity_check(self) -> str:

@@ -30,18 +30,30 @@ class MoneySQL(StoreBase):
     def fees(self) -> list[sqlite3.Row]:
         return self.all("SELECT * FROM piece_fees ORDER BY carrier, kind, effective_from")
 
-    def month_scans(self, start: str, end: str) -> Iterator[sqlite3.Row]:
-        """Scans not undone that may fall in [start, end): those stamped in it and those
-        recorded before the clock synced (their true time is corrected by the caller)."""
-        yield from self.conn.execute(
-            "SELECT s.seq, s.type, s.waybill, COALESCE(s.carrier, '') AS carrier, s.scanned_at,"
-            " s.clock_synced, s.mono_ns, s.dispatch_reason, s.note, p.wall_at_sync,"
-            " p.mono_at_sync, (SELECT r.scanned_at FROM scans r WHERE r.seq = q.received_seq)"
-            " AS received_at FROM scans s LEFT JOIN clock_sync_points p ON p.boot_id = s.boot_id"
+    def month_counts(self, start: str, end: str) -> list[sqlite3.Row]:
+        """Scans not undone, recorded with a synced clock in [start, end), counted per
+        carrier, type, return or not, local day and whole days the parcel was on the shelf
+        (for the storage fee)."""
+        return self.all(
+            "SELECT COALESCE(s.carrier, '') AS carrier, s.type, s.dispatch_reason,"
+            " substr(s.scanned_at, 1, 10) AS day, CASE WHEN s.type IN ('sign', 'dispatch')"
+            " THEN CAST(julianday(s.scanned_at) - julianday(q.received_at) AS INTEGER) END"
+            " AS days_on_shelf, COUNT(*) AS n FROM scans s"
             " LEFT JOIN parcels q ON q.waybill = s.waybill"
-            f" WHERE ((s.scanned_at >= ? AND s.scanned_at < ?) OR s.clock_synced = 0)"
-            f" AND {NOT_UNDONE} ORDER BY s.seq",
+            " WHERE s.scanned_at >= ? AND s.scanned_at < ? AND s.clock_synced = 1"
+            f" AND s.type <> 'stocktake' AND {NOT_UNDONE} GROUP BY 1, 2, 3, 4, 5",
             (start, end),
+        )
+
+    def unsynced_scans(self) -> Iterator[sqlite3.Row]:
+        """Scans not undone recorded before the clock synced, with their boot's sync point
+        (if any) to correct their time."""
+        yield from self.conn.execute(
+            "SELECT s.type, COALESCE(s.carrier, '') AS carrier, s.scanned_at, s.clock_synced,"
+            " s.mono_ns, s.dispatch_reason, p.wall_at_sync, p.mono_at_sync, q.received_at"
+            " FROM scans s LEFT JOIN clock_sync_points p ON p.boot_id = s.boot_id"
+            " LEFT JOIN parcels q ON q.waybill = s.waybill"
+            f" WHERE s.clock_synced = 0 AND {NOT_UNDONE} ORDER BY s.seq"
         )
 
     def resolutions_between(self, start: str, end: str) -> list[sqlite3.Row]:

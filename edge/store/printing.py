@@ -40,11 +40,13 @@ MIGRATIONS: list[Migration] = [
         -- A read is turned into at most one job, even if two followers race.
         CREATE UNIQUE INDEX print_jobs_read ON print_jobs (read_id) WHERE read_id IS NOT NULL;
 
-        -- How far `station printer` has read the journal (reads.id).
+        -- How far `station printer` has read the journal (reads.id). It starts where the
+        -- journal ends now: receives before labels existed are not printed.
         CREATE TABLE print_follow (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             read_id INTEGER NOT NULL
         );
+        INSERT INTO print_follow (id, read_id) SELECT 1, COALESCE(MAX(id), 0) FROM reads;
 
         -- Each printer as last seen: ok, or failing with the reason.
         CREATE TABLE printer_state (
@@ -67,9 +69,9 @@ JOB_FIELDS = (
 class PrintingSQL(StoreBase):
     # --- following the read journal ----------------------------------------------------
 
-    def printing_cursor(self) -> int | None:
+    def printing_cursor(self) -> int:
         row = self.one("SELECT read_id FROM print_follow WHERE id = 1")
-        return int(row[0]) if row else None
+        return int(row[0]) if row else 0
 
     def printing_reads(self, after: int, upto: int) -> list[sqlite3.Row]:
         """Accepted receives and REPRINT cards with after < id <= upto, with the phone."""
@@ -91,6 +93,15 @@ class PrintingSQL(StoreBase):
                 " ON CONFLICT (id) DO UPDATE SET read_id = MAX(read_id, excluded.read_id)",
                 (read_id,),
             )
+
+    def printing_behind(self) -> int:
+        """Reads not yet followed plus labels waiting: 0 once every label is out."""
+        row = self.one(
+            "SELECT (SELECT COUNT(*) FROM print_jobs WHERE state = 'pending')"
+            " + (SELECT COUNT(*) FROM reads WHERE id > COALESCE("
+            "   (SELECT read_id FROM print_follow WHERE id = 1), 0))"
+        )
+        return int(row[0]) if row else 0
 
     # --- the queue ---------------------------------------------------------------------
 

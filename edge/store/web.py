@@ -181,36 +181,62 @@ class WebSQL(StoreBase):
 
     # --- search ---------------------------------------------------------------------
 
-    def web_search(self, text: str, limit: int = 50) -> list[sqlite3.Row]:
+    def web_search(self, text: str, limit: int = 50) -> list[dict[str, Any]]:
         """Parcels as a clerk asks for them, in every state, each with how it matched:
         ``waybill``, ``pickup_code`` (on the shelves), ``tail`` (last 4-6 characters),
-        ``phone`` (last 4) or ``part`` (any 3 or more letters or digits of the waybill)."""
-        parts = [
-            "SELECT 1 AS rank, 'waybill' AS matched, * FROM parcels WHERE waybill = :t",
-            "SELECT 2, 'pickup_code', * FROM parcels WHERE pickup_code = :t AND state = 'on_shelf'",
+        ``phone`` (last 4) or ``part`` (any 5 or more letters or digits of the waybill).
+
+        Cheapest first; a whole waybill or pickup code ends the search, and any part of
+        a waybill is looked for only while there is room left in ``limit``.
+        """
+        queries = [
+            ("waybill", "SELECT * FROM parcels WHERE waybill = :t"),
+            ("pickup_code", "SELECT * FROM parcels WHERE pickup_code = :t AND state = 'on_shelf'"),
         ]
         if 4 <= len(text) <= 6:
-            parts.append(
-                f"SELECT 3, 'tail', * FROM parcels WHERE substr(waybill, -{len(text)}) = :t"
-            )
+            tail = f"SELECT * FROM parcels WHERE substr(waybill, -{len(text)}) = :t"
+            queries.append(("tail", tail))
         if len(text) == 4 and text.isdigit():
-            parts.append("SELECT 4, 'phone', * FROM parcels WHERE phone_last4 = :t")
-        if len(text) >= 3 and text.isascii() and text.isalnum():
-            # Letters and digits only, so LIKE needs no escapes and the trigram index serves it.
-            parts.append(
-                "SELECT 5, 'part', p.* FROM web_waybill_grams g "
-                "JOIN web_waybill_ids i ON i.id = g.rowid JOIN parcels p ON p.waybill = i.waybill "
-                "WHERE g.waybill LIKE '%' || :t || '%' LIMIT :n"
-            )
-        rows = self.all(
-            "SELECT * FROM (" + " UNION ALL ".join(f"SELECT * FROM ({p})" for p in parts) + ") "
-            "ORDER BY rank, state != 'on_shelf', updated_at DESC LIMIT :n * 2",
-            {"t": text, "n": limit},
+            queries.append(("phone", "SELECT * FROM parcels WHERE phone_last4 = :t"))
+        if len(text) >= 5 and text.isascii() and text.isalnum():
+            # Letters and digits only: LIKE needs no escapes and the trigram index serves it.
+            queries.append((
+                "part",
+                "SELECT p.* FROM web_waybill_grams g JOIN web_waybill_ids i ON i.id = g.rowid "
+                "JOIN parcels p ON p.waybill = i.waybill "
+                "WHERE g.waybill LIKE '%' || :t || '%' LIMIT :n",
+            ))  # fmt: skip
+        found: dict[str, dict[str, Any]] = {}
+        for matched, sql in queries:
+            if len(found) >= limit:
+                break
+            rows = self.all(sql + (" LIMIT :n" if "LIMIT" not in sql else ""),
+                            {"t": text, "n": limit})  # fmt: skip
+            for row in rows:
+                found.setdefault(row["waybill"], {**dict(row), "matched": matched})
+            if found and matched in ("waybill", "pickup_code"):
+                break
+        # On the shelves first, then the most recently changed.
+        ordered = sorted(found.values(), key=lambda r: r["updated_at"] or "", reverse=True)
+        ordered.sort(key=lambda r: r["state"] != "on_shelf")
+        return ordered[:limit]
+
+    # --- guns' modes ---------------------------------------------------------------------
+
+    def web_gun_desks(self) -> list[sqlite3.Row]:
+        """Every gun: its desk's mode, reason and operator (mode NULL: never changed).
+
+        Guns come from the desks table and from the devices table (a gun that has only
+        ever read in its default mode has no desk row); page desks are left out.
+        """
+        return self.all(
+            "SELECT g.device, d.mode, d.problem_code, d.dispatch_reason, d.operator, "
+            "o.name AS operator_name FROM "
+            "(SELECT device FROM desks WHERE device NOT LIKE 'web:%' "
+            " UNION SELECT name FROM devices WHERE kind = 'gun') g "
+            "LEFT JOIN desks d ON d.device = g.device "
+            "LEFT JOIN operators o ON o.id = d.operator ORDER BY g.device"
         )
-        seen: dict[str, sqlite3.Row] = {}
-        for row in rows:
-            seen.setdefault(row["waybill"], row)
-        return list(seen.values())[:limit]
 
     # --- scans and photos --------------------------------------------------------------
 

@@ -6,14 +6,19 @@ Beyond the contract it offers a query API for head office's own use (a token of 
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import io
 import json
 import logging
+import random
 import re
 import secrets
+import threading
 import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +26,7 @@ from flask import Flask, Response, g, request
 from PIL import Image
 
 from sync.contract import SHA256, batch_problem, parse_rfc3339, scan_problem
+from sync.headoffice.rows import scan_rows
 from sync.headoffice.storage import Principal, Storage
 
 log = logging.getLogger(__name__)
@@ -52,9 +58,40 @@ class BadBody(Exception):
         self.status = status
 
 
-def create_app(storage: Storage) -> Flask:
+@dataclass(frozen=True)
+class Admission:
+    """At most ``in_flight`` uploads (batches, photos) at once in this process; beyond it
+    head office answers 503 at once with a Retry-After drawn from ``retry_after_s``, so a
+    fleet that reconnects together spreads out instead of queueing past its timeouts."""
+
+    in_flight: int = 4
+    retry_after_s: tuple[int, int] = (1, 10)
+
+
+def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    admission = admission or Admission()
+    slots = threading.BoundedSemaphore(admission.in_flight)
+    rng = random.Random()
+
+    def admitted(view: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Response:
+            if not slots.acquire(blocking=False):
+                wait = rng.randint(*admission.retry_after_s)
+                log.info(
+                    "busy: %d uploads in flight; asked to retry in %d s", admission.in_flight, wait
+                )
+                resp = refuse(503, "head office is busy; retry after the time given")
+                resp.headers["Retry-After"] = str(wait)
+                return resp
+            try:
+                return view(*args, **kwargs)
+            finally:
+                slots.release()
+
+        return guarded
 
     def answer(status: int, body: dict[str, Any], **headers: str) -> Response:
         text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
@@ -93,6 +130,7 @@ def create_app(storage: Storage) -> Flask:
         return answer(200, {"ok": True})
 
     @app.post("/v1/scans")
+    @admitted
     def post_scans() -> Response:
         who = principal()
         if who.role != "station":
@@ -113,7 +151,8 @@ def create_app(storage: Storage) -> Flask:
         scans = body["scans"]
         problems = [scan_problem(s) for s in scans]
         valid = [s for s, p in zip(scans, problems, strict=True) if p is None]
-        stored = iter(storage.add_scans(who.name, body["batch_id"], valid, utc_now()))
+        rows = scan_rows(who.name, body["batch_id"], valid, utc_now())
+        stored = iter(storage.add_scans(rows))
         results = []
         for scan, problem in zip(scans, problems, strict=True):
             event_id = scan.get("event_id") if isinstance(scan, dict) else None
@@ -139,6 +178,7 @@ def create_app(storage: Storage) -> Flask:
         return answer(200, {"station": station, "station_seq": storage.station_seq(station)})
 
     @app.route("/v1/photos/<sha>", methods=["HEAD", "PUT"])
+    @admitted
     def photo(sha: str) -> Response:
         if not SHA256.fullmatch(sha):
             return refuse(404, "not a lowercase hex SHA-256")

@@ -39,7 +39,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _receiver_options(ho, None)
     ho.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
     ho.add_argument("--port", type=int, default=8090, help="port (default 8090)")
-    ho.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    ho.add_argument("--threads", type=int, default=8, help="threads per process (default 8)")
+    ho.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="processes (default 1; more than 1 runs under gunicorn, one database pool each)",
+    )
+    ho.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=4,
+        metavar="N",
+        help="uploads one process works on at once; beyond them it answers 503 with a "
+        "jittered Retry-After (default 4)",
+    )
     ho_sub = ho.add_subparsers(dest="ho_command", metavar="ACTION")
     token = add_command(ho_sub, "token", need_action, "manage station tokens")
     token_sub = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
@@ -79,6 +94,13 @@ def _receiver_options(parser: argparse.ArgumentParser, default: Any) -> None:
         help="the receiver's data folder (default: $HEAD_OFFICE_DATA, then "
         f"DIR/{RECEIVER_DIR} under the global --data folder)",
     )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=default,
+        help="postgresql://user@host/dbname to keep everything in PostgreSQL (default: "
+        "$HEAD_OFFICE_DB, then SQLite in the data folder)",
+    )
 
 
 def _receiver_dir(args: argparse.Namespace, ctx: Context) -> Path:
@@ -86,14 +108,39 @@ def _receiver_dir(args: argparse.Namespace, ctx: Context) -> Path:
     return Path(chosen) if chosen else ctx.data_dir / RECEIVER_DIR
 
 
+def _db(args: argparse.Namespace) -> str | None:
+    return getattr(args, "db", None) or os.environ.get("HEAD_OFFICE_DB") or None
+
+
+def _where(args: argparse.Namespace, ctx: Context) -> str:
+    """Where the data is, for a log line: never the database URL, which may hold a password."""
+    return "PostgreSQL" if _db(args) else f"data {_receiver_dir(args, ctx)}"
+
+
+def _open_storage(args: argparse.Namespace, ctx: Context) -> Any:
+    from sync.headoffice.server import open_storage
+
+    return open_storage(_receiver_dir(args, ctx), _db(args))
+
+
 def cmd_head_office(args: argparse.Namespace, ctx: Context) -> int:
+    from sync.headoffice.app import Admission
     from sync.headoffice.server import make_server
 
-    data = _receiver_dir(args, ctx)
-    server, storage = make_server(data, args.host, args.port, args.threads)
+    for name in ("threads", "workers", "max_in_flight"):
+        if not 1 <= getattr(args, name) <= 256:
+            print(f"--{name.replace('_', '-')}: expected 1 to 256", file=sys.stderr)
+            return 2
+    data, db = _receiver_dir(args, ctx), _db(args)
+    admission = Admission(in_flight=args.max_in_flight)
+    if args.workers > 1:
+        return _run_workers(args, data, db, admission, _where(args, ctx))
+    server, storage = make_server(
+        data, args.host, args.port, args.threads, db=db, admission=admission
+    )
     port = server.effective_port
     # waitress gives the port as text once bound to a given one: %s, not %d.
-    log.info("head office receiver on http://%s:%s (data %s)", args.host, port, data)
+    log.info("head office receiver on http://%s:%s (%s)", args.host, port, _where(args, ctx))
     notify("READY=1")
     interval = watchdog_s() / 3
     if interval:
@@ -105,6 +152,24 @@ def cmd_head_office(args: argparse.Namespace, ctx: Context) -> int:
         server.run()
     finally:
         storage.close()
+    return 0
+
+
+def _run_workers(
+    args: argparse.Namespace, data: Path, db: str | None, admission: Any, where: str
+) -> int:
+    from sync.headoffice.app import create_app
+    from sync.headoffice.server import open_storage
+    from sync.headoffice.workers import serve
+
+    def factory() -> Any:
+        return create_app(open_storage(data, db, args.threads), admission)
+
+    log.info(
+        "head office receiver on http://%s:%s, %d processes (%s)",
+        args.host, args.port, args.workers, where,
+    )  # fmt: skip
+    serve(factory, args.host, args.port, args.workers, args.threads)
     return 0
 
 
@@ -123,9 +188,9 @@ def _probe(url: str, interval: float) -> None:
 
 def cmd_token_add(args: argparse.Namespace, ctx: Context) -> int:
     from sync.headoffice.app import hash_token, new_token
-    from sync.headoffice.sqlite import SQLiteStorage
+    from sync.headoffice.server import open_storage
 
-    storage = SQLiteStorage(_receiver_dir(args, ctx))
+    storage = open_storage(_receiver_dir(args, ctx), _db(args))
     try:
         token = new_token()
         storage.add_token(args.station, hash_token(token), "query" if args.query else "station")
@@ -142,7 +207,7 @@ def cmd_token_add(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_manifest_import(args: argparse.Namespace, ctx: Context) -> int:
     from sync.headoffice.manifest_csv import ManifestError, parse_manifest_csv
-    from sync.headoffice.sqlite import SQLiteStorage
+    from sync.headoffice.server import open_storage
 
     try:
         parcels = parse_manifest_csv(Path(args.file).read_text(encoding="utf-8-sig"))
@@ -152,17 +217,10 @@ def cmd_manifest_import(args: argparse.Namespace, ctx: Context) -> int:
     except ManifestError as exc:
         print(f"{args.file}: {exc}; nothing imported", file=sys.stderr)
         return 2
-    storage = SQLiteStorage(_receiver_dir(args, ctx))
+    storage = open_storage(_receiver_dir(args, ctx), _db(args))
     try:
         count = storage.import_manifest(parcels, datetime.now(UTC).isoformat(timespec="seconds"))
     finally:
         storage.close()
     print(json.dumps({"imported": count}))
     return 0
-
-
-def _open_storage(args: argparse.Namespace, ctx: Context) -> Any:
-    """The receiver's storage, for commands of other modules (records_cli)."""
-    from sync.headoffice.sqlite import SQLiteStorage
-
-    return SQLiteStorage(_receiver_dir(args, ctx))

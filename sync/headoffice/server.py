@@ -9,8 +9,9 @@ from typing import Any
 
 from waitress import create_server
 
-from sync.headoffice.app import create_app
+from sync.headoffice.app import Admission, create_app
 from sync.headoffice.sqlite import SQLiteStorage
+from sync.headoffice.storage import Storage
 
 THREADS = 8
 
@@ -21,7 +22,7 @@ class Running:
 
     server: Any
     thread: threading.Thread
-    storage: SQLiteStorage
+    storage: Storage
 
     @property
     def url(self) -> str:
@@ -47,12 +48,32 @@ class Running:
                 raise
 
 
+def is_postgres(db: str | None) -> bool:
+    return bool(db) and str(db).startswith(("postgresql://", "postgres://"))
+
+
+def open_storage(data_dir: Path, db: str | None = None, pool_size: int = THREADS) -> Storage:
+    """PostgreSQL for a postgresql:// URL, else SQLite in the data folder. psycopg is
+    imported only here, so a SQLite head office never loads it."""
+    if is_postgres(db):
+        from sync.headoffice.postgres import PostgresStorage
+
+        return PostgresStorage(str(db), max_size=pool_size)
+    return SQLiteStorage(data_dir)
+
+
 def make_server(
-    data_dir: Path, host: str, port: int, threads: int = THREADS, loop_timeout: float = 1.0
-) -> tuple[Any, SQLiteStorage]:
-    storage = SQLiteStorage(data_dir)
+    data_dir: Path,
+    host: str,
+    port: int,
+    threads: int = THREADS,
+    loop_timeout: float = 1.0,
+    db: str | None = None,
+    admission: Admission | None = None,
+) -> tuple[Any, Storage]:
+    storage = open_storage(data_dir, db, threads)
     server = create_server(
-        create_app(storage),
+        create_app(storage, admission),
         host=host,
         port=port,
         threads=threads,
@@ -66,10 +87,17 @@ def make_server(
 
 
 def start(
-    data_dir: Path, host: str = "127.0.0.1", port: int = 0, threads: int = THREADS
+    data_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    threads: int = THREADS,
+    db: str | None = None,
+    admission: Admission | None = None,
 ) -> Running:
     # A short loop timeout lets close() return quickly.
-    server, storage = make_server(data_dir, host, port, threads, loop_timeout=0.05)
+    server, storage = make_server(
+        data_dir, host, port, threads, loop_timeout=0.05, db=db, admission=admission
+    )
     running = Running(server, threading.Thread(), storage)
     running.thread = threading.Thread(target=running._serve, name="head-office", daemon=True)
     running.thread.start()

@@ -5,11 +5,10 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Sequence
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from sync.contract import parse_rfc3339
+from sync.headoffice.rows import COLUMNS, PUBLIC, public, utc_key
 from sync.headoffice.storage import ManifestPage, Principal
 
 DB_NAME = "head-office.db"
@@ -82,31 +81,14 @@ CREATE TABLE IF NOT EXISTS manifest (
 CREATE INDEX IF NOT EXISTS manifest_station ON manifest (station, id);
 """
 
-_INSERT = """
-INSERT INTO scans (event_id, station, seq, type, waybill, carrier, scanned_at, scanned_utc,
-    clock_synced, clock_corrected, boot_id, mono_ns, device, operator, weight_g, shelf,
-    pickup_code, phone_last4, dispatch_reason, problem_code, signer_relation,
-    signer_id_last4, photos, note, batch_id, received_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT DO NOTHING
-"""
-
-_PUBLIC = """
-event_id, station, seq, type, waybill, carrier, scanned_at, clock_synced, clock_corrected,
-boot_id, mono_ns, device, operator, weight_g, shelf, pickup_code, phone_last4,
-dispatch_reason, problem_code, signer_relation, signer_id_last4, photos, note, received_at
-"""
+_INSERT = (
+    f"INSERT INTO scans ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+    " ON CONFLICT DO NOTHING"
+)
+_SELECT = f"SELECT {', '.join(PUBLIC)} FROM scans"
 
 
 MANIFEST_FIELDS = ("waybill", "carrier", "phone_last4", "recipient_masked", "declared_weight_g")
-
-
-def utc_key(value: str) -> str:
-    """A fixed-width UTC form of an RFC 3339 time, so text order is time order."""
-    moment = parse_rfc3339(value)
-    if moment is None:
-        raise ValueError(f"not an RFC 3339 time with an offset: {value!r}")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class SQLiteStorage:
@@ -164,56 +146,23 @@ class SQLiteStorage:
         return Principal(row["name"], row["role"]) if row else None
 
     # -- scans -------------------------------------------------------------------------
-    def add_scans(
-        self, station: str, batch_id: str, scans: Sequence[dict[str, Any]], received_at: str
-    ) -> list[tuple[str, str | None]]:
+    def add_scans(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[str, str | None]]:
         results: list[tuple[str, str | None]] = []
         with self._write() as conn:
-            for s in scans:
-                signer = s.get("signer") or {}
-                cur = conn.execute(
-                    _INSERT,
-                    (
-                        s["event_id"],
-                        station,
-                        s["seq"],
-                        s["type"],
-                        s["waybill"],
-                        s.get("carrier"),
-                        s["scanned_at"],
-                        utc_key(s["scanned_at"]),
-                        int(s["clock"]["synced"]),
-                        int(s["clock"]["corrected"]),
-                        s["clock"]["boot_id"],
-                        s["clock"]["mono_ns"],
-                        s["device"],
-                        s.get("operator"),
-                        s.get("weight_g"),
-                        s.get("shelf"),
-                        s.get("pickup_code"),
-                        s.get("phone_last4"),
-                        s.get("dispatch_reason"),
-                        s.get("problem_code"),
-                        signer.get("relation"),
-                        signer.get("id_last4"),
-                        ",".join(s["photos"]),
-                        s.get("note"),
-                        batch_id,
-                        received_at,
-                    ),
-                )
+            for row in rows:
+                cur = conn.execute(_INSERT, row)
                 if cur.rowcount == 1:
                     results.append(("accepted", None))
                     continue
                 # Only on a conflict: which constraint said no?
                 held = conn.execute(
-                    "SELECT station, seq FROM scans WHERE event_id = ?", (s["event_id"],)
+                    "SELECT station, seq FROM scans WHERE event_id = ?", (row[0],)
                 ).fetchone()
                 if held is None:
                     results.append(
                         ("rejected", "seq: already used by another event of this station")
                     )
-                elif held["station"] != station:
+                elif held["station"] != row[1]:
                     results.append(("rejected", "event_id: already used by another station"))
                 else:
                     results.append(("duplicate", None))
@@ -241,12 +190,12 @@ class SQLiteStorage:
         if until is not None:
             where.append("scanned_utc < ?")
             params.append(utc_key(until))
-        sql = f"SELECT {_PUBLIC} FROM scans"
+        sql = _SELECT
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY scanned_utc, station, seq LIMIT ?"
         rows = self._conn().execute(sql, [*params, limit]).fetchall()
-        return [_public(r) for r in rows]
+        return [public(r) for r in rows]
 
     # -- photos ------------------------------------------------------------------------
     def station_seq(self, station: str) -> int | None:
@@ -320,16 +269,6 @@ class SQLiteStorage:
             {k: r[k] for k in MANIFEST_FIELDS} | {"valuable": bool(r["valuable"])} for r in rows
         ]
         return ManifestPage(parcels, str(rows[-1]["_id"]) if rows else (after or None))
-
-
-def _public(row: sqlite3.Row) -> dict[str, Any]:
-    d = dict(row)
-    d["clock_synced"] = bool(d["clock_synced"])
-    d["clock_corrected"] = bool(d["clock_corrected"])
-    d["photos"] = d["photos"].split(",") if d["photos"] else []
-    relation, last4 = d.pop("signer_relation"), d.pop("signer_id_last4")
-    d["signer"] = {"relation": relation, "id_last4": last4} if relation else None
-    return d
 
 
 class _Tx:

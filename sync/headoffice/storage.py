@@ -25,11 +25,9 @@ class Storage(Protocol):
 
     def principal(self, token_hash: str) -> Principal | None: ...
 
-    def add_scans(
-        self, station: str, batch_id: str, scans: Sequence[dict[str, Any]], received_at: str
-    ) -> list[tuple[str, str | None]]:
-        """Store valid scans in one transaction; per scan ("accepted"|"duplicate"|
-        "rejected", reason). Idempotent on event_id by a unique constraint."""
+    def add_scans(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[str, str | None]]:
+        """Store checked scans (rows.scan_rows) in one transaction; per row ("accepted"|
+        "duplicate"|"rejected", reason). Idempotent on (station, event_id) by a unique key."""
         ...
 
     def station_seq(self, station: str) -> int | None:

@@ -57,6 +57,7 @@
     if (input.form && input.form.dataset.api) {
       input.form.addEventListener("submit", function (e) { e.preventDefault(); flush(input.value); });
     }
+    keypad(input);
     if (input.dataset.keep !== "no") {
       input.addEventListener("blur", function () {
         setTimeout(function () {
@@ -71,6 +72,32 @@
       input.focus({ preventScroll: true });
     }
     return flush;
+  }
+
+  /* A damaged label must be typable on a tablet with no keyboard: a toggle beside the
+     field brings up the on-screen keyboard (inputmode text) and puts it away again
+     (inputmode none, so the gun's keystrokes never pop it up). */
+  var keypadLabel = document.querySelector('meta[name="keypad-label"]');
+  function keypad(input) {
+    if (!keypadLabel || input.inputMode !== "none") return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "small keypad";
+    button.textContent = keypadLabel.content;
+    button.setAttribute("aria-pressed", "false");
+    button.addEventListener("click", function () {
+      var on = input.inputMode === "none";
+      input.inputMode = on ? "text" : "none";
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      button.classList.toggle("on", on);
+      input.blur();
+      input.focus({ preventScroll: true });
+    });
+    var wrap = document.createElement("div");
+    wrap.className = "scan-wrap";
+    input.parentNode.insertBefore(wrap, input);
+    wrap.appendChild(input);
+    wrap.appendChild(button);
   }
 
   function text(el, value) { if (el) el.textContent = value == null ? "" : value; }

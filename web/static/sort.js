@@ -31,19 +31,23 @@
   var speakOn = toggle($("speak"), "speak", "sort.speak_on", "sort.speak_off", root.dataset.speak);
   soundOn(); speakOn();
 
-  function speak(code) {
-    if (!code || !window.speechSynthesis || !speakOn()) return;
-    // Digit by digit, as stations announce it: 3-2-1045 -> "3 2 1 0 4 5".
-    var u = new SpeechSynthesisUtterance(code.replace(/[^0-9A-Za-z]/g, "").split("").join(" "));
-    u.lang = "zh-CN"; u.rate = 0.9;
+  function say(text, always) {
+    if (!text || !window.speechSynthesis || !(always ? Sound.on() : speakOn())) return;
+    var u = new SpeechSynthesisUtterance(text);
+    u.lang = document.documentElement.lang === "en" ? "en-US" : "zh-CN"; u.rate = 0.9;
     speechSynthesis.cancel(); speechSynthesis.speak(u);
+  }
+
+  function speak(code) {
+    // Digit by digit, as stations announce it: 3-2-1045 -> "3 2 1 0 4 5".
+    if (code) say(code.replace(/[^0-9A-Za-z]/g, "").split("").join(" "), false);
   }
 
   function archive(card) {
     var li = document.createElement("li");
-    li.className = "tone-" + card.tone;
-    li.innerHTML = "<b></b><span class=code></span><span class=m></span><time></time>";
-    li.children[0].textContent = card.pickup_code || card.shelf || "·";
+    li.className = "tone-" + card.tone + (card.headline ? " kind-" + card.scan_type : "");
+    li.innerHTML = "<b translate=no></b><span class=code translate=no></span><span class=m></span><time></time>";
+    li.children[0].textContent = card.headline || card.pickup_code || card.shelf || "·";
     li.children[1].textContent = card.code || "";
     li.children[2].textContent = card.message;
     li.children[3].textContent = card.at + " " + (card.device || "");
@@ -51,13 +55,22 @@
     while (history.children.length > 30) history.removeChild(history.lastChild);
   }
 
+  // The mode each gun last scanned in: a scan in a new mode other than receive is spoken.
+  var lastKind = {};
+
   function show(card) {
     if (current) archive(current);
     current = card;
-    $("now").className = "now tone-" + card.tone;
-    // No shelf: a cross for a refusal, nothing for a command; the message says why.
-    setText("shelf", card.shelf || (card.tone === "bad" ? "\u2715" : ""));
-    setText("pickup", card.pickup_code);
+    var other = !!card.headline;  // a recorded scan that is not a receive
+    $("now").className = "now tone-" + card.tone + (other ? " kind-" + card.scan_type : "");
+    // The pickup code is the biggest thing; a sign, dispatch or problem shows its own
+    // word there instead, so it can never pass for a receive.
+    setText("pickup", other ? card.headline : (card.pickup_code ||
+      (card.tone === "bad" ? "\u2715" : card.shelf || "")));
+    setText("shelf", other ? card.pickup_code : (card.pickup_code ? card.shelf : ""));
+    var wb = card.waybill || "";
+    setText("wb-head", wb.length > 4 ? wb.slice(0, -4) : "");
+    setText("wb-tail", wb.length > 4 ? wb.slice(-4) : wb);
     setText("carrier", card.carrier);
     setText("weight", card.weight_g ? (card.weight_g / 1000).toFixed(2) + " kg" : "");
     setText("type", card.type);
@@ -65,13 +78,35 @@
     setText("at", card.at);
     var msg = card.message;
     if (card.warnings.length) msg += " · " + card.warnings.join(" · ");
-    if (card.code && !card.shelf) msg = card.code + " · " + msg;
+    if (card.code && !card.waybill) msg = card.code + " · " + msg;
     setText("msg", msg);
     $("now").dataset.id = card.id;
+    var kindChanged = card.scan_type && lastKind[card.device] !== card.scan_type;
+    if (card.scan_type) lastKind[card.device] = card.scan_type;
     if (card.id > quietUpTo) {
       Sound.play(card.tone);
-      if (card.status === "accepted") speak(card.pickup_code);  // not for repeats or refusals
+      if (other && kindChanged) say(card.type, true);
+      else if (card.status === "accepted" && !other) speak(card.pickup_code);
     }
+  }
+
+  function guns(list) {
+    var box = $("guns");
+    box.textContent = "";
+    if (!list.length) {
+      var none = document.createElement("div");
+      none.className = "gun muted"; none.textContent = S["sort.no_guns"];
+      box.appendChild(none);
+    }
+    list.forEach(function (g) {
+      var div = document.createElement("div");
+      div.className = "gun kind-" + g.mode;
+      div.innerHTML = "<b translate=no></b> <span></span> <span class=who-op></span>";
+      div.children[0].textContent = g.device;
+      div.children[1].textContent = g.text;
+      div.children[2].textContent = g.operator;
+      box.appendChild(div);
+    });
   }
 
   function online(ok) {
@@ -89,6 +124,7 @@
       lastId = Math.max(lastId, parseInt(e.lastEventId, 10) || card.id);
       show(card);
     });
+    source.addEventListener("desks", function (e) { guns(JSON.parse(e.data)); });
     source.onerror = function () {
       online(false);
       if (source.readyState !== EventSource.CLOSED) return;  // the browser retries itself

@@ -88,17 +88,12 @@ def cmd_printer(args: argparse.Namespace, ctx: Context) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     config = ctx.config
-    if not config.printers:
-        # Stay up quietly: a service restarting every few seconds only fills the journal.
-        log.info("no [[printers]] configured: nothing to print")
-        notify("READY=1")
-        while not stop.wait(30):
-            notify("WATCHDOG=1")
-        return 0
     worker = PrintWorker(ctx.store(), config.printers, config.printing, config.tz)
-    worker.follow()  # the first run starts at the end of the journal
     notify("READY=1")
-    log.info("printing labels on %s", ", ".join(p.name for p in config.printers))
+    if config.printers:
+        log.info("printing labels on %s", ", ".join(p.name for p in config.printers))
+    else:
+        log.info("no [[printers]] configured: following receives, printing nothing")
     while not stop.is_set():
         worker.turn()
         # One turn is bounded by the send timeouts, so any finished turn is progress.
@@ -130,7 +125,8 @@ def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_test(args: argparse.Namespace, ctx: Context) -> int:
     from edge.devices.printers.render import job_bytes, test_label
-    from edge.devices.printers.transport import PrinterError, send
+    from edge.devices.printers.transport import PrinterError
+    from edge.devices.printers.worker import send_to
 
     printers = _printers(ctx, args.printer)
     if not printers:
@@ -142,7 +138,7 @@ def cmd_test(args: argparse.Namespace, ctx: Context) -> int:
     for printer in printers:
         try:
             job = job_bytes(data, printer, ctx.config.printing)
-            send(printer.device, job, timeout=ctx.config.printing.timeout_s, baud=printer.baud)
+            send_to(printer, job, ctx.config.printing.timeout_s)
         except PrinterError as exc:
             print(f"{printer.name}: NOT printed: {exc}")
             failed += 1

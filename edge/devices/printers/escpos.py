@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from escpos.printer import Dummy
 from PIL import Image
 
 from edge.devices.printers.raster import WHITE
@@ -17,12 +16,26 @@ ESC, GS = 0x1B, 0x1D
 LINE_DOTS = 24  # one line feed at the default line spacing
 
 
+# DLE EOT 4: the roll paper sensor's status byte, answered in real time.
+STATUS_QUERY = b"\x10\x04\x04"
+PAPER_END = 0x60  # bits 5 and 6
+PAPER_LOW = 0x0C  # bits 2 and 3: still prints
+
+
+def status_problem(status: int) -> str | None:
+    """Why a receipt printer with this DLE EOT 4 answer cannot print; None when it can."""
+    return "out of paper" if status & PAPER_END else None
+
+
 class EscposError(ValueError):
     """Bytes that are not an ESC/POS job we can read."""
 
 
 def encode(label: Image.Image, profile: str = "POS-5890", feed_lines: int = 3) -> bytes:
     """Initialise, print ``label`` centred, feed and cut."""
+    # Imported here: python-escpos (with PyYAML) costs ~7 MB, only for ESC/POS printers.
+    from escpos.printer import Dummy
+
     printer = Dummy(profile=profile)
     printer.hw("INIT")
     printer.image(label, impl="bitImageRaster", center=True)

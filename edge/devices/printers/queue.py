@@ -3,9 +3,20 @@ page imports it without the renderers."""
 
 from __future__ import annotations
 
+import fnmatch
 import sqlite3
 
+from edge.devices.printers.settings import PrinterSection
 from edge.store import Store
+
+
+def printer_for(device: str, printers: list[PrinterSection]) -> PrinterSection | None:
+    """The printer a desk's labels go to: the first naming it (globs allowed, e.g.
+    web:*), else the first naming no desk; None when no printer takes them."""
+    for printer in printers:
+        if any(fnmatch.fnmatchcase(device, pattern) for pattern in printer.desks):
+            return printer
+    return next((p for p in printers if not p.desks), None)
 
 
 def queue_reprint(

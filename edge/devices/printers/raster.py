@@ -29,6 +29,8 @@ FONT_CANDIDATES = (
 )
 # What Noto Sans CJK's metrics call the "SC" face inside the collection.
 NOTO_SC_INDEX = 2
+REFERENCE_SIZE = 100  # font size at which text is measured before it is fitted
+MIN_SIZE = 6
 QUIET_MODULES = 10  # Code 128 wants 10 modules of white either side
 
 
@@ -76,7 +78,8 @@ def font_path(configured: str = "") -> str | None:
     return None
 
 
-@functools.cache
+# Each size is a FreeType face of its own (~2.5 MB for a CJK font): keep a few only.
+@functools.lru_cache(maxsize=6)
 def font(size: int, path: str | None) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     if path is None:
         return ImageFont.load_default(size)
@@ -96,16 +99,25 @@ def text_extent(text: str, size: int, path: str | None) -> tuple[int, int]:
 
 
 def fit_size(text: str, width: int, height: int, path: str | None, largest: int = 400) -> int:
-    """The largest font size at which ``text`` fits in width x height dots."""
-    low, high = 6, largest
-    while low < high:
-        mid = (low + high + 1) // 2
-        w, h = text_extent(text, mid, path)
-        if w <= width and h <= height:
-            low = mid
-        else:
-            high = mid - 1
-    return low
+    """The largest font size at which ``text`` fits in width x height dots.
+
+    Glyphs scale with the size, so one measurement at a reference size gives the answer
+    to within hinting; a step or two at the real size settles it. (A search over sizes
+    would load a FreeType face per size tried.)
+    """
+    w, h = text_extent(text, REFERENCE_SIZE, path)
+    scale = min(width / max(1, w), height / max(1, h))
+    size = max(MIN_SIZE, min(largest, int(REFERENCE_SIZE * scale)))
+    while size > MIN_SIZE and not _fits(text, size, width, height, path):
+        size -= 1
+    while size < largest and _fits(text, size + 1, width, height, path):
+        size += 1
+    return size
+
+
+def _fits(text: str, size: int, width: int, height: int, path: str | None) -> bool:
+    w, h = text_extent(text, size, path)
+    return w <= width and h <= height
 
 
 def code128_modules(data: str) -> str:

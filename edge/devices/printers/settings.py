@@ -46,6 +46,11 @@ class PrinterSection(Section):
         "POS-5890",
     )
     baud: int = doc("serial: only: baud rate.", 9600)
+    status_query: bool = doc(
+        "tcp:// only: ask the printer for paper and cover status before each label "
+        "(a network printer out of paper would take the job and lose it).",
+        True,
+    )
 
     def label_size(self) -> Size:
         return parse_size(self.size, self.dots_per_mm)

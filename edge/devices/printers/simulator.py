@@ -46,7 +46,8 @@ class SimulatedPrinter:
     font: str = ""
     printed: list[Printed] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    offline: bool = False  # refuse jobs, as a printer out of paper does
+    offline: bool = False  # close every connection at once, as a printer gone offline
+    paper_out: bool = False  # answer status queries "out of paper"
 
     def __post_init__(self) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -102,7 +103,17 @@ class SimulatedPrinter:
                 break
             chunks.append(chunk)
             size += len(chunk)
+            for query, answer in self._status_answers():
+                if b"".join(chunks) == query:  # a status query before the job
+                    conn.sendall(bytes([answer]))
+                    chunks, size = [], 0
         return b"".join(chunks)
+
+    def _status_answers(self) -> list[tuple[bytes, int]]:
+        return [
+            (tspl.STATUS_QUERY, 0x04 if self.paper_out else 0x00),
+            (escpos.STATUS_QUERY, 0x12 | (escpos.PAPER_END if self.paper_out else 0)),
+        ]
 
     def _job(self, data: bytes) -> None:
         if not data:

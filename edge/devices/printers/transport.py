@@ -9,6 +9,7 @@ import os
 import select
 import socket
 import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 RAW_PORT = 9100
@@ -18,10 +19,26 @@ class PrinterError(OSError):
     """The printer did not take the job (unplugged, offline, out of paper, busy)."""
 
 
-def send(device: str, data: bytes, *, timeout: float, baud: int = 9600) -> None:
-    """Deliver ``data`` whole to ``device`` within ``timeout`` seconds, or raise."""
+StatusCheck = tuple[bytes, Callable[[int], str | None]]
+STATUS_WAIT_S = 1.0  # a printer that answers status does so at once
+
+
+def send(
+    device: str,
+    data: bytes,
+    *,
+    timeout: float,
+    baud: int = 9600,
+    status: StatusCheck | None = None,
+) -> None:
+    """Deliver ``data`` whole to ``device`` within ``timeout`` seconds, or raise.
+
+    ``status`` (network printers): a query and how to read its one-byte answer. A
+    printer out of paper still takes a job over TCP and loses it, so it is asked first;
+    one that does not answer is sent the job anyway.
+    """
     if device.startswith("tcp://"):
-        _tcp(device, data, timeout)
+        _tcp(device, data, timeout, status)
     elif device.startswith("serial:"):
         _serial(device.removeprefix("serial:"), data, timeout, baud)
     else:
@@ -35,10 +52,12 @@ def tcp_address(device: str) -> tuple[str, int]:
     return parts.hostname, parts.port or RAW_PORT
 
 
-def _tcp(device: str, data: bytes, timeout: float) -> None:
+def _tcp(device: str, data: bytes, timeout: float, status: StatusCheck | None) -> None:
     host, port = tcp_address(device)
     try:
         with socket.create_connection((host, port), timeout=timeout) as sock:
+            if status is not None:
+                _check_status(sock, status, f"{host}:{port}")
             sock.settimeout(timeout)
             sock.sendall(data)
             # A clean close tells the printer the job is complete.
@@ -49,6 +68,19 @@ def _tcp(device: str, data: bytes, timeout: float) -> None:
         raise PrinterError(f"{host}:{port} refused the connection (printer off?)") from exc
     except OSError as exc:
         raise PrinterError(f"{host}:{port}: {exc.strerror or exc}") from exc
+
+
+def _check_status(sock: socket.socket, status: StatusCheck, where: str) -> None:
+    query, problem_of = status
+    sock.sendall(query)
+    sock.settimeout(STATUS_WAIT_S)
+    try:
+        answer = sock.recv(1)
+    except TimeoutError:
+        return  # no status support: print as before
+    problem = problem_of(answer[0]) if answer else None
+    if problem:
+        raise PrinterError(f"{where}: {problem}")
 
 
 def _device_file(path: str, data: bytes, timeout: float) -> None:

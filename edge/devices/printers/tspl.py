@@ -31,6 +31,26 @@ FONT_DOTS = 24  # a TSS24.BF2 cell is 24 dots high, 24 wide (CJK) or 12 (ASCII)
 EOL = b"\r\n"
 
 
+# <ESC>!? asks a TSPL printer for one status byte, answered at once, even mid-job.
+STATUS_QUERY = b"\x1b!?"
+_STATUS_BITS = (
+    (0x01, "print head open"),
+    (0x02, "paper jam"),
+    (0x04, "out of paper"),
+    (0x08, "out of ribbon"),
+    (0x10, "paused"),
+    (0x40, "cover open"),
+    (0x80, "printer error"),
+)
+
+
+def status_problem(status: int) -> str | None:
+    """Why a printer with this <ESC>!? answer cannot print now; None when it can
+    (0x20 only says it is printing)."""
+    problems = [text for bit, text in _STATUS_BITS if status & bit]
+    return ", ".join(problems) or None
+
+
 class TsplError(ValueError):
     """Bytes that are not a TSPL label we can read."""
 

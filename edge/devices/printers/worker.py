@@ -9,7 +9,6 @@ its state `failing` (the sorting screen and the status page show it) until it pr
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import sqlite3
 import time
@@ -18,7 +17,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from edge.clock import Clock, SystemClock
-from edge.devices.printers.queue import label_fields
+from edge.devices.printers import escpos, tspl
+from edge.devices.printers.queue import label_fields, printer_for
 from edge.devices.printers.render import job_bytes, label_data
 from edge.devices.printers.settings import PrinterSection, PrintingSection
 from edge.devices.printers.transport import PrinterError, send
@@ -31,16 +31,12 @@ Sender = Callable[[PrinterSection, bytes, float], None]
 
 
 def send_to(printer: PrinterSection, data: bytes, timeout: float) -> None:
-    send(printer.device, data, timeout=timeout, baud=printer.baud)
-
-
-def printer_for(device: str, printers: list[PrinterSection]) -> PrinterSection | None:
-    """The printer a desk's labels go to: the first naming it (globs allowed, e.g.
-    web:*), else the first naming no desk; None when no printer takes them."""
-    for printer in printers:
-        if any(fnmatch.fnmatchcase(device, pattern) for pattern in printer.desks):
-            return printer
-    return next((p for p in printers if not p.desks), None)
+    """Send one job the way this printer is configured, asking its status first."""
+    status = None
+    if printer.status_query:
+        language = escpos if printer.language == "escpos" else tspl
+        status = (language.STATUS_QUERY, language.status_problem)
+    send(printer.device, data, timeout=timeout, baud=printer.baud, status=status)
 
 
 @dataclass
@@ -88,14 +84,10 @@ class PrintWorker:
 
     def follow(self) -> int:
         """Queue a label for each new accepted receive and REPRINT card; returns how many.
-
-        On its first run it starts at the end of the journal: history is not printed.
+        With no printer configured it only moves on, so adding one later prints no backlog.
         """
         last = self.store.web_last_read_id()
         cursor = self.store.printing_cursor()
-        if cursor is None:
-            self.store.printing_advance(last)
-            return 0
         queued = 0
         while cursor < last:
             upto = min(last, cursor + FOLLOW_BATCH)
@@ -151,7 +143,9 @@ class PrintWorker:
         delay = min(
             self.settings.retry_max_s, self.settings.retry_first_s * 2 ** min(job["attempts"], 16)
         )
-        attempts = self.store.printing_failed(job["id"], reason, self.now() + delay)
+        with self.store.transaction():  # one commit for the job and the printer's state
+            attempts = self.store.printing_failed(job["id"], reason, self.now() + delay)
+            self.store.printing_set_printer(printer.name, "failing", reason, self._iso())
         if self._failing.get(printer.name) != reason:
             # Logged in full when the reason changes, not on every retry.
             log.warning(
@@ -159,7 +153,6 @@ class PrintWorker:
                 printer.name, reason, job["waybill"], attempts, delay,
             )  # fmt: skip
             self._failing[printer.name] = reason
-        self.store.printing_set_printer(printer.name, "failing", reason, self._iso())
 
     def _ok(self, name: str) -> None:
         if self._failing.pop(name, None) is not None:

@@ -1,0 +1,89 @@
+"""From a checked scan to the row both backends store: done before any transaction opens,
+so the database holds its write lock only for the insert."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sync.contract import parse_rfc3339
+
+# The stored columns, in the order of a row.
+COLUMNS = (
+    "event_id", "station", "seq", "type", "waybill", "carrier", "scanned_at", "scanned_utc",
+    "clock_synced", "clock_corrected", "boot_id", "mono_ns", "device", "operator", "weight_g",
+    "shelf", "pickup_code", "phone_last4", "dispatch_reason", "problem_code", "signer_relation",
+    "signer_id_last4", "photos", "note", "batch_id", "received_at",
+)  # fmt: skip
+
+
+# What the query API shows of a stored scan.
+PUBLIC = tuple(c for c in COLUMNS if c not in ("scanned_utc", "batch_id"))
+
+
+def utc(value: str) -> datetime:
+    """An RFC 3339 time (already checked by the contract) in UTC."""
+    moment = parse_rfc3339(value)
+    if moment is None:
+        raise ValueError(f"not an RFC 3339 time with an offset: {value!r}")
+    return moment.astimezone(UTC)
+
+
+def utc_key(value: str) -> str:
+    """A fixed-width UTC form of an RFC 3339 time, so text order is time order."""
+    return utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def scan_rows(
+    station: str, batch_id: str, scans: Sequence[dict[str, Any]], received_at: str
+) -> list[tuple[Any, ...]]:
+    """One tuple per scan, in COLUMNS order (times as text; each backend converts)."""
+    rows = []
+    for s in scans:
+        signer = s.get("signer") or {}
+        clock = s["clock"]
+        rows.append(
+            (
+                s["event_id"],
+                station,
+                s["seq"],
+                s["type"],
+                s["waybill"],
+                s.get("carrier"),
+                s["scanned_at"],
+                utc_key(s["scanned_at"]),
+                bool(clock["synced"]),
+                bool(clock["corrected"]),
+                clock["boot_id"],
+                clock["mono_ns"],
+                s["device"],
+                s.get("operator"),
+                s.get("weight_g"),
+                s.get("shelf"),
+                s.get("pickup_code"),
+                s.get("phone_last4"),
+                s.get("dispatch_reason"),
+                s.get("problem_code"),
+                signer.get("relation"),
+                signer.get("id_last4"),
+                ",".join(s["photos"]),
+                s.get("note"),
+                batch_id,
+                received_at,
+            )
+        )
+    return rows
+
+
+def public(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored scan as the query API shows it."""
+    d = {k: row[k] for k in PUBLIC}
+    d["clock_synced"] = bool(d["clock_synced"])
+    d["clock_corrected"] = bool(d["clock_corrected"])
+    d["photos"] = d["photos"].split(",") if d["photos"] else []
+    if isinstance(d.get("received_at"), datetime):
+        d["received_at"] = d["received_at"].isoformat().replace("+00:00", "Z")
+    relation, last4 = d.pop("signer_relation"), d.pop("signer_id_last4")
+    d["signer"] = {"relation": relation, "id_last4": last4} if relation else None
+    return d

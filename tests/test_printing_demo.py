@@ -1,0 +1,41 @@
+"""The demo prints: a receive typed into the simulated gun comes out of the simulated
+printer as a PNG label in the demo's data folder."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+from edge.devices.printers import tspl
+from edge.devices.printers.raster import QR, Barcode, font_path
+from tests.test_core_demo import ROOT, free_port
+
+
+def test_demo_prints_a_label_for_a_receive(tmp_path: Path) -> None:
+    data = tmp_path / "demo"
+    result = subprocess.run(
+        [sys.executable, "-m", "edge.cli", "--data", str(data), "demo",
+         "--web-port", str(free_port()), "--head-office-port", str(free_port()),
+         "--printer-port", str(free_port()), "--wait", "20"],
+        input="SF1234567890123\nREPRINT\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"labels:       {data / 'labels'}/" in result.stdout
+    first, second = data / "labels/label-0001.png", data / "labels/label-0002.png"
+    assert first.is_file(), (data / "logs/printer.log").read_text()
+    assert Image.open(first).size == (320, 240)  # 40x30 mm at 203 dpi
+    job = tspl.decode((data / "labels/label-0001.tspl").read_bytes(), font_path())
+    # SF numbers are too long for bars on 40 mm: the waybill goes as a QR code.
+    assert [e.data for e in job.elements if isinstance(e, Barcode | QR)] == ["SF1234567890123"]
+    # The REPRINT card printed the same label again.
+    assert second.is_file()
+    assert (data / "labels/label-0002.tspl").read_bytes() == (
+        data / "labels/label-0001.tspl"
+    ).read_bytes()

@@ -1,0 +1,42 @@
+"""The label printers' words on the page (zh, en); web.catalog merges them in."""
+
+LABEL_STRINGS: dict[str, tuple[str, str]] = {
+    "labels.title": ("取件码标签", "Pickup-code labels"),
+    "labels.printers": ("标签打印机", "Label printers"),
+    "labels.printer": ("打印机", "Printer"),
+    "labels.state": ("状态", "State"),
+    "labels.waiting": ("待打印", "Waiting"),
+    "labels.since": ("自", "Since"),
+    "labels.state_ok": ("正常", "printing"),
+    "labels.state_failing": ("打印失败", "failing"),
+    "labels.state_unknown": ("尚未打印", "not used yet"),
+    "labels.none": ("未配置标签打印机", "No label printer configured"),
+    "labels.jobs": ("最近的标签", "Recent labels"),
+    "labels.no_jobs": ("还没有标签", "No labels yet"),
+    "labels.kind": ("类型", "Kind"),
+    "labels.kind_receive": ("入库", "receive"),
+    "labels.kind_reprint": ("补打", "reprint"),
+    "labels.kind_test": ("测试", "test"),
+    "labels.job_pending": ("等待打印", "waiting"),
+    "labels.job_printed": ("已打印", "printed"),
+    "labels.job_cancelled": ("已取消", "cancelled"),
+    "labels.attempts": ("尝试 {n} 次：{error}", "{n} tries: {error}"),
+    "labels.cancel": ("取消", "Cancel"),
+    "labels.reprint": ("补打标签", "Reprint label"),
+    "labels.reprint_hint": ("输入或扫描运单号", "Type or scan a waybill"),
+    "labels.queued": ("已加入打印队列：{waybill}", "Queued for printing: {waybill}"),
+    "labels.no_code": (
+        "{waybill} 还没有取件码（未入库？），无法打印标签",
+        "{waybill} has no pickup code yet (not received?): no label to print",
+    ),
+    "labels.no_printer": (
+        "没有为这个工位配置标签打印机，请在配置中添加 [[printers]]",
+        "No label printer serves this desk: add one to the config ([[printers]])",
+    ),
+    "labels.alert": (
+        "标签打印机 {name} 打印失败：{detail}。{n} 张标签在排队，恢复后会自动补打。",
+        "Label printer {name} is failing: {detail}. {n} label(s) wait and print once it is back.",
+    ),
+    "labels.preview": ("标签预览", "Label preview"),
+    "labels.open": ("查看标签打印", "Open label printing"),
+}
