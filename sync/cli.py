@@ -17,8 +17,8 @@ from datetime import datetime
 from edge.cli_support import Context, add_command, need_action, print_json
 from edge.clock import SystemClock
 from edge.notify import notify
+from sync import records
 from sync.headoffice import cli as headoffice_cli
-from sync.records import records_lines
 from sync.service import watchdog_s
 from sync.station.common import worst_turn_s
 from sync.station.loop import Uploader
@@ -65,6 +65,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "send a rejected scan again (after fixing what head office refused)",
     )
     retry.add_argument("event_id", metavar="EVENT_ID", help="the rejected scan's event id")
+    records.register(sync_sub)
     headoffice_cli.register(sub)
 
 
@@ -222,7 +223,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
         f"next attempt:     {local(status['next_attempt_at']) or 'now'}",
         f"photos waiting:   {status['photos_waiting']}, failed: {status['photos_failed']}",
     ]
-    lines += records_lines(store.outbox_status(), store.outbox_rejected())
+    lines += records.records_lines(store.outbox_status(), store.outbox_rejected())
     if status["blocked_reason"]:
         lines.append(f"STOPPED:          {status['blocked_reason']}")
     for r in rejected:

@@ -142,13 +142,9 @@ def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
         if who.role != "station":
             return refuse(403, "this token is not a station's")
         try:
-            body = json.loads(_body(MAX_BODY))
+            body = read_json(MAX_BODY)
         except BadBody as exc:
             return refuse(exc.status, str(exc))
-        except ValueError:
-            return refuse(400, "body: not JSON")
-        except RecursionError:
-            return refuse(400, "body: JSON nested too deep")
         problem = batch_problem(body)
         if problem:
             return refuse(422, problem)
@@ -292,7 +288,7 @@ def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
 
     from sync.headoffice.records import blueprint  # version 3; imports this module
 
-    app.register_blueprint(blueprint(storage))
+    app.register_blueprint(blueprint(storage, admitted))
     return app
 
 
@@ -306,6 +302,16 @@ def is_jpeg(data: bytes) -> bool:
             return image.format == "JPEG"
     except (OSError, ValueError, Image.DecompressionBombError):
         return False
+
+
+def read_json(limit: int) -> Any:
+    """The request's body as JSON; BadBody when it cannot be read (400, 413, 415)."""
+    try:
+        return json.loads(_body(limit))
+    except ValueError:
+        raise BadBody(400, "body: not JSON") from None
+    except RecursionError:
+        raise BadBody(400, "body: JSON nested too deep") from None
 
 
 def _body(limit: int) -> bytes:
