@@ -35,7 +35,7 @@ from sync.client import HeadOfficeClient  # noqa: E402
 from sync.faultproxy import FaultPlan, FaultProxy  # noqa: E402
 from sync.headoffice.app import hash_token, new_token  # noqa: E402
 from sync.headoffice.sqlite import SQLiteStorage  # noqa: E402
-from sync.uploader import scan_json  # noqa: E402
+from sync.station.scans import scan_json  # noqa: E402
 from tests.sync_fixtures import (  # noqa: E402
     STATION,
     bulk_scans,

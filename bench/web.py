@@ -222,7 +222,7 @@ def bench_browser(url: str, db: Path, scans: int) -> None:
         page.fill("input[name=operator]", "b1")
         page.fill("input[name=pin]", "2468")
         page.click("button.primary")
-        page.wait_for_selector("#link.on")
+        page.wait_for_selector("#link.on", timeout=90_000)  # resumed streams free their slots
         page.evaluate(WATCH)
         latencies = []
         for n in range(scans):

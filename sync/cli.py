@@ -17,11 +17,12 @@ from datetime import datetime
 from edge.cli_support import Context, add_command, need_action, print_json
 from edge.clock import SystemClock
 from edge.notify import notify
+from sync import records
 from sync.headoffice import cli as headoffice_cli
-from sync.records import records_lines
 from sync.service import watchdog_s
+from sync.station.common import worst_turn_s
+from sync.station.loop import Uploader
 from sync.token import TokenFileError
-from sync.uploader import Uploader, worst_turn_s
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "send a rejected scan again (after fixing what head office refused)",
     )
     retry.add_argument("event_id", metavar="EVENT_ID", help="the rejected scan's event id")
+    records.register(sync_sub)
     headoffice_cli.register(sub)
 
 
@@ -120,6 +122,7 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     notify("READY=1")
     log.info("sync to %s started", ctx.config.head_office.url)
     try:
+        uploader.learn_seq_floor()
         while not stop.is_set():
             result = uploader.turn()
             notify("WATCHDOG=1")
@@ -144,6 +147,7 @@ def cmd_once(args: argparse.Namespace, ctx: Context) -> int:
     uploader = _uploader(ctx)
     if uploader is None:
         return EXIT_STOPPED
+    uploader.gather_s = 0.0  # sends everything now: nothing to wait for
     try:
         return _once(uploader, args.timeout, ctx.config.head_office.poll_s)
     finally:
@@ -219,7 +223,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
         f"next attempt:     {local(status['next_attempt_at']) or 'now'}",
         f"photos waiting:   {status['photos_waiting']}, failed: {status['photos_failed']}",
     ]
-    lines += records_lines(store.outbox_status(), store.outbox_rejected())
+    lines += records.records_lines(store.outbox_status(), store.outbox_rejected())
     if status["blocked_reason"]:
         lines.append(f"STOPPED:          {status['blocked_reason']}")
     for r in rejected:

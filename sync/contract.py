@@ -306,3 +306,49 @@ def mask_whole_numbers(text: str) -> str:
     waybill or order number in it stays as it is."""
     text = WHOLE_ID.sub(lambda m: f"****{m.group(0)[-4:]}", text)
     return WHOLE_PHONE.sub(lambda m: _masked(m), text)
+
+
+# -- version 4: the station's heartbeat --------------------------------------------------------
+HEARTBEAT_ERROR_MAX = 300
+
+
+def heartbeat_problem(body: Any) -> str | None:
+    """What is wrong with a heartbeat (answered 422), or None. Fields not named here are
+    ignored, so a newer station can report more."""
+    if not isinstance(body, dict):
+        return "body: expected a JSON object"
+    if parse_rfc3339(body.get("sent_at")) is None:
+        return "sent_at: expected RFC 3339 with an offset"
+    for key in ("backlog", "rejected"):
+        if not is_int(body.get(key)) or not 0 <= body[key] < 2**63:
+            return f"{key}: expected a count"
+    for key in ("oldest_unsent_age_s", "disk_free_bytes"):
+        value = body.get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 2**63
+        ):
+            return f"{key}: expected a number of 0 or more, or null"
+    error = body.get("last_error")
+    if error is not None and (
+        not isinstance(error, str) or len(error) > HEARTBEAT_ERROR_MAX or not is_text(error)
+    ):
+        return f"last_error: expected text of at most {HEARTBEAT_ERROR_MAX} characters or null"
+    versions = body.get("versions")
+    if (
+        not isinstance(versions, dict)
+        or not all(
+            isinstance(k, str)
+            and isinstance(v, str)
+            and len(k) <= SHORT_MAX
+            and len(v) <= SHORT_MAX
+            and is_text(k)
+            and is_text(v)
+            for k, v in versions.items()
+        )
+        or len(versions) > 8
+    ):
+        return "versions: expected an object of at most 8 short names and versions"
+    clock = body.get("clock")
+    if not isinstance(clock, dict) or not isinstance(clock.get("synced"), bool):
+        return "clock.synced: expected true or false"
+    return None

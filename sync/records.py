@@ -11,9 +11,11 @@ again as a new version.
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import random
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from edge.cli_support import Context, add_command
 from edge.store import Store
 from edge.store.outbox import OutboxRecord
 from sync.client import HeadOfficeClient, LinkError, Reply, plain, retry_after_s
@@ -59,7 +62,7 @@ def _wait(status: int, reply: Reply, what: str) -> Later:
 
 
 def record_answers(sent: list[Key], reply: Reply) -> tuple[dict[Key, tuple[str, str | None]], str]:
-    """Head office's 200 answer, checked like the scans' (sync.uploader.batch_answers):
+    """Head office's 200 answer, checked like the scans' (sync.station.scans.batch_answers):
     key -> (status, reason) for each record answered exactly once one way, and what was
     wrong ("" when every record has its answer)."""
     data = reply.json()
@@ -203,7 +206,7 @@ class RecordsJob:
 
     def _post(self, records: list[OutboxRecord]) -> int:
         if self.late():
-            raise Later("turn budget spent; the rest goes next turn")
+            return 0  # the turn's budget is spent: these go next turn
         sent_at = datetime.fromtimestamp(self.now(), UTC).isoformat(timespec="seconds")
         body = json.dumps(
             {"station": self.station, "sent_at": sent_at, "records": [r.item() for r in records]},
@@ -316,5 +319,26 @@ def records_lines(status: dict[str, Any], rejected: list[dict[str, Any]]) -> lis
     elif status["next_attempt_at"]:
         lines.append(f"records retry:    {status['next_attempt_at']} ({status['last_error']})")
     for r in rejected:
-        lines.append(f"  rejected {r['kind']} {r['id']} (version {r['version']}): {r['reason']}")
+        lines.append(
+            f"  rejected {r['kind']} {r['id']} (version {r['version']}): {r['reason']}"
+            f"  (after a fix: station sync retry-record {r['kind']} {r['id']})"
+        )
     return lines
+
+
+def register(sync_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`station sync retry-record KIND ID`."""
+    retry = add_command(
+        sync_sub, "retry-record", cmd_retry_record,
+        "send a record head office rejected again (after fixing what it refused)",
+    )  # fmt: skip
+    retry.add_argument("kind", metavar="KIND", choices=RECORD_KINDS, help="the record's kind")
+    retry.add_argument("id", metavar="ID", help="the record's id, as `station sync status` shows")
+
+
+def cmd_retry_record(args: argparse.Namespace, ctx: Context) -> int:
+    if ctx.store().outbox_retry(args.kind, args.id, actor="cli"):
+        print(f"{args.kind} {args.id} queued again; `station sync run` sends it")
+        return 0
+    print(f"no rejected {args.kind} with id {args.id}", file=sys.stderr)
+    return 1

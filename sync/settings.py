@@ -31,6 +31,15 @@ class HeadOfficeSection(Section):
     hold_unsynced_s: float = doc(
         "Hold scans recorded before the clock synced this long, so they can go corrected.", 300.0
     )
+    gather_s: float = doc(
+        "In steady state, let a few new scans wait this long for company, so one request "
+        "carries several; never when many are waiting. 0 sends each at once.",
+        5.0,
+    )
+    heartbeat_s: float = doc(
+        "Seconds between heartbeats to head office (backlog, last error, disk, clock); 0: none.",
+        300.0,
+    )
     manifest_interval_s: float = doc(
         "Seconds between pulls of the manifest (预报); 0 turns the pull off.", 300.0
     )
@@ -53,6 +62,10 @@ class HeadOfficeSection(Section):
             errors.append("backoff_initial_s/backoff_max_s: expected 0 < initial <= max")
         if self.retry_after_max_s <= 0 or self.poll_s <= 0:
             errors.append("retry_after_max_s/poll_s: expected more than 0")
-        if self.hold_unsynced_s < 0 or self.manifest_interval_s < 0:
-            errors.append("hold_unsynced_s/manifest_interval_s: expected 0 or more")
+        if self.hold_unsynced_s < 0 or self.manifest_interval_s < 0 or self.gather_s < 0:
+            errors.append("hold_unsynced_s/manifest_interval_s/gather_s: expected 0 or more")
+        if self.heartbeat_s < 0:
+            errors.append("heartbeat_s: expected 0 or more")
+        if self.gather_s > 60:
+            errors.append("gather_s: expected at most 60 seconds")
         return errors

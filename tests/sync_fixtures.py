@@ -36,7 +36,7 @@ from edge.station import Outcome, ScanRequest, Station
 from edge.store import Store
 from sync.headoffice.app import hash_token, new_token
 from sync.headoffice.server import Running, start
-from sync.uploader import Uploader
+from sync.station.loop import Uploader
 from tests.conftest import ManualClock
 
 STATION = "SZ-NS-0042"
@@ -226,6 +226,8 @@ def station_config(url: str, token_file: Path, **head_office: Any) -> Config:
         "backoff_max_s": 0.05,
         "poll_s": 0.05,
         "hold_unsynced_s": 0.0,
+        "gather_s": 0.0,
+        "heartbeat_s": 0.0,
         "manifest_interval_s": 0.0,
         **head_office,
     }

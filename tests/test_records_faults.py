@@ -19,7 +19,7 @@ import pytest
 
 from edge.store import Store
 from sync.faultproxy import FaultPlan, FaultProxy
-from sync.uploader import Uploader
+from sync.station.loop import Uploader
 from tests.records_fixtures import AT, RULES, ZTO, every_record, held
 from tests.sync_fixtures import (  # noqa: F401
     STATION,

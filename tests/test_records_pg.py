@@ -3,51 +3,18 @@ idempotent on (station, kind, id, version), pages by cursor, updates per station
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
+from tests.sync_fixtures import PostgresCluster
 
-import pytest
-
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 AT = "2026-11-28T09:00:00+08:00"
 
 
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    if not (PG_BIN / "initdb").exists():
-        pytest.skip("PostgreSQL 15 is not installed")
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    folder = Path(tempfile.mkdtemp(prefix="records-pg-"))
-    if as_postgres:
-        shutil.chown(folder, "postgres", "postgres")
-    data = folder / "data"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    subprocess.run([*as_postgres, PG_BIN / "initdb", "-D", data, "-U", "postgres",
-                    "--auth=trust"], check=True, capture_output=True)  # fmt: skip
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run([*as_postgres, PG_BIN / "pg_ctl", "-D", data, "-l", folder / "log", "-o",
-                    options, "-w", "start"], check=True, capture_output=True)  # fmt: skip
-    try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*as_postgres, PG_BIN / "pg_ctl", "-D", data, "-m", "fast", "stop"],
-                       check=False, capture_output=True)  # fmt: skip
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def test_records_and_updates_in_postgresql(pg_url: str) -> None:
+def test_records_and_updates_in_postgresql() -> None:
     from psycopg_pool import ConnectionPool
 
     from sync.headoffice.records_pg import PostgresRecords
 
-    with ConnectionPool(pg_url, min_size=1, max_size=2, open=True) as pool:
+    url = PostgresCluster.get().new_database()
+    with ConnectionPool(url, min_size=1, max_size=2, open=True) as pool:
         records = PostgresRecords(pool)
         PostgresRecords(pool)  # a second worker starting finds the tables made
         item = {"kind": "sending", "id": "3", "version": AT, "body": {"state": "open"}}

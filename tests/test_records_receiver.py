@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -13,6 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sync.contract_records import record_problem, update_problem
+from sync.headoffice.app import Admission, hash_token, new_token
+from sync.headoffice.server import start
 from tests.records_fixtures import ho_rows
 from tests.sync_fixtures import STATION, Receiver, receiver_fixture  # noqa: F401
 
@@ -52,6 +58,10 @@ def post(rec: Receiver, body: Any, token: str | None = None, raw: bytes | None =
     if raw is not None:
         del headers["Content-Encoding"]
     return requests.post(rec.url + "/v1/records", data=data, headers=headers, timeout=10)
+
+
+def good() -> dict[str, Any]:
+    return record("resolution", "1", RESOLUTION)
 
 
 def envelope(*records: dict[str, Any], station: str = STATION) -> dict[str, Any]:
@@ -144,3 +154,30 @@ def test_the_checks_answer_any_json_without_raising(kind: str, body: Any) -> Non
     assert problem is None or isinstance(problem, str)
     update = update_problem({"kind": "ticket_answer", "ref": "1", "at": AT, "body": body})
     assert update is None or isinstance(update, str)
+
+
+def test_records_wait_their_turn_when_head_office_is_full(tmp_path: Path) -> None:
+    data = tmp_path / "head-office"
+    running = start(data, admission=Admission(in_flight=1, retry_after_s=(2, 9)))
+    token = new_token()
+    running.storage.add_token(STATION, hash_token(token), "station")
+    rec = Receiver(running, token, data)
+    blocker = sqlite3.connect(str(data / "head-office.db"), isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the first upload waits inside its slot
+    first: list[requests.Response] = []
+    thread = threading.Thread(target=lambda: first.append(post(rec, envelope(good()))))
+    thread.start()
+    time.sleep(0.5)  # until the first upload holds the one slot
+    try:
+        deadline = time.monotonic() + 10
+        busy = None
+        while busy is None and time.monotonic() < deadline:
+            reply = post(rec, envelope(record("resolution", "2", RESOLUTION)))
+            busy = reply if reply.status_code == 503 else None
+        assert busy is not None and 2 <= int(busy.headers["Retry-After"]) <= 9
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        thread.join(timeout=30)
+        running.close()
+    assert statuses(first[0]) == [("accepted", None)]

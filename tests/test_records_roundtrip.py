@@ -17,6 +17,7 @@ from tests.records_fixtures import AT, ZTO, Made, every_record, held, ho_rows
 from tests.sync_fixtures import (  # noqa: F401
     STATION,
     Env,
+    config_text,
     env_fixture,
     receiver_fixture,
 )
@@ -148,13 +149,15 @@ def test_head_office_cli_refuses_a_bad_update(env: Env, capsys: Any) -> None:
     assert "whole phone" in capsys.readouterr().err
 
 
-def test_sync_status_shows_the_records(env: Env, capsys: Any, tmp_path: Path) -> None:
-    made(env)
-    config = tmp_path / "station.toml"
-    from tests.sync_fixtures import config_text
-
+def station_toml(env: Env) -> Path:
+    config = env.tmp / "station.toml"
     config.write_text(config_text(env.config()), encoding="utf-8")
-    args = ["--config", str(config), "--data", str(env.tmp)]
+    return config
+
+
+def test_sync_status_shows_the_records(env: Env, capsys: Any) -> None:
+    made(env)
+    args = ["--config", str(station_toml(env)), "--data", str(env.tmp)]
     assert main([*args, "sync", "status"]) == 0
     out = capsys.readouterr().out
     assert "records waiting:  handover 1, dispatch_batch 1" in out
@@ -174,3 +177,12 @@ def test_a_record_breaking_the_contract_never_leaves_the_station(env: Env) -> No
     (aside,) = env.store.outbox_rejected()
     assert aside["kind"] == "sending" and aside["reason"].startswith("not sent: body.")
     assert env.store.outbox_counts()["sending"] == 0
+    # Once fixed, a person sends it again.
+    with env.store.transaction():
+        env.store.conn.execute("UPDATE sendings SET sender_name = '王**', province = '广东'")
+    args = ["--config", str(station_toml(env)), "--data", str(env.tmp), "sync"]
+    assert main([*args, "retry-record", "sending", aside["id"]]) == 0
+    assert main([*args, "retry-record", "sending", aside["id"]]) == 1
+    env.uploader().turn()
+    assert "sending" in {r["kind"] for r in held(env.receiver)}
+    assert env.store.outbox_rejected() == []

@@ -62,7 +62,7 @@ def test_a_damaged_parcel_complaint_to_its_follow_up(
     page: Page, served: Served, web_env: Env
 ) -> None:
     sign_in(page, served)
-    page.click("nav a:text('工单')")
+    page.goto(served.url + "/tickets")
     page.select_option("#new-ticket select[name=kind]", "complaint")
     page.select_option("#new-ticket select[name=category]", "damaged_outer")
     page.fill("#new-ticket input[name=waybills]", ZTO[0])
@@ -158,7 +158,7 @@ def test_a_parcel_sent_priced_and_closed_by_its_sign_record(
     page: Page, served: Served, web_env: Env
 ) -> None:
     sign_in(page, served)
-    page.click("nav a:text('寄件')")
+    page.goto(served.url + "/sends")
     page.select_option("select[name=carrier]", "zto")
     page.fill("input[name=weight_g]", "2300")
     page.select_option("select[name=province]", "新疆")

@@ -116,3 +116,18 @@ def test_the_page_opens_durable_connections(app: Flask) -> None:
         conn = context.store().conn
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_database_deleted_under_the_page_is_an_alarm(app: Flask) -> None:
+    db = app.extensions["station"].db_path
+    client = app.test_client()
+    assert client.get("/healthz").status_code in (200, 503)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    failing = [c for c in health.get_json()["checks"] if not c["ok"]]
+    assert failing[0]["name"] == "database" and str(db) in failing[0]["detail"]
+    live = client.get("/livez")
+    assert live.status_code == 503 and "找不到数据库文件" in live.get_data(as_text=True)
+    assert not db.exists()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from sync.faultproxy import FAULTS, FaultPlan, FaultProxy
-from sync.uploader import Uploader
+from sync.station.loop import Uploader
 from tests.sync_fixtures import (  # noqa: F401
     Env,
     bulk_scans,

@@ -25,9 +25,10 @@ import pytest
 
 from edge.cli import main
 from edge.store import Store
-from sync import uploader
 from sync.client import MAX_ANSWER_BYTES
-from sync.uploader import INLINE_ATTEMPTS, MANIFEST_MAX_PAGES, Uploader
+from sync.station import loop
+from sync.station.common import INLINE_ATTEMPTS, MANIFEST_MAX_PAGES
+from sync.station.loop import Uploader
 from tests.sync_fixtures import (
     ScriptedServer,
     Seen,
@@ -314,7 +315,7 @@ def test_redirects_are_never_followed(station: Station, status: int) -> None:
 def test_a_head_office_refusing_every_batch_is_bounded_by_the_turn_budget(
     station: Station, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(uploader, "TURN_BUDGET_S", 0.3)
+    monkeypatch.setattr(loop, "TURN_BUDGET_S", 0.3)
     bulk_scans(station.store, 64)
 
     def script(seen: Seen, handler: BaseHTTPRequestHandler) -> None:

@@ -17,7 +17,7 @@ from edge.store import Store
 from sync.faultproxy import FaultPlan, FaultProxy
 from sync.headoffice.app import hash_token, new_token
 from sync.headoffice.server import start
-from sync.uploader import Uploader
+from sync.station.loop import Uploader
 from tests.conftest import ManualClock
 from tests.sync_fixtures import STATION, Env, Receiver, count_report, write_token
 

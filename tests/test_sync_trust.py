@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from edge.store import Store
 from sync.contract import mask_numbers, scan_problem
 from sync.headoffice.manifest_csv import parse_manifest_csv
-from sync.uploader import manifest_parcels
+from sync.station.manifest import manifest_parcels
 from tests.sync_fixtures import (  # noqa: F401
     STATION,
     Env,
@@ -261,7 +261,7 @@ def test_the_station_masks_again_what_a_foreign_receiver_sends(tmp_path: Path) -
         else:
             all_accepted(seen, handler)
 
-    store = Store(tmp_path / "station.db")
+    store = Store(tmp_path / "station.db", create=True)
     try:
         with ScriptedServer(script) as server:
             config = station_config(
@@ -302,3 +302,30 @@ def test_a_scan_refused_for_its_carrier_is_resent_corrected_by_retry(env: Env) -
     assert env.uploader().turn().accepted == 1
     held = env.held()[out.event_id or ""]
     assert held["carrier"] is None and held["waybill"] == "JT1234567890123"
+
+
+def test_a_fresh_station_numbers_its_scans_above_head_offices_highest(
+    env: Env, tmp_path: Path
+) -> None:
+    for i in range(3):
+        env.scan("receive", f"SF140000000000{i}")
+    assert env.uploader().turn().accepted == 3
+    # The card is replaced by an empty copy: sync asks head office when it starts.
+    fresh = Store(tmp_path / "copied.db", create=True)
+    try:
+        make_uploader(fresh, env.config(), tmp_path, env.clock).learn_seq_floor()
+        assert fresh.seq_high_water() == 3
+    finally:
+        fresh.close()
+
+
+def test_the_batch_answer_raises_the_floor_too(env: Env) -> None:
+    env.scan("receive", "SF1400000000001")
+    up = env.uploader()
+    assert up.turn().accepted == 1
+    other = post(env.receiver, batch(a_scan(90)))  # a scan from an older copy of this card
+    assert other.json()["station_seq"] == 90
+    env.scan("receive", "SF1400000000002")
+    assert up.turn().accepted == 1
+    assert env.store.seq_high_water() >= 90
+    assert env.scan("receive", "SF1400000000003").seq == 91

@@ -19,8 +19,8 @@ from edge.store import Store
 from sync.client import Reply, retry_after_s
 from sync.faultproxy import FaultPlan, FaultProxy
 from sync.headoffice.manifest_csv import parse_manifest_csv
+from sync.station.common import backoff_s
 from sync.token import TokenFileError, read_token
-from sync.uploader import backoff_s
 from tests.conftest import ManualClock
 from tests.sync_fixtures import (  # noqa: F401
     STATION,
@@ -89,7 +89,7 @@ def test_scans_go_as_the_contract_says(env: Env) -> None:
 
 
 def test_scan_json_has_exactly_the_contract_fields(env: Env) -> None:
-    from sync.uploader import scan_json
+    from sync.station.scans import scan_json
 
     env.scan("receive", "SF1234567890123")
     row = env.store.unsent_scans(10)[0]
@@ -438,3 +438,20 @@ def test_status_age_of_an_unsynced_scan_uses_the_corrected_time(env: Env) -> Non
     env.store.record_clock_sync_point("boot-x", later.isoformat(), clock.mono_ns + 99_500_000_000)
     status = env.store.sync_status(now=later + timedelta(seconds=60))
     assert status["oldest_unsent_age_s"] == 160.0
+
+
+def test_a_few_new_scans_wait_the_gathering_window_then_go_together(env: Env) -> None:
+    first = env.scan("receive", "SF1234567890123")  # the clock moves 1 s per scan
+    up = env.uploader(gather_s=5.0)
+    assert up.turn().state == "gathering"
+    env.scan("receive", "SF1400000000001")
+    assert env.states()[first.event_id or ""] == "pending"
+    env.clock.advance(4)  # the first has now waited 5 s
+    result = up.turn()
+    assert (result.state, result.accepted) == ("sent", 2)
+
+
+def test_a_large_backlog_is_never_held_for_gathering(env: Env) -> None:
+    bulk_scans(env.store, 60, clock=env.clock)
+    result = env.uploader(gather_s=60.0).turn()
+    assert (result.state, result.accepted) == ("sent", 60)

@@ -19,6 +19,7 @@ from tests.web_fixtures import (  # noqa: F401 (fixtures)
     Env,
     Served,
     app_fixture,
+    browser_fixture,
     jpeg_with_gps,
     served_fixture,
     web_env_fixture,
@@ -35,14 +36,6 @@ pytestmark = [
 SHOTS = Path(os.environ.get("STATION_SHOTS", "/tmp/station-shots"))
 TABLET = {"width": 1280, "height": 800}
 PHONE = {"width": 412, "height": 860}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

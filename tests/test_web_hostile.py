@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +24,7 @@ from tests.web_fixtures import (  # noqa: F401 (fixtures)
     Env,
     Served,
     app_fixture,
+    browser_fixture,
     seed_every_page,
     served_fixture,
     web_env_fixture,
@@ -58,14 +58,6 @@ INJECTED = """
   return found;
 }
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def through_the_cli(env: Env) -> None:

@@ -146,3 +146,18 @@ def test_sync_status_shows_the_stations_time(
     web_env.store.update_sync_state(last_success_at="2026-11-28T01:00:00+00:00")
     assert main(["--data", str(web_env.data_dir), "sync", "status"]) == 0
     assert "last success:     2026-11-28T09:00:00+08:00" in capsys.readouterr().out
+
+
+def test_the_command_line_says_what_it_takes(capsys: pytest.CaptureFixture[str]) -> None:
+    from edge.barcode import DISPATCH_REASONS, PROBLEM_CODES
+    from edge.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["scan", "--typ", "receive", "75123456789000"])  # abbreviations are refused
+    assert done.value.code == 2
+    for words in (["scan", "--help"], ["operator", "add", "--help"]):
+        with pytest.raises(SystemExit):
+            main(words)
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert all(code in help_text for code in DISPATCH_REASONS + PROBLEM_CODES)
+    assert "--name NAME the name shown on the page" in help_text

@@ -251,3 +251,22 @@ def test_a_huge_last_event_id_gets_a_400(app: Flask) -> None:
     assert client.get("/feed", headers={"Last-Event-ID": "9" * 30}).status_code == 400
     r = client.post("/scans/" + "9" * 30 + "/undo", data={"csrf_token": token, "reason": "x"})
     assert r.status_code in (400, 403)
+
+
+def test_a_page_answers_while_another_process_writes(app: Flask, web_env: Env) -> None:
+    import sqlite3
+
+    client, _, _ = _signed_in(app)
+    web_env.clock.advance(120)  # due to be marked as seen
+    writer = sqlite3.connect(web_env.data_dir / "station.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # the scanner in the middle of a write
+    try:
+        assert client.get("/").status_code == 200
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    seen = web_env.store.one("SELECT seen_at FROM web_sessions")
+    assert seen is not None and seen[0] < web_env.clock.wall.isoformat(timespec="seconds")
+    assert client.get("/").status_code == 200
+    seen = web_env.store.one("SELECT seen_at FROM web_sessions")
+    assert seen is not None and seen[0] == web_env.clock.wall.isoformat(timespec="seconds")

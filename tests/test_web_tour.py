@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from tests.web_fixtures import (  # noqa: F401 (fixtures)
     Env,
     Served,
     app_fixture,
+    browser_fixture,
     seed_every_page,
     served_fixture,
     web_env_fixture,
@@ -112,14 +112,6 @@ def outside_catalog(texts: list[str], fragments: list[str]) -> list[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 def pages(seeded: dict[str, str]) -> dict[str, str]:
     return {
         "sorting": "/",
@@ -138,7 +130,22 @@ def pages(seeded: dict[str, str]) -> dict[str, str]:
         "scans": "/scans",
         "operators": "/operators",
         "config": "/config",
+        # The station's day and the service desk (their words are checked by their own
+        # tests; here: fit, images, console and requests).
+        "handover": "/handover",
+        "returns": "/returns",
+        "problems": "/problems",
+        "money": "/money",
+        "tickets": "/tickets",
+        "receipts": "/receipts",
+        "sends": "/sends",
+        "admin": "/admin/operators",
+        "audit": "/admin/audit",
     }
+
+
+LAYOUT_ONLY = {"handover", "returns", "problems", "money", "tickets", "receipts", "sends",
+               "admin", "audit"}  # fmt: skip
 
 
 def sign_in(page: Any, url: str, lang: str) -> None:
@@ -196,6 +203,8 @@ def test_every_page_fits_and_speaks_one_language(
         if state["overflow"] > 0:
             problems.append(f"{where}: {state['overflow']} px wider than the screen")
         problems += [f"{where}: broken image {src}" for src in broken]
+        if name in LAYOUT_ONLY:
+            continue
         problems += [f"{where}: raw key {t}" for t in state["texts"] if t in keys]
         problems += [f"{where}: not from the catalog {t}" for t in outside_catalog(
             state["texts"], fragments)]  # fmt: skip

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import threading
 from collections.abc import Callable
@@ -36,11 +37,13 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from edge.pins import hash_pin, verify_pin
+from edge.store import StoreError
 from edge.store.web import SignInAttempt
 from web import catalog
 from web.context import PageError, bad, config, now, store, t
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
 
 PUBLIC_ENDPOINTS = {"auth.sign_in", "auth.language", "static", "health.healthz",
                     "health.metrics_text", "health.livez"}  # fmt: skip
@@ -97,8 +100,12 @@ def before_request() -> Response | None:
             raise PageError(401, "err.signed_out")
         return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
     if sid_hash and datetime.fromisoformat(row["session_seen_at"]) < current - SEEN_EVERY:
-        # At most one write a minute per page, for the idle timeout.
-        store().web_session_seen(sid_hash, current.isoformat(timespec="seconds"))
+        # At most one write a minute per page, for the idle timeout. A page must answer
+        # while another process writes: a busy database only postpones this.
+        try:
+            store().web_session_seen(sid_hash, current.isoformat(timespec="seconds"))
+        except StoreError as exc:
+            log.debug("session not marked as seen: %s", exc)
     g.operator = row
     return None
 

@@ -150,6 +150,17 @@ class OutboxSQL(ServiceSQL, ReceiptSQL, SendingSQL):
         rows = self.all("SELECT * FROM outbox_rejected ORDER BY at DESC LIMIT ?", (limit,))
         return [dict(r) for r in rows]
 
+    def outbox_retry(self, kind: str, rid: str, actor: str) -> int:
+        """Forget head office's refusals of a record, so its current version goes again
+        (after what it refused was fixed at head office). Audited."""
+        with self.transaction() as conn:
+            n = conn.execute(
+                "DELETE FROM outbox_rejected WHERE kind = ? AND id = ?", (kind, rid)
+            ).rowcount
+            if n:
+                self.audit("sync.retry_record", actor, f"{kind} {rid}", versions=n)
+        return n
+
     def outbox_photos(self, shas: Sequence[str]) -> list[sqlite3.Row]:
         """Of these photos, those not yet at head office nor failed."""
         if not shas:

@@ -129,10 +129,18 @@ class WebSQL(StoreBase):
         )
 
     def web_session_seen(self, session_hash: str, at: str) -> None:
-        with self.transaction():
-            self.conn.execute(
-                "UPDATE web_sessions SET seen_at = ? WHERE id = ?", (at, session_hash)
-            )
+        """Mark a session used. Never waits for another writer: when the database is
+        busy this raises StoreError at once and the caller tries again later."""
+        row = self.one("PRAGMA busy_timeout")
+        waited = int(row[0]) if row else 0
+        self.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            with self.transaction():
+                self.conn.execute(
+                    "UPDATE web_sessions SET seen_at = ? WHERE id = ?", (at, session_hash)
+                )
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {waited}")
 
     def web_session_end(self, session_hash: str, actor: str) -> None:
         with self.transaction():

@@ -25,7 +25,13 @@ from typing import Any
 from flask import Flask, Response, g, request
 from PIL import Image
 
-from sync.contract import SHA256, batch_problem, parse_rfc3339, scan_problem
+from sync.contract import (
+    SHA256,
+    batch_problem,
+    heartbeat_problem,
+    parse_rfc3339,
+    scan_problem,
+)
 from sync.headoffice.rows import scan_rows
 from sync.headoffice.storage import Principal, Storage
 
@@ -136,13 +142,9 @@ def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
         if who.role != "station":
             return refuse(403, "this token is not a station's")
         try:
-            body = json.loads(_body(MAX_BODY))
+            body = read_json(MAX_BODY)
         except BadBody as exc:
             return refuse(exc.status, str(exc))
-        except ValueError:
-            return refuse(400, "body: not JSON")
-        except RecursionError:
-            return refuse(400, "body: JSON nested too deep")
         problem = batch_problem(body)
         if problem:
             return refuse(422, problem)
@@ -176,6 +178,30 @@ def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
         if who.role != "query" and who.name != station:
             return refuse(403, f"this token belongs to station {who.name}")
         return answer(200, {"station": station, "station_seq": storage.station_seq(station)})
+
+    @app.post("/v1/stations/<station>/heartbeat")
+    def heartbeat(station: str) -> Response:
+        """Version 4: how a station is doing; the latest one per station is kept."""
+        who = principal()
+        if who.role != "station" or who.name != station:
+            return refuse(403, f"this token is not station {station}'s")
+        try:
+            body = json.loads(_body(64 * 1024))
+        except BadBody as exc:
+            return refuse(exc.status, str(exc))
+        except (ValueError, RecursionError):
+            return refuse(400, "body: not JSON")
+        problem = heartbeat_problem(body)
+        if problem:
+            return refuse(422, problem)
+        storage.put_heartbeat(station, body, utc_now())
+        return answer(200, {"ok": True, "server_time": utc_now()})
+
+    @app.get("/v1/query/stations")
+    def fleet() -> Response:
+        if principal().role != "query":
+            return refuse(403, "queries need a token of role query")
+        return answer(200, {"stations": storage.heartbeats()})
 
     @app.route("/v1/photos/<sha>", methods=["HEAD", "PUT"])
     @admitted
@@ -262,7 +288,7 @@ def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
 
     from sync.headoffice.records import blueprint  # version 3; imports this module
 
-    app.register_blueprint(blueprint(storage))
+    app.register_blueprint(blueprint(storage, admitted))
     return app
 
 
@@ -276,6 +302,16 @@ def is_jpeg(data: bytes) -> bool:
             return image.format == "JPEG"
     except (OSError, ValueError, Image.DecompressionBombError):
         return False
+
+
+def read_json(limit: int) -> Any:
+    """The request's body as JSON; BadBody when it cannot be read (400, 413, 415)."""
+    try:
+        return json.loads(_body(limit))
+    except ValueError:
+        raise BadBody(400, "body: not JSON") from None
+    except RecursionError:
+        raise BadBody(400, "body: JSON nested too deep") from None
 
 
 def _body(limit: int) -> bytes:

@@ -23,6 +23,7 @@ from typing import Any
 
 from psycopg import Connection, sql
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from sync.headoffice.rows import COLUMNS, PUBLIC, public, utc
@@ -108,6 +109,17 @@ CREATE TABLE manifest (
     imported_at timestamptz NOT NULL,
     PRIMARY KEY (station, id),
     UNIQUE (station, waybill)
+);
+""",
+    ),
+    (
+        2,
+        "each station's latest heartbeat (contract version 4)",
+        """
+CREATE TABLE heartbeats (
+    station text PRIMARY KEY,
+    body jsonb NOT NULL,
+    received_at timestamptz NOT NULL
 );
 """,
     ),
@@ -279,6 +291,26 @@ class PostgresStorage:
             cur = conn.cursor(row_factory=dict_row)
             rows = cur.execute(query, [*params, limit]).fetchall()
         return [public(r) for r in rows]
+
+    # -- heartbeats ---------------------------------------------------------------------
+    def put_heartbeat(self, station: str, body: dict[str, Any], received_at: str) -> None:
+        with self.pool.connection() as conn:
+            conn.execute(
+                "INSERT INTO heartbeats (station, body, received_at) VALUES (%s, %s, %s)"
+                " ON CONFLICT (station) DO UPDATE SET body = excluded.body,"
+                " received_at = excluded.received_at",
+                (station, Jsonb(body), received_at),
+            )
+
+    def heartbeats(self) -> list[dict[str, Any]]:
+        with self.pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT station, received_at, body FROM heartbeats ORDER BY station"
+            ).fetchall()
+        return [
+            {"station": s, "received_at": at.isoformat().replace("+00:00", "Z"), "heartbeat": b}
+            for s, at, b in rows
+        ]
 
     # -- photos -------------------------------------------------------------------------
     def has_photo(self, sha256: str, station: str | None) -> bool:

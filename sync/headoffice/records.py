@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, g, request
 
 from sync.contract_records import record_key, record_problem, records_envelope_problem
-from sync.headoffice.app import CURSOR, MAX_BODY, BadBody, _body, utc_now
+from sync.headoffice.app import CURSOR, MAX_BODY, BadBody, read_json, utc_now
 from sync.headoffice.records_sqlite import Records, SQLiteRecords
 from sync.headoffice.sqlite import SQLiteStorage
 from sync.headoffice.storage import Principal, Storage
@@ -51,7 +51,11 @@ def _after() -> int | None:
     return int(after) if CURSOR.fullmatch(after) else None
 
 
-def blueprint(storage: Storage) -> Blueprint:
+View = Callable[..., Response]
+
+
+def blueprint(storage: Storage, admitted: Callable[[View], View]) -> Blueprint:
+    """The routes; ``admitted`` is the app's admission control, which uploads go through."""
     bp = Blueprint("records", __name__)
     records = records_for(storage)
 
@@ -64,19 +68,16 @@ def blueprint(storage: Storage) -> Blueprint:
         return _refuse(404, "this receiver keeps no records") if records is None else None
 
     @bp.post("/v1/records")
+    @admitted
     def post_records() -> Response:
         assert records is not None
         me = who()
         if me.role != "station":
             return _refuse(403, "this token is not a station's")
         try:
-            body = json.loads(_body(MAX_BODY))
+            body = read_json(MAX_BODY)
         except BadBody as exc:
             return _refuse(exc.status, str(exc))
-        except ValueError:
-            return _refuse(400, "body: not JSON")
-        except RecursionError:
-            return _refuse(400, "body: JSON nested too deep")
         problem = records_envelope_problem(body)
         if problem:
             return _refuse(422, problem)

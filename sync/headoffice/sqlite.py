@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -57,6 +58,12 @@ CREATE TABLE IF NOT EXISTS photos (
     sha256 TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
     data BLOB NOT NULL,
+    received_at TEXT NOT NULL
+);
+-- Each station's latest heartbeat (contract version 4).
+CREATE TABLE IF NOT EXISTS heartbeats (
+    station TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
     received_at TEXT NOT NULL
 );
 -- Which station sent which photo: a station is told only about its own.
@@ -149,6 +156,16 @@ class SQLiteStorage:
     def add_scans(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[str, str | None]]:
         results: list[tuple[str, str | None]] = []
         with self._write() as conn:
+            # Fast path, one statement for the batch: every scan new, as in steady state.
+            conn.execute("SAVEPOINT batch")
+            before = conn.total_changes
+            conn.executemany(_INSERT, rows)
+            if conn.total_changes - before == len(rows):
+                conn.execute("RELEASE batch")
+                return [("accepted", None)] * len(rows)
+            # Some were held already (a resend): row by row, to answer each.
+            conn.execute("ROLLBACK TO batch")
+            conn.execute("RELEASE batch")
             for row in rows:
                 cur = conn.execute(_INSERT, row)
                 if cur.rowcount == 1:
@@ -205,6 +222,28 @@ class SQLiteStorage:
             .fetchone()
         )
         return row[0] if row else None
+
+    def put_heartbeat(self, station: str, body: dict[str, Any], received_at: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO heartbeats (station, body, received_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (station) DO UPDATE SET body = excluded.body,"
+                " received_at = excluded.received_at",
+                (station, json.dumps(body, ensure_ascii=False), received_at),
+            )
+
+    def heartbeats(self) -> list[dict[str, Any]]:
+        rows = self._conn().execute(
+            "SELECT station, received_at, body FROM heartbeats ORDER BY station"
+        )
+        return [
+            {
+                "station": r["station"],
+                "received_at": r["received_at"],
+                "heartbeat": json.loads(r["body"]),
+            }
+            for r in rows
+        ]
 
     def has_photo(self, sha256: str, station: str | None) -> bool:
         params: tuple[str, ...]

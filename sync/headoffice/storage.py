@@ -34,6 +34,14 @@ class Storage(Protocol):
         """The highest seq held for the station (None before its first scan)."""
         ...
 
+    def put_heartbeat(self, station: str, body: dict[str, Any], received_at: str) -> None:
+        """Keep a station's latest heartbeat (a checked one)."""
+        ...
+
+    def heartbeats(self) -> list[dict[str, Any]]:
+        """Every station's latest heartbeat: {"station", "received_at", "heartbeat"}."""
+        ...
+
     def has_photo(self, sha256: str, station: str | None) -> bool:
         """Whether the station sent this photo (any station's, for None)."""
         ...

@@ -1,0 +1,1 @@
+"""The station's uploader, by job: the loop, scans, photos, manifest."""
