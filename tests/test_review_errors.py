@@ -1,0 +1,44 @@
+"""Refusals through the page's shared error handler leave a log line that names the
+screen and the reason, and never the input (it may hold a phone, an ID or a PIN)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tests.desk_fixtures import Client, post_form
+from tests.web_fixtures import (  # noqa: F401 (fixtures)
+    Env,
+    app_fixture,
+    clerk_fixture,
+    supervisor_fixture,
+    web_env_fixture,
+)
+
+PHONE = "13812345678"
+
+
+def refusals(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "web.app"]
+
+
+def test_a_refused_form_is_logged_without_its_input(
+    clerk: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="web.app")
+    answer = post_form(clerk, "/problems/1/resolve", resolution=PHONE, note=PHONE)
+    assert answer.status_code == 400
+    (line,) = refusals(caplog)
+    assert "problems" in line and "400" in line
+    assert PHONE not in caplog.text
+
+
+def test_unknown_pages_and_ids_are_logged(clerk: Client, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="web.app")
+    c, _ = clerk
+    assert c.get(f"/handover/{PHONE}").status_code == 404
+    assert c.get("/handover/99999999999999999999999").status_code == 400
+    lines = refusals(caplog)
+    assert len(lines) == 2 and "err.not_found" in lines[0] and "err.bad_range" in lines[1]
+    assert PHONE not in caplog.text
