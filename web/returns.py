@@ -14,6 +14,7 @@ from edge.barcode import waybill_text
 from edge.carriers import CARRIERS
 from edge.desk import pdf, summaries
 from edge.desk.rules import BATCH_KINDS
+from edge.privacy import scrub
 from web import catalog, context, sheets
 from web.context import PageError, bad
 from web.present import card, hms, outcome_card
@@ -55,7 +56,7 @@ def refused() -> Any:
     code = (request.form.get("code") or "").strip()
     if not code:
         raise bad("err.code_missing")
-    note = (request.form.get("note") or "").strip()[:200] or None
+    note = scrub((request.form.get("note") or "").strip()[:200]) or None
     store = context.store()
     with store.transaction():
         outcome = context.scan("problem", code, reason="refused", note=note)

@@ -15,7 +15,7 @@ from edge.carriers import CARRIERS
 from edge.cli_support import Context, add_command, need_action, print_json
 from edge.desk import money, summaries
 from edge.desk.rules import COURIER_ID
-from edge.privacy import valid_last4
+from edge.privacy import scrub, valid_last4
 
 Sub = argparse._SubParsersAction
 
@@ -79,8 +79,9 @@ def cmd_courier_add(args: argparse.Namespace, ctx: Context) -> int:
     if args.phone_last4 is not None and not valid_last4(args.phone_last4):
         return _fail("--phone-last4: exactly four digits")
     now = datetime.now(ctx.config.tz).isoformat(timespec="seconds")
-    ctx.store().courier_save(args.id, args.name.strip(), carrier, args.phone_last4, now)
-    print(f"courier {args.id} ({args.name}, {carrier}) saved; handover card: COURIER:{args.id}")
+    name = scrub(args.name.strip())
+    ctx.store().courier_save(args.id, name, carrier, args.phone_last4, now)
+    print(f"courier {args.id} ({name}, {carrier}) saved; handover card: COURIER:{args.id}")
     return 0
 
 
