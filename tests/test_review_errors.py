@@ -48,3 +48,13 @@ def test_an_oversized_audit_filter_is_an_empty_result(supervisor: Client) -> Non
     c, _ = supervisor
     assert c.get("/admin/audit", query_string={"action": "x" * 70000}).status_code == 200
     assert c.get("/admin/audit", query_string={"actor": "y" * 70000}).status_code == 200
+
+
+def test_a_fee_past_its_range_is_refused_plainly(supervisor: Client) -> None:
+    for fen, free in (("99999999999999999999999", ""), ("1000001", ""), ("100", "99999999999")):
+        answer = post_form(supervisor, "/money/fees", carrier="zto", kind="storage", fen=fen,
+                           free_days=free, effective_from="2026-11-01")  # fmt: skip
+        assert answer.status_code == 400
+        assert "1000000" in answer.get_data(as_text=True)
+    assert post_form(supervisor, "/money/fees", carrier="zto", kind="receive", fen="1000000",
+                     effective_from="2026-11-01").status_code == 302  # fmt: skip

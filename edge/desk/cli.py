@@ -171,8 +171,8 @@ def cmd_fee_set(args: argparse.Namespace, ctx: Context) -> int:
     carrier = args.carrier.lower()
     if carrier not in CARRIERS:
         return _fail(f"CARRIER: one of {', '.join(sorted(CARRIERS))}")
-    if args.fen < 0 or (args.free_days is not None and args.free_days < 0):
-        return _fail("FEN and --free-days cannot be negative")
+    if not money.fee_in_range(args.fen, args.free_days):
+        return _fail(f"FEN: 0 to {money.MAX_FEE_FEN}; --free-days: 0 to {money.MAX_FREE_DAYS}")
     try:
         day = date.fromisoformat(args.effective_from)
     except ValueError:
