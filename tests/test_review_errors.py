@@ -58,3 +58,11 @@ def test_a_fee_past_its_range_is_refused_plainly(supervisor: Client) -> None:
         assert "1000000" in answer.get_data(as_text=True)
     assert post_form(supervisor, "/money/fees", carrier="zto", kind="receive", fen="1000000",
                      effective_from="2026-11-01").status_code == 302  # fmt: skip
+
+
+def test_dates_at_the_calendar_s_end_are_refused_plainly(supervisor: Client) -> None:
+    c, _ = supervisor
+    assert c.get("/admin/audit?until=9999-12-31").status_code == 400
+    for url in ("/money?month=9999-12", "/money.xlsx?month=9999-12", "/money?month=+202-01"):
+        assert c.get(url).status_code == 400, url
+    assert c.get("/money?month=9998-12").status_code == 200

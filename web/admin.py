@@ -87,10 +87,10 @@ def _day(name: str, shift: int = 0) -> str | None:
     if not text:
         return None
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
+        day = date.fromisoformat(text) + timedelta(days=shift)
+    except (ValueError, OverflowError):  # OverflowError: the day after 9999-12-31
         raise bad("admin.err_date") from None
-    return datetime.combine(day + timedelta(days=shift), time(), context.config().tz).isoformat()
+    return datetime.combine(day, time(), context.config().tz).isoformat()
 
 
 @bp.get("/admin/audit")

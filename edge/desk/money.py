@@ -56,9 +56,10 @@ def parse_month(text: str) -> str | None:
     """'2026-11' when ``text`` is a valid YYYY-MM, else None."""
     try:
         year, mon = text.split("-")
-        if len(year) != 4 or len(mon) != 2:
+        if len(year) != 4 or len(mon) != 2 or not (year + mon).isdigit():
             return None
         date(int(year), int(mon), 1)
+        date(int(year) + 1, 1, 1)  # the statement ends on the next month's first day
     except ValueError:
         return None
     return text
