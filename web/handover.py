@@ -93,7 +93,9 @@ def close(handover_id: int) -> Response:
     if sheet["closed_at"]:
         raise PageError(409, "day.err_closed")
     signature = sheets.take_signature()
-    context.store().handover_close(handover_id, context.now_iso(), signature)
+    # A double submit can pass the check above; the store closes a sheet once only.
+    if not context.store().handover_close(handover_id, context.now_iso(), signature):
+        raise PageError(409, "day.err_closed")
     return redirect(url_for("handover.show", handover_id=handover_id))
 
 

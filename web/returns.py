@@ -146,7 +146,11 @@ def close(batch_id: int) -> Response:
     if _batch(batch_id)["closed_at"]:
         raise PageError(409, "day.err_closed")
     signature = sheets.take_signature()
-    context.store().batch_close(batch_id, context.now_iso(), signature, context.operator_id())
+    # A double submit can pass the check above; the store closes a batch once only.
+    if not context.store().batch_close(
+        batch_id, context.now_iso(), signature, context.operator_id()
+    ):
+        raise PageError(409, "day.err_closed")
     return redirect(url_for("returns.show", batch_id=batch_id))
 
 
