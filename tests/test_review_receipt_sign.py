@@ -4,13 +4,24 @@ the core refuses any other signing (gun, CLI, pickup page), amber, recording not
 from __future__ import annotations
 
 import json
+import shlex
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from edge.cli import main
 from edge.store import Store
-from tests.test_service_cli import ZTO, Station
-from tests.test_service_cli import station as station_fixture  # noqa: F401 (fixture)
+
+ZTO = "75123456789001"
+Station = Callable[[str], int]
+
+
+@pytest.fixture
+def station(tmp_path: Path) -> Station:
+    data = tmp_path / "st"
+    assert main(["--data", str(data), "init", "--station", "SZ-NS-0042"]) == 0
+    return lambda words: main(["--data", str(data), *shlex.split(words)])
 
 
 def test_cli_sign_refused_while_the_receipt_is_required(
