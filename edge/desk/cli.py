@@ -12,7 +12,7 @@ from typing import Any
 from edge import csvsafe
 from edge.cards import write_cards
 from edge.carriers import CARRIERS
-from edge.cli_support import Context, add_command, need_action, print_json
+from edge.cli_support import Context, add_command, need_action, print_json, whole
 from edge.desk import money, summaries
 from edge.desk.rules import COURIER_ID
 from edge.privacy import scrub, valid_last4
@@ -39,7 +39,7 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     h.add_argument("--date", metavar="YYYY-MM-DD", help="only those opened that local day")
     h.add_argument("--json", action="store_true", help="one JSON object per handover")
     h = add_command(hsub, "show", cmd_handover_show, "one handover sheet")
-    h.add_argument("id", type=int, metavar="ID")
+    h.add_argument("id", type=whole(), metavar="ID")
     h.add_argument("--json", action="store_true", help="print JSON")
 
     p = add_command(sub, "problems", cmd_problems, "problem parcels and how they ended")

@@ -1,5 +1,6 @@
-"""A parcel whose signed receipt (回单) is required is signed only through the 回单 form:
-the core refuses any other signing (gun, CLI, pickup page), amber, recording nothing."""
+"""The CLI attacked: a parcel whose signed receipt (回单) is required is signed only
+through the 回单 form (the core refuses any other signing, amber, recording nothing), and
+numbers past what SQLite holds are usage errors, not tracebacks."""
 
 from __future__ import annotations
 
@@ -46,3 +47,21 @@ def test_cli_sign_goes_through_without_a_requirement(
 ) -> None:
     assert station(f"scan --type receive --carrier zto {ZTO}") == 0
     assert station(f"scan --type sign {ZTO}") == 0
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "handover show 99999999999999999999999",
+        "ticket show 99999999999999999999999",
+        "receipt confirm 99999999999999999999999",
+        f"receipt require {ZTO} --hops 99999999999999999999999",
+    ],
+)
+def test_cli_numbers_past_their_range_are_usage_errors(
+    station: Station, words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        station(words)
+    assert stopped.value.code == 2
+    assert "expected" in capsys.readouterr().err
