@@ -58,3 +58,22 @@ def test_courier_name_from_the_cli_is_scrubbed(tmp_path: Path) -> None:
     assert main(["--data", str(data), *shlex.split(words)]) == 0
     with Store(data / "station.db") as store:
         assert_kept_masked(store)
+
+
+def test_a_phone_typed_into_a_batch_is_refused_not_kept_as_a_stray(
+    clerk: Client, web_env: Env
+) -> None:
+    from tests.desk_fixtures import post_form
+
+    opened = post_form(clerk, "/batch/open", kind="return", carrier="zto")
+    assert opened.status_code == 302
+    scan_url = "/api" + opened.headers["Location"].split("?")[0] + "/scan"
+    for typed in (PHONE, "x" * 5000, "<script>alert(1)</script>"):
+        answer = post_form(clerk, scan_url, code=typed)
+        assert answer.status_code == 409
+        assert answer.get_json()["status"] == "refused"
+    stray = post_form(clerk, scan_url, code=ZTO[9])
+    assert stray.status_code == 409
+    held = dump(web_env.store)
+    assert PHONE not in held and "xxxxx" not in held and "<script>" not in held
+    assert ZTO[9] in held

@@ -14,6 +14,8 @@ from edge.barcode import waybill_text
 from edge.carriers import CARRIERS
 from edge.desk import pdf, summaries
 from edge.desk.rules import BATCH_KINDS
+from edge.identify import identify
+from edge.messages import Message
 from edge.privacy import scrub
 from web import catalog, context, sheets
 from web.context import PageError, bad
@@ -118,6 +120,15 @@ def api_scan(batch_id: int) -> Any:
         listed = item is not None and item["listed"]
         here = parcel is not None and parcel["state"] == "on_shelf"
         if not (listed if b["kind"] == "return" else here):
+            found = identify(code, "dispatch", b["carrier"])
+            if isinstance(found, Message) or not found.recognition.carriers:
+                # Kept only when some carrier's format fits: a phone typed here is no stray.
+                message = (
+                    found
+                    if isinstance(found, Message)
+                    else Message("not_waybill", {"code": waybill[:40]})
+                )
+                return jsonify(_refusal(message)), 409
             store.batch_mark(batch_id, waybill, None, None, now)
             return jsonify(_stray(waybill, b["kind"])), 409
         reason = "return" if b["kind"] == "return" else "delivery"
@@ -132,6 +143,11 @@ def api_scan(batch_id: int) -> Any:
                                            context.operator_id(), now)  # fmt: skip
     answer = outcome_card(outcome, context.lang(), hms(now))
     return jsonify(answer), 409 if outcome.status == "refused" else 200
+
+
+def _refusal(message: Message) -> dict[str, Any]:
+    data = {"status": "refused", "message_zh": message.zh, "message_en": message.en}
+    return card(data, context.lang())
 
 
 def _stray(waybill: str, kind: str) -> dict[str, Any]:
