@@ -13,18 +13,18 @@ from tests.desk_fixtures import post_form
 from tests.test_desk_web import signature_png
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
     CHROMIUM,
-    CHROMIUM_ARGS,
     SUPERVISOR,
     ZTO,
     Env,
     Served,
     app_fixture,
+    browser_fixture,
     served_fixture,
     sign_in,
     web_env_fixture,
 )
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
 pytestmark = [
     pytest.mark.browser,
@@ -74,25 +74,26 @@ def fill_every_field(app: Flask, env: Env) -> list[str]:
             "/money", "/search?q=" + ZTO[1]]  # fmt: skip
 
 
-def test_no_free_text_runs_as_script(app: Flask, web_env: Env, served: Served) -> None:
+def test_no_free_text_runs_as_script(
+    app: Flask, web_env: Env, served: Served, browser: Any
+) -> None:
     pages = fill_every_field(app, web_env)
     dialogs: list[str] = []
     seen: list[str] = []
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page: Any = browser.new_page(viewport={"width": 800, "height": 1280})
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.goto(served.url + "/")
-        page.fill("input[name=operator]", SUPERVISOR[0])
-        page.fill("input[name=pin]", SUPERVISOR[2])
-        page.click("button.primary")
-        page.wait_for_load_state()
-        for url in pages:
-            answer = page.goto(served.url + url)
-            assert answer is not None and answer.status < 500, url
-            page.wait_for_load_state("load")
-            seen.append(page.inner_text("body"))
-        browser.close()
+    context = browser.new_context(viewport={"width": 800, "height": 1280})
+    page = context.new_page()
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(served.url + "/")
+    page.fill("input[name=operator]", SUPERVISOR[0])
+    page.fill("input[name=pin]", SUPERVISOR[2])
+    page.click("button.primary")
+    page.wait_for_load_state()
+    for url in pages:
+        answer = page.goto(served.url + url)
+        assert answer is not None and answer.status < 500, url
+        page.wait_for_load_state("load")
+        seen.append(page.inner_text("body"))
+    context.close()
     assert dialogs == []
     # The text was shown, as text, on the pages that hold it.
     shown = [url for url, body in zip(pages, seen, strict=True) if XSS[0] in body]
