@@ -69,16 +69,18 @@ def change(operator_id: str) -> Response:
         value = _pin()
     elif action not in ("disable", "enable"):
         raise bad("err.bad_request")
-    # The station must keep a supervisor who can sign in.
+    # The station must keep a supervisor who can sign in: checked in the change's own
+    # transaction, so two supervisors disabling each other at once cannot both succeed.
     demotes = action == "disable" or (action == "role" and value != "supervisor")
-    if (
-        demotes
-        and target["role"] == "supervisor"
-        and target["active"]
-        and store.admin_active_supervisors() <= 1
-    ):
-        raise PageError(409, "admin.err_last_supervisor")
-    store.admin_operator_change(operator_id, context.operator_id(), action, value)
+    with store.transaction():
+        if (
+            demotes
+            and target["role"] == "supervisor"
+            and target["active"]
+            and store.admin_active_supervisors() <= 1
+        ):
+            raise PageError(409, "admin.err_last_supervisor")
+        store.admin_operator_change(operator_id, context.operator_id(), action, value)
     return redirect(url_for("admin.operators"))
 
 
