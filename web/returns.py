@@ -114,6 +114,9 @@ def api_scan(batch_id: int) -> Any:
     store, now = context.store(), context.now_iso()
     waybill = waybill_text(code)
     with store.transaction():
+        row = store.batch(batch_id)
+        if row is None or row["closed_at"]:  # closed since the check above
+            raise PageError(409, "day.err_closed")
         item = store.batch_item(batch_id, waybill)
         parcel = store.parcel(waybill)
         # Strays stay: off the return list, or (delivery) not on the shelves.
