@@ -31,6 +31,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.overdue": ("滞留件", "Left too long"),
     "nav.reports": ("报表", "Reports"),
     "nav.status": ("状态", "Status"),
+    "nav.labels": ("标签打印", "Labels"),
     "nav.search": ("查询", "Search"),
     "nav.scans": ("扫描记录", "Scans"),
     "nav.operators": ("操作员", "Operators"),
