@@ -41,7 +41,7 @@ def photo(name: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def page(browser: Any, served: Served) -> Iterator[Any]:  # noqa: F811 (the fixture)
+def page(browser: Any, served: Served) -> Iterator[Any]:
     context = browser.new_context(viewport=TABLET, locale="zh-CN")
     pg = context.new_page()
     pg.set_default_timeout(10_000)
