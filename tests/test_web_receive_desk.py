@@ -61,3 +61,8 @@ def test_only_a_supervisor_is_offered_and_granted_a_receive_after_a_sign(
         (ZTO[5],),
     )
     assert audit is not None and audit["actor"] == "s1"
+
+
+def test_the_menu_leads_to_the_label_page(clerk: Client) -> None:
+    page = clerk[0].get("/receive").get_data(as_text=True)
+    assert '<a href="/labels" class="extra">标签打印</a>' in page

@@ -259,6 +259,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "report.empty": ("这一天没有扫描", "No scans that day"),
     "report.hourly": ("每小时扫描量", "Scans per hour"),
     "report.unknown_carrier": ("快递公司未知", "carrier unknown"),
+    "report.unknown_hint": (
+        "单号无法判断是哪家快递，入库时请选择本批快递公司",
+        "the number does not tell the carrier: choose the batch carrier when receiving",
+    ),
     # status
     "status.title": ("设备与同步状态", "Devices and sync"),
     "status.devices": ("扫码枪和电子秤", "Guns and scales"),
