@@ -120,9 +120,6 @@ class Demo:
                     store.add_operator(op_id, name, role, hash_pin(pin))
             config = config_mod.load(self.ctx.config_path)
             added = demo_history.seed(store, config, datetime.now(config.tz))
-            if added:
-                # Labels are for parcels arriving now: the printer starts after the history.
-                store.printing_advance(store.web_last_read_id())
         if added:
             print(f"  added {added} scans of made-up history (device {demo_history.DEVICE})")
 
