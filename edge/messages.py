@@ -34,6 +34,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "double_read": ("重复读取，已忽略", "Double read ignored"),
     # receive
     "received": ("入库 {pickup_code}，放 {shelf} 号架", "Received: {pickup_code}, shelf {shelf}"),
+    "receipt_required": (
+        "此包裹需要签回单：请用回单表单签收",
+        "This parcel needs its signed receipt: use the 回单 form",
+    ),
     "signed_today": (
         "已于 {when} 签收：如确是退回的包裹，请主管确认后重新入库",
         "Signed on {when}: if it really came back, a supervisor can receive it again",

@@ -70,6 +70,8 @@ class ScanRequest:
     warnings: tuple[str, ...] = ()
     # A supervisor's confirmation that a parcel signed today really came back.
     override: bool = False
+    # The 回单 form checked the parcel's signed receipt before signing it.
+    receipt_checked: bool = False
 
 
 @dataclass
@@ -527,6 +529,13 @@ class Station:
                 decision.warnings.append("batch_carrier_mismatch")
             if decision.status != "accepted":
                 return self._answer(now, req, raw, decision.status, decision.message, extra)
+            if (
+                req.type == "sign"
+                and not req.receipt_checked
+                and self.store.service_receipts_needed([waybill])
+            ):
+                # Amber, nothing recorded: only the 回单 form checks what the receipt carries.
+                return self._answer(now, req, raw, "duplicate", Message("receipt_required"), extra)
             return self._accept(now, req, raw, waybill, parcel, manifest, decision, extra)
 
     def _accept(
