@@ -25,6 +25,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "signin.as": ("当前：{name}", "Signed in: {name}"),
     "common.station": ("站点", "Station"),
     "common.carrier": ("快递公司", "Carrier"),
+    "common.waybill": ("运单号", "Waybill"),
     "common.all": ("全部", "All"),
     "common.time": ("时间", "Time"),
     "common.rows": ("条数", "Rows"),
