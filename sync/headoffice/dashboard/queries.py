@@ -52,18 +52,23 @@ def waybills_ending(db: Db, tail: str, limit: int = 50) -> list[str]:
 
 def problems(db: Db, station: str | None, carrier: str | None, limit: int) -> list[Row]:
     """Problem scans across the fleet, latest first."""
-    sql = (
+    sql, params = _where(
         "SELECT station, waybill, carrier, scanned_at, problem_code, note, operator"
-        " FROM scans WHERE type = 'problem'"
+        " FROM scans WHERE type = 'problem'",
+        station=station,
+        carrier=carrier,
     )
-    params: list[Any] = []
-    if station:
-        sql += " AND station = ?"
-        params.append(station)
-    if carrier:
-        sql += " AND carrier = ?"
-        params.append(carrier)
     return db.rows(sql + " ORDER BY scanned_utc DESC LIMIT ?", [*params, limit])
+
+
+def _where(sql: str, **equal: str | None) -> tuple[str, list[Any]]:
+    """The query with ``AND column = ?`` for each filter given (column names are ours)."""
+    params: list[Any] = []
+    for column, value in equal.items():
+        if value:
+            sql += f" AND {column} = ?"
+            params.append(value)
+    return sql, params
 
 
 @dataclass(frozen=True)
@@ -87,10 +92,8 @@ def counts(db: Db, by: str, first: str, last: str, station: str | None) -> list[
         " COALESCE(carrier, '') AS carrier, type, COUNT(*) AS n FROM scans"
         " WHERE substr(scanned_at, 1, 10) BETWEEN ? AND ?"
     )
-    params: list[Any] = [first, last]
-    if station:
-        sql += " AND station = ?"
-        params.append(station)
+    sql, params = _where(sql, station=station)
+    params = [first, last, *params]
     sql += f" GROUP BY substr(scanned_at, 1, {width}), station, COALESCE(carrier, ''), type"
     table: dict[tuple[str, str, str], dict[str, int]] = {}
     for r in db.rows(sql, params):
@@ -109,14 +112,11 @@ def carriers(db: Db) -> list[str]:
 
 def records(db: Db, station: str | None, kind: str | None, limit: int) -> list[Row]:
     """The records stations sent, newest first, the body as an object."""
-    sql = "SELECT station, kind, id, version, body, received_at FROM records WHERE 1 = 1"
-    params: list[Any] = []
-    if station:
-        sql += " AND station = ?"
-        params.append(station)
-    if kind:
-        sql += " AND kind = ?"
-        params.append(kind)
+    sql, params = _where(
+        "SELECT station, kind, id, version, body, received_at FROM records WHERE 1 = 1",
+        station=station,
+        kind=kind,
+    )
     rows = db.rows(sql + " ORDER BY n DESC LIMIT ?", [*params, limit])
     for r in rows:
         if isinstance(r["body"], str):
