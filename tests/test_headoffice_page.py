@@ -166,6 +166,27 @@ def test_sign_out_and_revoke_end_sessions_for_good(page: Page) -> None:
     assert signed_in(page.rec.url)[1] == 403  # disabled
 
 
+def test_an_admin_signs_an_operator_out_everywhere_from_the_page(page: Page) -> None:
+    assert page.get("/ho/operators").status_code == 403  # hq-1 is staff
+    assert "/ho/operators" not in page.get("/ho/fleet").text
+    add_operator(page.db, "hq-0", "张伟", "admin", "112233", datetime.now(UTC))
+    admin, status = signed_in(page.rec.url, "hq-0", "112233")
+    assert status == 302
+    listing = admin.get(page.rec.url + "/ho/operators", timeout=5).text
+    assert 'data-operator="hq-1"' in listing and "员工" in listing and "scrypt" not in listing
+    token = re.search(r'name="csrf_token" value="([^"]+)"', listing)
+    assert token
+    forged = admin.post(page.rec.url + "/ho/operators/hq-1/revoke", data={"csrf_token": "x"},
+                        timeout=5)  # fmt: skip
+    assert forged.status_code == 400
+    assert page.get("/ho/fleet").status_code == 200
+    done = admin.post(page.rec.url + "/ho/operators/hq-1/revoke",
+                      data={"csrf_token": token.group(1)}, timeout=5)  # fmt: skip
+    assert done.status_code == 200 and "hq-1的1个会话已结束" in done.text
+    assert page.get("/ho/fleet").status_code == 302  # hq-1 is signed out
+    assert signed_in(page.rec.url)[1] == 302  # but may sign in again
+
+
 def test_a_post_without_the_csrf_token_is_refused(page: Page) -> None:
     r = page.session.post(page.rec.url + "/ho/signout", data={}, timeout=5)
     assert r.status_code == 400 and "页面已过期" in r.text

@@ -35,6 +35,7 @@ SCREENS = {
     "problems": "/ho/problems",
     "counts": "/ho/counts?by=day&from=2026-11-21&to=2026-11-28",
     "records": "/ho/records",
+    "operators": "/ho/operators",
 }
 RAW_KEY = re.compile(
     r"\b(?:%s)\.[a-z_]+\b" % "|".join(sorted({k.split(".")[0] for k in CATALOG}))  # noqa: UP031
@@ -107,6 +108,7 @@ def test_every_key_the_page_uses_is_in_the_catalog_in_both_languages() -> None:
         used |= set(re.findall(r"""BadParam\(\s*"([a-z_]+\.[a-z_]+)""", source))
         used |= set(re.findall(r"""\("(signin\.[a-z_]+)""", source))
     used |= {f"type.{k}" for k in ("receive", "dispatch", "sign", "problem", "stocktake")}
+    used |= {"role.admin", "role.staff"}
     assert len(used) > 40
     missing = used - CATALOG.keys()
     assert not missing

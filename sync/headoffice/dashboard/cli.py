@@ -127,14 +127,13 @@ def _revoke(args: argparse.Namespace, ctx: Context, open_storage: OpenStorage) -
 
 def _list(args: argparse.Namespace, ctx: Context, open_storage: OpenStorage) -> int:
     from sync.headoffice.dashboard.db import Db
+    from sync.headoffice.dashboard.operators import operator_list
 
     storage = open_storage(args, ctx)
     try:
-        rows = Db(storage).rows(
-            "SELECT id, name, role, active, locked_until FROM ho_operators ORDER BY id"
-        )
+        rows = operator_list(Db(storage), datetime.now(UTC))
     finally:
         storage.close()
     for r in rows:
-        print(json.dumps(r | {"active": bool(r["active"])}, ensure_ascii=False))
+        print(json.dumps(r, ensure_ascii=False))
     return 0

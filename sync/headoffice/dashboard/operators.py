@@ -148,5 +148,25 @@ def session_operator(db: Db, sid: str, now: datetime) -> Operator | None:
     return Operator(row["id"], row["name"], row["role"], row["csrf"])
 
 
+def operator_list(db: Db, now: datetime) -> list[dict[str, object]]:
+    """Every operator with the number of its live sessions (never a PIN hash)."""
+    rows = db.rows(
+        "SELECT o.id, o.name, o.role, o.active, o.locked_until,"
+        " (SELECT COUNT(*) FROM ho_sessions s WHERE s.operator = o.id AND s.revoked = 0"
+        "  AND s.seen_at > ?) AS live FROM ho_operators o ORDER BY o.id",
+        (stamp(now - IDLE_AFTER),),
+    )
+    locked_after = stamp(now)
+    return [
+        r
+        | {
+            "active": bool(r["active"]),
+            "live": int(r["live"]),
+            "locked_until": r["locked_until"] if (r["locked_until"] or "") > locked_after else None,
+        }
+        for r in rows
+    ]
+
+
 def sign_out(db: Db, sid: str) -> None:
     db.run([("UPDATE ho_sessions SET revoked = 1 WHERE sid_hash = ?", (sid_hash(sid),))])

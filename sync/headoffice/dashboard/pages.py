@@ -7,12 +7,13 @@ import json
 import logging
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Response, g, redirect, render_template, request
 
 from edge import csvsafe
 from sync.contract import SCAN_TYPES
-from sync.headoffice.dashboard import auth, params, queries
+from sync.headoffice.dashboard import auth, operators, params, queries
 from sync.headoffice.dashboard.db import Db
 from sync.headoffice.dashboard.params import BadParam
 from sync.headoffice.dashboard.settings import SILENT_MAX, PageSettings
@@ -185,6 +186,25 @@ def blueprint(storage: Storage, settings: PageSettings | None = None) -> Bluepri
             kind=kind or "",
             limit=limit,
         )
+
+    @bp.get("/operators")
+    def team() -> Any:
+        if g.operator.role != "admin":
+            return render_template("ho/error.html", message=t("err.admin")), 403
+        return render_template(
+            "ho/operators.html",
+            rows=operators.operator_list(db, auth.now()),
+            revoked=params.text("revoked"),
+            ended=params.number("n", 0, 0, 10**6),
+        )
+
+    @bp.post("/operators/<op_id>/revoke")
+    def revoke(op_id: str) -> Any:
+        if g.operator.role != "admin":
+            return render_template("ho/error.html", message=t("err.admin")), 403
+        ended = operators.revoke(db, op_id[:64], disable=False)
+        log.info("page: %s ended %d sessions of %s", g.operator.id, ended, op_id[:64])
+        return redirect(f"/ho/operators?revoked={quote(op_id[:64])}&n={ended}")
 
     return bp
 
