@@ -17,6 +17,7 @@ import requests
 
 from edge.cli import main
 from sync.headoffice.app import hash_token, new_token
+from sync.headoffice.dashboard import pages
 from sync.headoffice.dashboard.db import Db
 from sync.headoffice.dashboard.operators import MAX_FAILURES, add_operator, revoke
 from sync.headoffice.records import records_for
@@ -238,8 +239,13 @@ def test_problem_parcels_across_the_fleet_latest_first(page: Page) -> None:
     assert "ZT000000004444" in mine and "SF000000002222" not in mine
 
 
-def test_counts_per_station_and_carrier_by_day_and_month_with_csv(page: Page) -> None:
+def test_counts_per_station_and_carrier_by_day_and_month_with_csv(
+    page: Page, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seed(page.rec)
+    monkeypatch.setattr(pages, "SHOWN_MAX", 2)
+    cut = page.get("/ho/counts?by=day&from=2026-11-27&to=2026-11-27").text
+    assert "只显示前2行" in cut and cut.count('class="n total"') == 2
     r = page.get("/ho/counts.csv?by=day&from=2026-11-27&to=2026-11-27")
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
     assert r.content.startswith("\ufeff".encode())

@@ -26,6 +26,7 @@ LIMIT_MAX = 500
 DAYS_MAX = 366  # one request's span of days, so a count never scans years by accident
 MONTHS_MAX = 60
 SUMMARY_MAX = 200
+SHOWN_MAX = 1000  # count rows on the page; the CSV holds them all
 TAIL_MAX = 6  # a query this short is a waybill's tail, longer ones a whole waybill
 
 
@@ -147,7 +148,8 @@ def blueprint(storage: Storage, settings: PageSettings | None = None) -> Bluepri
             first=first.isoformat(),
             last=last.isoformat(),
             station=station or "",
-            rows=rows,
+            rows=rows[:SHOWN_MAX],
+            cut=len(rows) > SHOWN_MAX,
             types=SCAN_TYPES,
             csv_query=request.query_string.decode("ascii", "replace"),
         )

@@ -80,6 +80,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "counts.period": ("日期", "Period"),
     "counts.total": ("合计", "Total"),
     "counts.csv": ("下载CSV", "Download CSV"),
+    "counts.cut": ("只显示前{n}行，全部请下载CSV", "The first {n} rows; the CSV holds them all"),
     "counts.empty": ("这段时间没有扫描", "No scans in this period"),
     "records.title": ("各站记录", "Station records"),
     "records.kind": ("类型", "Kind"),
