@@ -44,6 +44,12 @@ CREATE TABLE ho_sessions (
 CREATE INDEX ho_sessions_operator ON ho_sessions (operator)
 """,
     ),
+    (
+        2,
+        "problem scans by time, for the fleet's problem list",
+        # Partial: only problem scans (a few per cent) pay for it on insert.
+        "CREATE INDEX ho_scans_problems ON scans (scanned_utc) WHERE type = 'problem'",
+    ),
 )
 
 Row = dict[str, Any]
