@@ -12,7 +12,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, g, redirect, render_template, request
 
 from edge import csvsafe
-from sync.contract import SCAN_TYPES
+from sync.contract import CARRIERS, RECORD_KINDS, SCAN_TYPES
 from sync.headoffice.dashboard import auth, operators, params, queries
 from sync.headoffice.dashboard.db import Db
 from sync.headoffice.dashboard.params import BadParam
@@ -120,7 +120,7 @@ def blueprint(storage: Storage, settings: PageSettings | None = None) -> Bluepri
             rows=queries.problems(db, station, carrier, limit),
             station=station or "",
             carrier=carrier or "",
-            carriers=queries.carriers(db),
+            carriers=sorted(CARRIERS),
             limit=limit,
         )
 
@@ -183,7 +183,7 @@ def blueprint(storage: Storage, settings: PageSettings | None = None) -> Bluepri
         return render_template(
             "ho/records.html",
             rows=queries.records(db, station, kind, limit),
-            kinds=queries.record_kinds(db),
+            kinds=sorted(RECORD_KINDS),
             station=station or "",
             kind=kind or "",
             limit=limit,

@@ -105,11 +105,6 @@ def counts(db: Db, by: str, first: str, last: str, station: str | None) -> list[
     return [CountRow(p, s, c, types) for (p, s, c), types in ordered]
 
 
-def carriers(db: Db) -> list[str]:
-    rows = db.rows("SELECT DISTINCT carrier FROM scans WHERE carrier IS NOT NULL ORDER BY carrier")
-    return [r["carrier"] for r in rows]
-
-
 def records(db: Db, station: str | None, kind: str | None, limit: int) -> list[Row]:
     """The records stations sent, newest first, the body as an object."""
     sql, params = _where(
@@ -122,7 +117,3 @@ def records(db: Db, station: str | None, kind: str | None, limit: int) -> list[R
         if isinstance(r["body"], str):
             r["body"] = json.loads(r["body"])
     return rows
-
-
-def record_kinds(db: Db) -> list[str]:
-    return [r["kind"] for r in db.rows("SELECT DISTINCT kind FROM records ORDER BY kind")]
