@@ -122,8 +122,8 @@ def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
 
     @app.before_request
     def authenticate() -> Response | None:
-        if request.path == "/v1/health":
-            return None
+        if request.path == "/v1/health" or request.path.split("/")[1] == "ho":
+            return None  # the page (dashboard/) signs its operators in itself
         match = BEARER.fullmatch(request.headers.get("Authorization", ""))
         found = storage.principal(hash_token(match.group(1))) if match else None
         if found is None:
@@ -287,6 +287,9 @@ def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
     from sync.headoffice.records import blueprint  # version 3; imports this module
 
     app.register_blueprint(blueprint(storage, admitted))
+    from sync.headoffice.dashboard import blueprint as page  # head office's own page
+
+    app.register_blueprint(page(storage))
     return app
 
 

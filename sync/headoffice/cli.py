@@ -22,6 +22,7 @@ import requests
 from edge.cli_support import Context, add_command, need_action
 from edge.notify import notify
 from sync.headoffice import records_cli
+from sync.headoffice.dashboard import cli as dashboard_cli
 from sync.service import watchdog_s
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     _receiver_options(imp, argparse.SUPPRESS)
     records_cli.register(ho_sub, _receiver_options, _open_storage)
+    dashboard_cli.register(ho, ho_sub, _receiver_options, _open_storage)
 
 
 def _receiver_options(parser: argparse.ArgumentParser, default: Any) -> None:
