@@ -149,7 +149,12 @@ def scan_problem(scan: Any) -> str | None:
     if not WAYBILL.fullmatch(waybill):
         return "waybill: only 0-9, A-Z, a-z and - allowed"
     # Optional fields are checked only when present: most are null in most scans.
-    if scan.get("carrier") is not None and (problem := _opt_str(scan, "carrier", CARRIER, 32)):
+    carrier = scan.get("carrier")
+    if (
+        carrier is not None
+        and not (type(carrier) is str and CARRIER.fullmatch(carrier))  # the pattern caps it
+        and (problem := _opt_str(scan, "carrier", CARRIER, 32))
+    ):
         return problem
     if parse_rfc3339(scan.get("scanned_at")) is None:
         return "scanned_at: expected RFC 3339 with an offset"
@@ -171,7 +176,12 @@ def scan_problem(scan: Any) -> str | None:
     if not isinstance(device, str) or not 0 < len(device) <= SHORT_MAX or not is_text(device):
         return f"device: expected 1 to {SHORT_MAX} characters"
     for key in ("operator", "shelf", "pickup_code"):
-        if scan.get(key) is not None and (problem := _opt_str(scan, key)):
+        value = scan.get(key)
+        if (
+            value is not None
+            and not (type(value) is str and 0 < len(value) <= SHORT_MAX and value.isascii())
+            and (problem := _opt_str(scan, key))  # the full check, and which problem
+        ):
             return problem
     weight = scan.get("weight_g")
     if weight is not None and (type(weight) is not int or not 0 < weight <= WEIGHT_MAX_G):
