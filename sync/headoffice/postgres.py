@@ -229,7 +229,7 @@ class PostgresStorage:
         at = COLUMNS.index("scanned_utc")
         columns[at] = [utc(v) for v in columns[COLUMNS.index("scanned_at")]]
         received = COLUMNS.index("received_at")
-        columns[received] = [utc(v) for v in columns[received]]
+        columns[received] = [utc(rows[0][received])] * len(rows)  # one time for the batch
         station = rows[0][1]
         with self.pool.connection() as conn:
             self._ensure_partitions(conn, columns[received][0].date())
