@@ -32,6 +32,7 @@ from sync.contract import (
     parse_rfc3339,
     scan_problem,
 )
+from sync.headoffice.principals import CachedPrincipals
 from sync.headoffice.rows import scan_rows
 from sync.headoffice.storage import Principal, Storage
 
@@ -80,6 +81,7 @@ def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
     admission = admission or Admission()
     slots = threading.BoundedSemaphore(admission.in_flight)
     rng = random.Random()
+    principals = CachedPrincipals(storage.principal)
 
     def admitted(view: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(view)
@@ -125,7 +127,7 @@ def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
         if request.path == "/v1/health" or request.path.split("/")[1] == "ho":
             return None  # the page (dashboard/) signs its operators in itself
         match = BEARER.fullmatch(request.headers.get("Authorization", ""))
-        found = storage.principal(hash_token(match.group(1))) if match else None
+        found = principals(hash_token(match.group(1))) if match else None
         if found is None:
             return refuse(401, "unknown or missing token")
         g.principal = found
