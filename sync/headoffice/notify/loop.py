@@ -1,0 +1,163 @@
+"""One pass of the notify loop: learn arrivals and pickups from accepted scans, queue the
+ladder's reminders, send what is queued outside quiet hours, forget old numbers.
+
+The notification request is derived here from accepted receive scans rather than carried
+as a new scan field: a station needs no change to ask, a v1 receiver sees nothing new,
+and a re-sent scan cannot ask twice (one arrival message per station and waybill).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sync.headoffice.notify.config import NotifySection
+from sync.headoffice.notify.gateways import Gateway, GatewayError, Message
+from sync.headoffice.notify.ladder import due, in_quiet_hours
+from sync.headoffice.notify.queue import NotifyQueue, Pending
+from sync.headoffice.notify.templates import render
+from sync.headoffice.phones import PhoneBook
+from sync.headoffice.rows import utc, utc_key
+
+log = logging.getLogger(__name__)
+
+# Scans may reach head office late (a station offline for a day): look back this far.
+LOOKBACK = timedelta(days=3)
+PAGE = 1000
+GONE = ("sign", "dispatch")
+
+# (station, waybills, now) -> URL of the pickup page, or "" for none.
+LinkMaker = Callable[[str, list[str], datetime], str]
+
+
+@dataclass
+class PassResult:
+    arrivals: int = 0
+    reminders: int = 0
+    sent: int = 0
+    failed: int = 0
+    held: int = 0  # quiet hours
+    purged: int = 0
+
+
+class Notifier:
+    def __init__(
+        self,
+        settings: NotifySection,
+        storage: Any,
+        queue: NotifyQueue,
+        phones: PhoneBook,
+        gateway: Gateway,
+        link: LinkMaker | None = None,
+    ) -> None:
+        self.s, self.storage, self.queue, self.phones = settings, storage, queue, phones
+        self.gateway = gateway
+        self.link = link
+
+    def run_pass(self, now: datetime) -> PassResult:
+        result = PassResult()
+        self._learn(now, result)
+        self._ladder(now, result)
+        if in_quiet_hours(now, self.s.quiet_start, self.s.quiet_end, self.s.tz):
+            result.held = len(self.queue.pending())
+        else:
+            self._send(now, result)
+        result.purged = self.phones.purge(now, self.s.keep_phone_days)
+        return result
+
+    def _learn(self, now: datetime, result: PassResult) -> None:
+        cursor = self.queue.cursor()
+        since = (utc(cursor) - LOOKBACK).isoformat() if cursor else None
+        while True:
+            scans = self.storage.scans(since=since, limit=PAGE)
+            for scan in scans:
+                if scan["type"] == "receive":
+                    scan = scan | {"scanned_utc": utc_key(scan["scanned_at"])}
+                    result.arrivals += self.queue.arrived(scan, now)
+                elif scan["type"] in GONE:
+                    at = utc(scan["scanned_at"])
+                    self.queue.gone(scan["station"], scan["waybill"], utc_key(scan["scanned_at"]))
+                    self.phones.picked(scan["station"], scan["waybill"], at)
+            if scans:
+                newest = max(utc_key(s["scanned_at"]) for s in scans)
+                if cursor is None or newest > cursor:
+                    self.queue.set_cursor(newest)
+                    cursor = newest
+            if len(scans) < PAGE or since == scans[-1]["scanned_at"]:
+                return
+            since = scans[-1]["scanned_at"]
+
+    def _ladder(self, now: datetime, result: PassResult) -> None:
+        for row in self.queue.on_shelf():
+            arrived = utc(row["arrived_at"])
+            step = due(
+                arrived,
+                now,
+                self.queue.steps(row["station"], row["waybill"]),
+                self.s.ladder_days,
+                self.s.return_after_days,
+            )
+            if step is None:
+                continue
+            template = "return" if step == self.s.return_after_days else "reminder"
+            result.reminders += self.queue.queue(
+                row["station"], row["waybill"], template, step, now
+            )
+
+    def _send(self, now: datetime, result: PassResult) -> None:
+        for item in self.queue.pending():
+            entry = self.phones.get(item.station, item.waybill)
+            if entry is None:
+                self.queue.give_up(item.id, "no number in the manifest", now)
+                result.failed += 1
+                continue
+            message = self.message(item, entry.phone, now)
+            try:
+                self.gateway.send(message)
+            except GatewayError as exc:
+                # The reason names no number; the waybill is fine to log.
+                log.warning("notify %s %s failed: %s", item.station, item.waybill, exc)
+                self.queue.settle(item.id, "failed", str(exc), now)
+                result.failed += 1
+            else:
+                self.queue.settle(item.id, "sent", None, now)
+                result.sent += 1
+
+    def message(self, item: Pending, phone: str, now: datetime) -> Message:
+        info = self.s.station(item.station)
+        days = (now - utc(item.arrived_at)) // timedelta(days=1)
+        params = {
+            "station": info.name or item.station,
+            "address": info.address,
+            "hours": info.hours,
+            "pickup_code": item.pickup_code or item.waybill[-6:],
+            "waybill_last4": item.waybill[-4:],
+            "days": str(days),
+        }
+        if self.link and item.template != "return":
+            params["link"] = self.link(item.station, [item.waybill], now)
+        return Message(phone, item.template, params, render(item.template, params))
+
+
+def open_notifier(
+    folder: Path, storage: Any, link: LinkMaker | None = None
+) -> tuple[Notifier, NotifyQueue, PhoneBook]:
+    """A notifier on the data folder's head-office.toml, notify.db and phone book."""
+    from sync.headoffice.notify.config import load
+    from sync.headoffice.notify.gateways import make_gateway
+
+    settings = load(folder).notify
+    queue, phones = NotifyQueue(folder), PhoneBook(folder)
+    return (
+        Notifier(settings, storage, queue, phones, make_gateway(settings, folder), link),
+        queue,
+        phones,
+    )
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
