@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sync.contract import NOTIFY_REASON_MAX
 from sync.headoffice.notify.config import NotifySection
 from sync.headoffice.notify.gateways import Gateway, GatewayError, Message
 from sync.headoffice.notify.ladder import due, in_quiet_hours
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 LOOKBACK = timedelta(days=3)
 PAGE = 1000
 GONE = ("sign", "dispatch")
+NO_NUMBER = "no number in the manifest"
 
 # (station, waybills, now) -> URL of the pickup page, or "" for none.
 LinkMaker = Callable[[str, list[str], datetime], str]
@@ -53,10 +55,12 @@ class Notifier:
         phones: PhoneBook,
         gateway: Gateway,
         link: LinkMaker | None = None,
+        records: Any = None,
     ) -> None:
         self.s, self.storage, self.queue, self.phones = settings, storage, queue, phones
         self.gateway = gateway
         self.link = link
+        self.records = records  # where notify_status updates wait for the station's pull
 
     def run_pass(self, now: datetime) -> PassResult:
         result = PassResult()
@@ -77,7 +81,9 @@ class Notifier:
             for scan in scans:
                 if scan["type"] == "receive":
                     scan = scan | {"scanned_utc": utc_key(scan["scanned_at"])}
-                    result.arrivals += self.queue.arrived(scan, now)
+                    if self.queue.arrived(scan, now):
+                        result.arrivals += 1
+                        self._tell(scan["station"], scan["waybill"], "arrival", "queued", None, now)
                 elif scan["type"] in GONE:
                     at = utc(scan["scanned_at"])
                     self.queue.gone(scan["station"], scan["waybill"], utc_key(scan["scanned_at"]))
@@ -112,7 +118,8 @@ class Notifier:
         for item in self.queue.pending():
             entry = self.phones.get(item.station, item.waybill)
             if entry is None:
-                self.queue.give_up(item.id, "no number in the manifest", now)
+                self.queue.give_up(item.id, NO_NUMBER, now)
+                self._tell(item.station, item.waybill, item.template, "failed", NO_NUMBER, now)
                 result.failed += 1
                 continue
             message = self.message(item, entry.phone, now)
@@ -121,11 +128,30 @@ class Notifier:
             except GatewayError as exc:
                 # The reason names no number; the waybill is fine to log.
                 log.warning("notify %s %s failed: %s", item.station, item.waybill, exc)
-                self.queue.settle(item.id, "failed", str(exc), now)
+                reason = str(exc)[:NOTIFY_REASON_MAX]
+                self.queue.settle(item.id, "failed", reason, now)
+                self._tell(item.station, item.waybill, item.template, "failed", reason, now)
                 result.failed += 1
             else:
                 self.queue.settle(item.id, "sent", None, now)
+                self._tell(item.station, item.waybill, item.template, "sent", None, now)
                 result.sent += 1
+
+    def _tell(
+        self,
+        station: str,
+        waybill: str,
+        template: str,
+        status: str,
+        reason: str | None,
+        now: datetime,
+    ) -> None:
+        """Queue a notify_status update for the station (contract version 5)."""
+        if self.records is None:
+            return
+        body = {"status": status, "template": template} | ({"reason": reason} if reason else {})
+        at = now.isoformat(timespec="seconds")
+        self.records.add_update(station, "notify_status", waybill, at, body, at)
 
     def message(self, item: Pending, phone: str, now: datetime) -> Message:
         info = self.s.station(item.station)
