@@ -89,9 +89,9 @@ def _parse(data: bytes) -> Pickup:
     return Pickup(fields[0], tuple(fields[1:]), datetime.fromtimestamp(expires, UTC))
 
 
-def verify(code: str, public_key: bytes, station: str, now: datetime) -> Pickup:
-    """The pickup a genuine, unexpired token for this station names; else TokenRefused
-    with key collect_forged, collect_expired or collect_other_station."""
+def verify(code: str, public_key: bytes, station: str | None, now: datetime) -> Pickup:
+    """The pickup a genuine, unexpired token for this station (None: any) names; else
+    TokenRefused with key collect_forged, collect_expired or collect_other_station."""
     try:
         raw = _unb64(code.removeprefix(PREFIX))
         data, signature = raw[:-SIGNATURE_BYTES], raw[-SIGNATURE_BYTES:]
@@ -101,7 +101,7 @@ def verify(code: str, public_key: bytes, station: str, now: datetime) -> Pickup:
         pickup = _parse(data)
     except (InvalidSignature, ValueError, struct.error, UnicodeDecodeError):
         raise TokenRefused("collect_forged") from None
-    if pickup.station != station:
+    if station is not None and pickup.station != station:
         raise TokenRefused("collect_other_station")
     if pickup.expires <= now:
         raise TokenRefused("collect_expired")

@@ -26,6 +26,7 @@ from urllib.parse import quote
 from edge.cli_support import Context, add_command
 from edge.store import Store
 from edge.store.outbox import OutboxRecord
+from sync import collect_key
 from sync.client import HeadOfficeClient, LinkError, Reply, plain, retry_after_s
 from sync.contract import RECORD_ANSWERS, RECORD_KINDS, mask_whole_numbers
 from sync.contract_records import record_problem, update_problem
@@ -253,6 +254,7 @@ class RecordsJob:
         wait = interval
         try:
             self._fetch_updates(state["updates_cursor"] or "")
+            collect_key.pull_once(self.http, self.store)
         except Unsupported:
             wait = RECHECK_S
         except (Later, LinkError) as exc:

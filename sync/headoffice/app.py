@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -74,7 +75,9 @@ class Admission:
     retry_after_s: tuple[int, int] = (1, 10)
 
 
-def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
+def create_app(
+    storage: Storage, admission: Admission | None = None, data_dir: Path | None = None
+) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     admission = admission or Admission()
@@ -122,7 +125,8 @@ def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
 
     @app.before_request
     def authenticate() -> Response | None:
-        if request.path == "/v1/health":
+        # The pickup page (扫码取件) is the recipient's: its signed token is its own proof.
+        if request.path == "/v1/health" or request.path.startswith("/collect/"):
             return None
         match = BEARER.fullmatch(request.headers.get("Authorization", ""))
         found = storage.principal(hash_token(match.group(1))) if match else None
@@ -289,6 +293,10 @@ def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
     from sync.headoffice.records import blueprint  # version 3; imports this module
 
     app.register_blueprint(blueprint(storage, admitted))
+    if data_dir is not None:  # scan-to-collect: its key and page live in the data folder
+        from sync.headoffice.notify.page import blueprint as collect_pages
+
+        app.register_blueprint(collect_pages(data_dir))
     return app
 
 

@@ -166,7 +166,7 @@ def _run_workers(
     from sync.headoffice.workers import serve
 
     def factory() -> Any:
-        return create_app(open_storage(data, db, args.threads), admission)
+        return create_app(open_storage(data, db, args.threads), admission, data)
 
     log.info(
         "head office receiver on http://%s:%s, %d processes (%s)",
