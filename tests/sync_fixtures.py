@@ -55,7 +55,9 @@ class PostgresCluster:
     _running: PostgresCluster | None = None
 
     def __init__(self) -> None:
+        _stop_orphaned_clusters()
         self.dir = Path(tempfile.mkdtemp(prefix="station-pg-"))
+        (self.dir / "owner").write_text(str(os.getpid()))
         self.port = _free_port()
         self.made = 0
         as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
@@ -99,6 +101,26 @@ class PostgresCluster:
     def stop(self) -> None:
         subprocess.run(self.stop_cmd, check=False, capture_output=True)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _stop_orphaned_clusters() -> None:
+    """Stop the clusters of test runs that were killed before their exit handler ran (a
+    SIGTERM skips atexit); only those whose owning process is gone."""
+    for folder in Path(tempfile.gettempdir()).glob("station-pg-*"):
+        try:
+            owner = int((folder / "owner").read_text())
+            os.kill(owner, 0)
+            continue  # still running: not ours to stop
+        except ProcessLookupError:
+            pass
+        except (OSError, ValueError):
+            continue  # no owner file: made by another version of this helper
+        as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run(
+            [*as_postgres, PG_BIN / "pg_ctl", "-D", folder / "data", "-m", "immediate", "stop"],
+            check=False, capture_output=True,
+        )  # fmt: skip
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _free_port() -> int:

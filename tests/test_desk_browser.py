@@ -29,7 +29,6 @@ from tests.web_fixtures import (  # noqa: F401 (fixtures)
     served_fixture,
     web_env_fixture,
 )
-from tests.web_fixtures import sign_in as web_sign_in
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 Page = playwright_api.Page
@@ -55,24 +54,10 @@ def page(served: Served) -> Iterator[Any]:
 
 
 def sign_in(page: Page, served: Served, who: tuple[str, str, str] = CLERK) -> None:
-    """Signed in through the page's own sign-in (a real session row and cookie), made with
-    Flask's client and handed to the browser: this test is about the day's screens."""
-    client = served.app.test_client()
-    web_sign_in(client, who)
-    cookie = client.get_cookie("station_session")
-    assert cookie is not None
-    page.context.add_cookies(
-        [
-            {
-                "name": cookie.key,
-                "value": cookie.value,
-                "url": served.url,
-                "httpOnly": True,
-                "sameSite": "Strict",
-            }
-        ]
-    )
     page.goto(served.url + "/")
+    page.fill("input[name=operator]", who[0])
+    page.fill("input[name=pin]", who[2])
+    page.click("button.primary")
     page.wait_for_selector("#sort")
 
 

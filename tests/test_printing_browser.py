@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 
 from edge.devices.printers.settings import PrinterSection
-from tests.test_web_browser import SHOTS, TABLET, browser, sign_in
+from tests.test_web_browser import SHOTS, TABLET, sign_in
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
     CHROMIUM,
     ZTO,
     Env,
     Served,
     app_fixture,
+    browser_fixture,
     served_fixture,
     web_env_fixture,
 )
@@ -27,7 +28,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is not installed"),
 ]
-__all__ = ["browser"]  # the fixture, used by name
 
 
 @pytest.fixture

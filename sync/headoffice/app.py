@@ -190,11 +190,9 @@ def create_app(
         if who.role != "station" or who.name != station:
             return refuse(403, f"this token is not station {station}'s")
         try:
-            body = json.loads(_body(64 * 1024))
+            body = read_json(64 * 1024)
         except BadBody as exc:
             return refuse(exc.status, str(exc))
-        except (ValueError, RecursionError):
-            return refuse(400, "body: not JSON")
         problem = heartbeat_problem(body)
         if problem:
             return refuse(422, problem)
