@@ -15,6 +15,7 @@ from typing import Any
 
 from edge.cli_support import Context, add_command, need_action
 from edge.config_base import ConfigError
+from edge.notify import notify
 from sync.contract import parse_rfc3339
 
 log = logging.getLogger(__name__)
@@ -69,11 +70,13 @@ def _run(args: argparse.Namespace, ctx: Context, open_storage: OpenStorage, fold
         print(str(exc), file=sys.stderr)
         return 2
     try:
+        notify("READY=1")
         while True:
             result = notifier.run_pass(fixed or utcnow())
             if args.once:
                 print(json.dumps(asdict(result)))
                 return 0
+            notify("WATCHDOG=1")
             log.info("notify pass: %s", asdict(result))
             time.sleep(notifier.s.poll_s)
     finally:
