@@ -178,3 +178,10 @@ def test_notify_run_once_cli_writes_only_to_the_log_gateway_file(
     (office / "head-office.toml").write_text('[notify]\ngateway = "nope"\n', encoding="utf-8")
     assert main(argv) == 2
     assert "notify.gateway" in capsys.readouterr().err
+
+
+def test_readme_documents_every_head_office_toml_key() -> None:
+    from sync.headoffice.notify.config import reference_markdown
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert reference_markdown() in readme, "run: .venv/bin/python -m sync.headoffice.notify.config"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,3 +127,26 @@ def load(folder: Path) -> HeadOfficeConfig:
     if not path.exists():
         return HeadOfficeConfig()
     return parse(path.read_text(encoding="utf-8"), str(path))
+
+
+START, END = "<!-- area:head-office-toml -->", "<!-- /area:head-office-toml -->"
+
+
+def reference_markdown() -> str:
+    """The README's table of head-office.toml keys, made from the dataclasses above."""
+    from edge.config import reference
+
+    lines = [START, "| key | type | default | meaning |", "|---|---|---|---|"]
+    for key in reference(HeadOfficeConfig):
+        default = f"`{key.default}`" if key.default else ""
+        kind = key.type.replace("|", "\\|")  # a pipe would end the table cell
+        lines.append(f"| `{key.key}` | {kind} | {default} | {key.doc} |")
+    return "\n".join([*lines, END])
+
+
+if __name__ == "__main__":  # rewrite the README's table: python -m sync.headoffice.notify.config
+    readme = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
+    text = readme.read_text(encoding="utf-8")
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    readme.write_text(head + reference_markdown() + tail, encoding="utf-8")
