@@ -282,6 +282,7 @@ RECORD_KINDS = (
     "receipt",  # 回单
     "receipt_batch",  # 回单批次
     "sending",  # 寄件
+    "notify_resend",  # the clerk asks head office to message the recipient again
 )
 RECORD_ANSWERS = ("accepted", "duplicate", "rejected")
 RECORD_ID = re.compile(r"[0-9A-Za-z._:-]{1,64}")

@@ -295,6 +295,9 @@ BODIES: dict[str, Check] = {
             "signed_at": _opt(time),
         }
     ),
+    "notify_resend": shape(
+        {"waybill": _req(_WAYBILL), "asked_at": _req(time), "asked_by": _req(text())}
+    ),
 }
 assert set(BODIES) == set(RECORD_KINDS)
 

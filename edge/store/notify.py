@@ -3,6 +3,7 @@ per parcel (never a number), and head office's public key for pickup QR codes.""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +29,26 @@ MIGRATIONS: list[Migration] = [
         );
         """,
     ),
+    (
+        "notify-002-resends",
+        """
+        -- The clerk's asks to message a recipient again: records for head office.
+        CREATE TABLE notify_resends (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            waybill TEXT NOT NULL,
+            asked_at TEXT NOT NULL,
+            asked_by TEXT NOT NULL,
+            sync_state TEXT NOT NULL DEFAULT 'pending' CHECK (sync_state IN ('pending', 'sent')),
+            synced_at TEXT
+        );
+        """,
+    ),
 ]
+
+
+def resend_body(conn: sqlite3.Connection, row: sqlite3.Row) -> tuple[dict[str, Any], list[str]]:
+    """A notify_resend record as the contract sends it (see outbox_sources)."""
+    return {k: row[k] for k in ("waybill", "asked_at", "asked_by")}, []
 
 
 class NotifySQL(StoreBase):
@@ -54,6 +74,16 @@ class NotifySQL(StoreBase):
             (waybill,),
         )
         return dict(row) if row else None
+
+    def notify_ask_resend(self, waybill: str, actor: str, at: str) -> int:
+        """Queue a re-send request for head office; audited."""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO notify_resends (waybill, asked_at, asked_by) VALUES (?, ?, ?)",
+                (waybill, at, actor),
+            )
+            self.audit("notify.resend", actor, waybill)
+            return int(cur.lastrowid or 0)
 
     def collect_key(self) -> bytes | None:
         row = self.one("SELECT public_key FROM collect_key WHERE id = 1")

@@ -44,6 +44,7 @@ class PassResult:
     failed: int = 0
     held: int = 0  # quiet hours
     purged: int = 0
+    resent: int = 0
 
 
 class Notifier:
@@ -65,6 +66,7 @@ class Notifier:
     def run_pass(self, now: datetime) -> PassResult:
         result = PassResult()
         self._learn(now, result)
+        self._resends(now, result)
         self._ladder(now, result)
         if in_quiet_hours(now, self.s.quiet_start, self.s.quiet_end, self.s.tz):
             result.held = len(self.queue.pending())
@@ -96,6 +98,20 @@ class Notifier:
             if len(scans) < PAGE or since == scans[-1]["scanned_at"]:
                 return
             since = scans[-1]["scanned_at"]
+
+    def _resends(self, now: datetime, result: PassResult) -> None:
+        """The clerks' notify_resend records (contract version 5) queue the arrival again."""
+        if self.records is None:
+            return
+        for station in self.queue.stations():
+            after = self.queue.resend_cursor(station)
+            for rec in self.records.records(station, "notify_resend", after, PAGE):
+                waybill = rec["body"]["waybill"]
+                if self.queue.resend(station, waybill, now):
+                    result.resent += 1
+                    self._tell(station, waybill, "arrival", "queued", None, now)
+                after = int(rec["cursor"])
+            self.queue.set_resend_cursor(station, after)
 
     def _ladder(self, now: datetime, result: PassResult) -> None:
         for row in self.queue.on_shelf():

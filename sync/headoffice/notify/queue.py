@@ -45,6 +45,14 @@ MIGRATIONS = (
         CREATE TABLE cursor (id INTEGER PRIMARY KEY CHECK (id = 1), scanned_utc TEXT);
         """,
     ),
+    (
+        "notify_v2_resend_cursor",
+        """
+        -- How far each station's notify_resend records have been read (records' n).
+        CREATE TABLE resend_cursor (station TEXT PRIMARY KEY, n INTEGER NOT NULL)
+            WITHOUT ROWID;
+        """,
+    ),
 )
 
 
@@ -89,6 +97,22 @@ class NotifyQueue:
             "INSERT INTO cursor (id, scanned_utc) VALUES (1, ?)"
             " ON CONFLICT (id) DO UPDATE SET scanned_utc = excluded.scanned_utc",
             (scanned_utc,),
+        )
+
+    def stations(self) -> list[str]:
+        return [r[0] for r in self._conn.execute("SELECT DISTINCT station FROM parcels")]
+
+    def resend_cursor(self, station: str) -> int:
+        row = self._conn.execute(
+            "SELECT n FROM resend_cursor WHERE station = ?", (station,)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def set_resend_cursor(self, station: str, n: int) -> None:
+        self._conn.execute(
+            "INSERT INTO resend_cursor (station, n) VALUES (?, ?)"
+            " ON CONFLICT (station) DO UPDATE SET n = excluded.n",
+            (station, n),
         )
 
     def arrived(self, scan: dict[str, Any], at: datetime) -> bool:
