@@ -77,7 +77,8 @@ def _run(args: argparse.Namespace, ctx: Context, open_storage: OpenStorage, fold
                 print(json.dumps(asdict(result)))
                 return 0
             notify("WATCHDOG=1")
-            log.info("notify pass: %s", asdict(result))
+            if any(asdict(result).values()):
+                log.info("notify pass: %s", asdict(result))
             time.sleep(notifier.s.poll_s)
     finally:
         queue.close()

@@ -43,7 +43,10 @@ class NotifySection(Section):
     aliyun_template_reminder: str = doc("Approved template code for reminders.", "")
     aliyun_template_return: str = doc("Approved template code for the return notice.", "")
     timezone: str = doc("Stations' time zone, for quiet hours.", "Asia/Shanghai")
-    quiet_start: str = doc("Start of quiet hours (HH:MM station time): nothing is sent.", "21:00")
+    quiet_start: str = doc(
+        "Start of quiet hours (HH:MM station time): nothing is sent; equal to quiet_end: none.",
+        "21:00",
+    )
     quiet_end: str = doc("End of quiet hours (HH:MM station time).", "08:00")
     ladder_days: list[int] = doc(
         "Days after arrival on which a parcel still on the shelf gets a reminder.", [1, 3, 5]

@@ -185,20 +185,20 @@ class Notifier:
         return Message(phone, item.template, params, render(item.template, params))
 
 
-def open_notifier(
-    folder: Path, storage: Any, link: LinkMaker | None = None
-) -> tuple[Notifier, NotifyQueue, PhoneBook]:
-    """A notifier on the data folder's head-office.toml, notify.db and phone book."""
+def open_notifier(folder: Path, storage: Any) -> tuple[Notifier, NotifyQueue, PhoneBook]:
+    """A notifier on the data folder's head-office.toml, notify.db and phone book, telling
+    stations through the receiver's updates and linking to the pickup page when set."""
     from sync.headoffice.notify.config import load
     from sync.headoffice.notify.gateways import make_gateway
+    from sync.headoffice.notify.pickup import Links
+    from sync.headoffice.records import records_for
 
     settings = load(folder).notify
     queue, phones = NotifyQueue(folder), PhoneBook(folder)
-    return (
-        Notifier(settings, storage, queue, phones, make_gateway(settings, folder), link),
-        queue,
-        phones,
-    )
+    link = Links(settings, folder) if settings.collect_url else None
+    gateway = make_gateway(settings, folder)
+    notifier = Notifier(settings, storage, queue, phones, gateway, link, records_for(storage))
+    return notifier, queue, phones
 
 
 def utcnow() -> datetime:
