@@ -18,6 +18,7 @@ from sync.headoffice.notify.ladder import due, in_quiet_hours
 from sync.headoffice.notify.loop import Notifier
 from sync.headoffice.notify.queue import NotifyQueue
 from sync.headoffice.phones import PhoneBook
+from sync.headoffice.records import records_for
 from sync.headoffice.rows import scan_rows
 from sync.headoffice.sqlite import SQLiteStorage
 from tests.sync_fixtures import STATION, a_scan
@@ -171,10 +172,21 @@ def test_notify_run_once_cli_writes_only_to_the_log_gateway_file(
     w.close()
     now = (ARRIVED + timedelta(minutes=5)).isoformat()
     argv = ["head-office", "notify", "run", "--once", "--now", now, "--data", str(office)]
+    (office / "head-office.toml").write_text(
+        '[notify]\ncollect_url = "https://ho.example.com"\n', encoding="utf-8"
+    )
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out)["sent"] == 1
-    assert "13812345678" in (office / "messages.log").read_text(encoding="utf-8")
+    (line,) = (office / "messages.log").read_text(encoding="utf-8").splitlines()
+    assert json.loads(line)["to"] == "13812345678"
+    assert "扫码取件：https://ho.example.com/collect/YZQ1:" in json.loads(line)["text"]
     assert "13812345678" not in caplog.text
+    storage = SQLiteStorage(office)
+    records = records_for(storage)
+    assert records is not None
+    updates = records.updates(STATION, 0, 10)
+    storage.close()
+    assert [u["body"]["status"] for u in updates] == ["queued", "sent"]
     (office / "head-office.toml").write_text('[notify]\ngateway = "nope"\n', encoding="utf-8")
     assert main(argv) == 2
     assert "notify.gateway" in capsys.readouterr().err
