@@ -17,9 +17,9 @@ from datetime import datetime
 from edge.cli_support import Context, add_command, need_action, print_json
 from edge.clock import SystemClock
 from edge.notify import notify
-from sync import records
 from sync.headoffice import cli as headoffice_cli
 from sync.service import watchdog_s
+from sync.station import records
 from sync.station.common import worst_turn_s
 from sync.station.loop import Uploader
 from sync.token import TokenFileError

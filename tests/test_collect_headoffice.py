@@ -12,9 +12,9 @@ import requests
 from edge.collect import verify
 from edge.store import Store
 from sync.client import HeadOfficeClient
-from sync.collect_key import pull_once
 from sync.headoffice.notify.config import parse
 from sync.headoffice.notify.pickup import Links, public_key, signing_key
+from sync.station.collect_key import pull_once
 from tests.sync_fixtures import STATION, Receiver, start_receiver
 
 WAYBILL = "SF1234567890123"

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 import tenacity
 
 from sync.client import HeadOfficeClient
-from sync.records import RecordsJob
 from sync.station.common import (
     INLINE_ATTEMPTS,
     INLINE_WAIT_MAX_S,
@@ -35,6 +34,7 @@ from sync.station.common import (
 from sync.station.heartbeat import HeartbeatPart
 from sync.station.manifest import ManifestPart
 from sync.station.photos import PhotosPart
+from sync.station.records import RecordsJob
 from sync.station.scans import ScansPart, _Batch
 from sync.token import TokenFileError, read_token
 

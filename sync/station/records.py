@@ -26,11 +26,12 @@ from urllib.parse import quote
 from edge.cli_support import Context, add_command
 from edge.store import Store
 from edge.store.outbox import OutboxRecord
-from sync import collect_key
 from sync.client import HeadOfficeClient, LinkError, Reply, plain, retry_after_s
 from sync.contract import RECORD_ANSWERS, RECORD_KINDS, mask_whole_numbers
 from sync.contract_records import record_problem, update_problem
 from sync.settings import HeadOfficeSection
+from sync.station import collect_key
+from sync.station.common import backoff_s
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +142,7 @@ class RecordsJob:
             )
         except Exception as exc:
             attempts += 1
-            ceiling = min(s.backoff_max_s, s.backoff_initial_s * 2 ** min(attempts - 1, 40))
-            wait = ceiling / 2 + self.rng.uniform(0, ceiling / 2)
+            wait = backoff_s(attempts, s.backoff_initial_s, s.backoff_max_s, self.rng)
             if isinstance(exc, Later) and exc.seconds is not None:
                 wait = max(wait, min(exc.seconds, s.retry_after_max_s))
             elif not isinstance(exc, Later | LinkError):
