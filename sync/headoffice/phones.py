@@ -9,13 +9,14 @@ The numbers are Fernet tokens in their own SQLite file; the key is a separate fi
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+
+from sync.headoffice.notify.dbfile import open_db
 
 DB_NAME = "phones.db"
 KEY_NAME = "phones.key"
@@ -30,7 +31,7 @@ MIGRATIONS = (
             phone BLOB NOT NULL,          -- Fernet token, never the number itself
             consent INTEGER,              -- 1 yes, 0 no, NULL: the manifest did not say
             added_at TEXT NOT NULL,
-            picked_at TEXT,               -- set on the sign scan; purge counts from it
+            picked_at TEXT,               -- set on the sign scan, purge counts from it
             PRIMARY KEY (station, waybill)
         ) WITHOUT ROWID;
         """,
@@ -62,15 +63,7 @@ class PhoneBook:
 
     def __init__(self, folder: Path) -> None:
         self._fernet = load_key(folder)
-        self._conn = sqlite3.connect(folder / DB_NAME, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY)")
-        done = {r[0] for r in self._conn.execute("SELECT name FROM migrations")}
-        for name, sql in MIGRATIONS:
-            if name not in done:
-                self._conn.executescript(
-                    f"BEGIN; {sql} INSERT INTO migrations VALUES ('{name}'); COMMIT;"
-                )
+        self._conn = open_db(folder / DB_NAME, MIGRATIONS)
 
     def close(self) -> None:
         self._conn.close()

@@ -12,6 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sync.headoffice.notify.dbfile import open_db
+
 DB_NAME = "notify.db"
 MAX_ATTEMPTS = 3
 
@@ -73,17 +75,8 @@ def _iso(at: datetime) -> str:
 
 class NotifyQueue:
     def __init__(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(folder / DB_NAME, isolation_level=None)
+        self._conn = open_db(folder / DB_NAME, MIGRATIONS)
         self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY)")
-        done = {r[0] for r in self._conn.execute("SELECT name FROM migrations")}
-        for name, sql in MIGRATIONS:
-            if name not in done:
-                self._conn.executescript(
-                    f"BEGIN; {sql} INSERT INTO migrations VALUES ('{name}'); COMMIT;"
-                )
 
     def close(self) -> None:
         self._conn.close()
