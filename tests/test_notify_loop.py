@@ -197,3 +197,12 @@ def test_readme_documents_every_head_office_toml_key() -> None:
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     assert reference_markdown() in readme, "run: .venv/bin/python -m sync.headoffice.notify.config"
+
+
+def test_a_scan_uploaded_late_is_found_by_the_hourly_deep_look(world: World) -> None:
+    later = ARRIVED + timedelta(days=2)
+    world.scan("receive", "SF0006", later)
+    assert world.notifier.run_pass(later + timedelta(minutes=1)).arrivals == 1
+    world.scan("receive", "SF0007", ARRIVED)  # recorded two days ago, uploaded only now
+    assert world.notifier.run_pass(later + timedelta(minutes=5)).arrivals == 0
+    assert world.notifier.run_pass(later + timedelta(hours=2)).arrivals == 1

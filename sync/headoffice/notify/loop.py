@@ -26,8 +26,11 @@ from sync.headoffice.rows import utc, utc_key
 
 log = logging.getLogger(__name__)
 
-# Scans may reach head office late (a station offline for a day): look back this far.
+# Scans may reach head office late (a station offline for a day): once an hour a pass
+# looks back three days; the others only a few minutes, so a pass stays cheap.
 LOOKBACK = timedelta(days=3)
+SHORT_LOOKBACK = timedelta(minutes=10)
+DEEP_EVERY = timedelta(hours=1)
 PAGE = 1000
 GONE = ("sign", "dispatch")
 NO_NUMBER = "no number in the manifest"
@@ -62,6 +65,7 @@ class Notifier:
         self.gateway = gateway
         self.link = link
         self.records = records  # where notify_status updates wait for the station's pull
+        self._deep_at: datetime | None = None
 
     def run_pass(self, now: datetime) -> PassResult:
         result = PassResult()
@@ -77,7 +81,11 @@ class Notifier:
 
     def _learn(self, now: datetime, result: PassResult) -> None:
         cursor = self.queue.cursor()
-        since = (utc(cursor) - LOOKBACK).isoformat() if cursor else None
+        deep = self._deep_at is None or now - self._deep_at >= DEEP_EVERY or now < self._deep_at
+        if deep:
+            self._deep_at = now
+        back = LOOKBACK if deep else SHORT_LOOKBACK
+        since = (utc(cursor) - back).isoformat() if cursor else None
         while True:
             scans = self.storage.scans(since=since, limit=PAGE)
             for scan in scans:
