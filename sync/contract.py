@@ -304,6 +304,7 @@ RECORD_KINDS = (
     "receipt",  # 回单
     "receipt_batch",  # 回单批次
     "sending",  # 寄件
+    "notify_resend",  # the clerk asks head office to message the recipient again
 )
 RECORD_ANSWERS = ("accepted", "duplicate", "rejected")
 RECORD_ID = re.compile(r"[0-9A-Za-z._:-]{1,64}")
@@ -315,6 +316,7 @@ UPDATE_KINDS = (
     "ticket_answer",  # head office's answer to an escalated ticket: ref = ticket id
     "receipt_confirm",  # a receipt batch arrived: ref = receipt batch id
     "sign_record",  # a parcel sent from the station was signed: ref = its waybill
+    "notify_status",  # the recipient's message was queued, sent or failed: ref = waybill
 )
 # A whole mainland mobile number or ID card number standing alone in free text.
 WHOLE_PHONE = re.compile(r"(?<!\d)1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)")
@@ -374,3 +376,9 @@ def heartbeat_problem(body: Any) -> str | None:
     if not isinstance(clock, dict) or not isinstance(clock.get("synced"), bool):
         return "clock.synced: expected true or false"
     return None
+
+
+# -- Notifications (version 5): head office messages recipients; see HEAD-OFFICE-API.md. --
+NOTIFY_STATUSES = ("queued", "sent", "failed")
+NOTIFY_TEMPLATES = ("arrival", "reminder", "return")
+NOTIFY_REASON_MAX = 120

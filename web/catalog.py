@@ -14,11 +14,13 @@ from web import service_strings
 from web.catalog_day import LABELS as DAY_LABELS
 from web.catalog_day import STRINGS as DAY_STRINGS
 from web.labels_strings import LABEL_STRINGS
+from web.notify_strings import NOTIFY_STRINGS
 
 LANGUAGES = ("zh", "en")
 
 STRINGS: dict[str, tuple[str, str]] = {
     **LABEL_STRINGS,
+    **NOTIFY_STRINGS,
     "app.name": ("驿站扫描", "Station scanning"),
     "lang.other": ("English", "中文"),
     # navigation

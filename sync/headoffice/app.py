@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -75,7 +76,9 @@ class Admission:
     retry_after_s: tuple[int, int] = (1, 10)
 
 
-def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
+def create_app(
+    storage: Storage, admission: Admission | None = None, data_dir: Path | None = None
+) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     admission = admission or Admission()
@@ -124,8 +127,10 @@ def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
 
     @app.before_request
     def authenticate() -> Response | None:
-        if request.path == "/v1/health" or request.path.split("/")[1] == "ho":
-            return None  # the page (dashboard/) signs its operators in itself
+        # The page (dashboard/) signs its operators in itself; the pickup page (扫码取件) is the
+        # recipient's, and its signed token is its own proof.
+        if request.path == "/v1/health" or request.path.split("/")[1] in ("ho", "collect"):
+            return None
         match = BEARER.fullmatch(request.headers.get("Authorization", ""))
         found = principals(hash_token(match.group(1))) if match else None
         if found is None:
@@ -292,6 +297,10 @@ def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
     from sync.headoffice.dashboard import blueprint as page  # head office's own page
 
     app.register_blueprint(page(storage))
+    if data_dir is not None:  # scan-to-collect: its key and page live in the data folder
+        from sync.headoffice.notify.page import blueprint as collect_pages
+
+        app.register_blueprint(collect_pages(data_dir))
     return app
 
 
