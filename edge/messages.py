@@ -7,6 +7,7 @@ catalog; these are the answers to scans.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 CATALOG: dict[str, tuple[str, str]] = {
@@ -229,10 +230,11 @@ class Message:
         params = {k: _localise(v, index) for k, v in self.params.items()}
         return template.format(**params)
 
-    @property
+    # Cached: the answer and the read journal both take each text; formatted once a scan.
+    @cached_property
     def zh(self) -> str:
         return self.text("zh")
 
-    @property
+    @cached_property
     def en(self) -> str:
         return self.text("en")

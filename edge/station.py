@@ -196,7 +196,10 @@ class Station:
                 raw=raw,
                 warnings=("mode_lapsed",) if lapsed else (),
             )
-            outcome = self._guarded(lambda: self._scan(now, req, from_gun=True))
+            # The read just fetched serves the double-read check, unless a lapse
+            # journalled a newer one.
+            seen = None if lapsed else last
+            outcome = self._guarded(lambda: self._scan(now, req, from_gun=True, last=seen))
             # The first scan in a mode other than receive is spoken, so no one misses it.
             outcome.mode = desk.mode
             outcome.first_in_mode = desk.mode != "receive" and (
@@ -412,10 +415,14 @@ class Station:
             now, desk.device, desk.operator, raw, code, "command", None, status, message, **extra
         )
 
-    def _double_read(self, now: Instant, device: str, code: str, scan_type: str | None) -> bool:
+    def _double_read(
+        self, now: Instant, device: str, code: str, scan_type: str | None, last: Any = None
+    ) -> bool:
         """The gun read the same label twice: same device, code and scan type, same boot,
-        within the window (monotonic time, so a clock jump cannot fake or hide one)."""
-        last = self.store.last_read(device)
+        within the window (monotonic time, so a clock jump cannot fake or hide one).
+        ``last``: the device's last read when the caller has it."""
+        if last is None:
+            last = self.store.last_read(device)
         window_ns = int(self.config.scanning.double_read_window_s * 1e9)
         return (
             last is not None
@@ -509,7 +516,7 @@ class Station:
                 return Message("override_supervisor")
         return None
 
-    def _scan(self, now: Instant, req: ScanRequest, from_gun: bool) -> Outcome:
+    def _scan(self, now: Instant, req: ScanRequest, from_gun: bool, last: Any = None) -> Outcome:
         raw = req.raw if req.raw is not None else req.code
         problem = self._check_request(req)
         found = problem or identify.identify(req.code, req.type, req.carrier_hint)
@@ -544,7 +551,7 @@ class Station:
                 if choice.carrier is None or choice.confidence in ("pattern", "none"):
                     # What was settled when it arrived (manifest, batch) still holds.
                     extra.update(carrier=parcel.carrier or choice.carrier)
-            if from_gun and self._double_read(now, req.device, req.code, req.type):
+            if from_gun and self._double_read(now, req.device, req.code, req.type, last):
                 return self._answer(now, req, raw, "duplicate", Message("double_read"), extra)
             decision = rules.decide(
                 req.type,
@@ -595,6 +602,7 @@ class Station:
         }
         message = decision.message
         warnings = list(req.warnings) + decision.warnings
+        stored = (parcel.state, parcel.shelf) if parcel else None
         if parcel is None and manifest is not None:
             parcel = rules.Parcel(
                 waybill=waybill,
@@ -647,7 +655,7 @@ class Station:
                 updated, waybill, rules.ScanFacts.from_row({**flag, "seq": flag_seq})
             )
             message = Message("weight_mismatch", {"weight_g": req.weight_g, "declared_g": declared})
-        self.store.save_parcel(updated.as_dict())
+        self.store.save_parcel(updated.as_dict(), stored)
         extra.update(
             event_id=event_id,
             seq=seq,
