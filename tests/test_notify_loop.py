@@ -203,6 +203,8 @@ def test_a_scan_uploaded_late_is_found_by_the_hourly_deep_look(world: World) -> 
     later = ARRIVED + timedelta(days=2)
     world.scan("receive", "SF0006", later)
     assert world.notifier.run_pass(later + timedelta(minutes=1)).arrivals == 1
+    world.phones.put([(STATION, "SF0007", "13812345678", True)], ARRIVED)
     world.scan("receive", "SF0007", ARRIVED)  # recorded two days ago, uploaded only now
     assert world.notifier.run_pass(later + timedelta(minutes=5)).arrivals == 0
-    assert world.notifier.run_pass(later + timedelta(hours=2)).arrivals == 1
+    deep = world.notifier.run_pass(later + timedelta(hours=2))
+    assert (deep.arrivals, deep.sent, deep.reminders) == (1, 1, 0)  # no reminder on its heels

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 LOOKBACK = timedelta(days=3)
 SHORT_LOOKBACK = timedelta(minutes=10)
 DEEP_EVERY = timedelta(hours=1)
+MIN_GAP = timedelta(days=1)  # between two messages about one parcel
 PAGE = 1000
 GONE = ("sign", "dispatch")
 NO_NUMBER = "no number in the manifest"
@@ -123,6 +124,9 @@ class Notifier:
 
     def _ladder(self, now: datetime, result: PassResult) -> None:
         for row in self.queue.on_shelf():
+            last = self.queue.latest_at(row["station"], row["waybill"])
+            if last is not None and now - utc(last) < MIN_GAP:
+                continue  # e.g. an arrival told late (a late upload): no reminder on its heels
             arrived = utc(row["arrived_at"])
             step = due(
                 arrived,

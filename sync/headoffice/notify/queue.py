@@ -169,6 +169,13 @@ class NotifyQueue:
         )
         return {r[0] for r in rows}
 
+    def latest_at(self, station: str, waybill: str) -> str | None:
+        """When the parcel's latest message was queued or last tried."""
+        row = self._conn.execute(
+            "SELECT max(at) FROM messages WHERE station = ? AND waybill = ?", (station, waybill)
+        ).fetchone()
+        return row[0] if row else None
+
     def pending(self) -> list[Pending]:
         rows = self._conn.execute(
             "SELECT m.id, m.station, m.waybill, m.template, m.step, p.pickup_code, p.arrived_at"
