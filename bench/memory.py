@@ -178,10 +178,18 @@ def cold_start() -> None:
     with tempfile.TemporaryDirectory(prefix="station-cold-") as tmp:
         subprocess.run([sys.executable, "-m", "edge.cli", "--data", tmp, "init"],
                        cwd=TOP, capture_output=True, check=True)  # fmt: skip
+        # A station with a [[scanners]] table: checking it must not load evdev.
+        gun = str(Path(tmp) / "gun")
+        subprocess.run([sys.executable, "-m", "edge.cli", "--data", gun, "init"],
+                       cwd=TOP, capture_output=True, check=True)  # fmt: skip
+        with open(Path(gun) / "station.toml", "a", encoding="utf-8") as config:
+            config.write('\n[[scanners]]\nname = "desk-1"\nmatch = "usb:1a86:7523"\n')
         cases = {
             "python -c pass": [sys.executable, "-c", "pass"],
             "station scan --help": [sys.executable, "-m", "edge.cli", "scan", "--help"],
             "station scan (1 code)": [sys.executable, "-m", "edge.cli", "--data", tmp, "scan",
+                                      "--type", "stocktake", "75000000000001"],
+            "  same, with a gun set": [sys.executable, "-m", "edge.cli", "--data", gun, "scan",
                                       "--type", "stocktake", "75000000000001"],
         }  # fmt: skip
         base: tuple[float, float] | None = None

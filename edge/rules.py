@@ -40,9 +40,8 @@ class Parcel:
 
     @classmethod
     def from_row(cls, row: Any) -> Parcel:
-        names = {f.name for f in dataclasses.fields(cls)}
         keys = row.keys()  # sqlite3.Row iterates values, not keys
-        return cls(**{k: row[k] for k in keys if k in names})
+        return cls(**{k: row[k] for k in keys if k in _PARCEL_FIELDS})
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -65,9 +64,13 @@ class ScanFacts:
 
     @classmethod
     def from_row(cls, row: Any) -> ScanFacts:
-        names = {f.name for f in dataclasses.fields(cls)}
         keys = row.keys()  # sqlite3.Row iterates values, not keys
-        return cls(**{k: row[k] for k in keys if k in names})
+        return cls(**{k: row[k] for k in keys if k in _SCAN_FACT_FIELDS})
+
+
+# Field names, taken once: from_row runs on every scan.
+_PARCEL_FIELDS = frozenset(f.name for f in dataclasses.fields(Parcel))
+_SCAN_FACT_FIELDS = frozenset(f.name for f in dataclasses.fields(ScanFacts))
 
 
 @dataclass

@@ -18,6 +18,7 @@ bp = Blueprint("admin", __name__)
 
 ROLES = ("clerk", "supervisor")
 OPERATOR_ID = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+FILTER_MAX = 64
 
 
 @bp.get("/admin/operators")
@@ -86,18 +87,19 @@ def _day(name: str, shift: int = 0) -> str | None:
     if not text:
         return None
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
+        day = date.fromisoformat(text) + timedelta(days=shift)
+    except (ValueError, OverflowError):  # OverflowError: the day after 9999-12-31
         raise bad("admin.err_date") from None
-    return datetime.combine(day + timedelta(days=shift), time(), context.config().tz).isoformat()
+    return datetime.combine(day, time(), context.config().tz).isoformat()
 
 
 @bp.get("/admin/audit")
 @supervisor_only
 def audit() -> str:
     store = context.store()
-    actor = (request.args.get("actor") or "").strip() or None
-    action = (request.args.get("action") or "").strip() or None
+    # Bounded: ids and action names are short, and SQLite refuses a LIKE pattern over 50 kB.
+    actor = (request.args.get("actor") or "").strip()[:FILTER_MAX] or None
+    action = (request.args.get("action") or "").strip()[:FILTER_MAX] or None
     rows = store.admin_audit(actor, action, _day("since"), _day("until", 1))
     return render_template(
         "admin_audit.html",

@@ -5,6 +5,8 @@ A layout maps an evdev key name to the characters it types: unshifted, shifted a
 ``us``, so adding one is adding a dict here. A gun set to the same layout as its key map
 here types exactly what the barcode holds; a wrong layout shows up as swapped letters
 (QWERTZ: y/z) or symbols, which `station devices replay --layout` lets you check.
+
+The decoder's settings live here too: checking a config must not load evdev.
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ US: dict[str, Keys] = {
 }
 
 # Keypad keys type the same whatever Shift does (guns send them with NumLock on).
+# The keys that may end a code, by the name the config uses; evdev key names, so the
+# config check needs no evdev.
+TERMINATORS: dict[str, str] = {"enter": "KEY_ENTER", "kpenter": "KEY_KPENTER", "tab": "KEY_TAB"}
+
 KEYPAD: dict[str, str] = {
     **{f"KEY_KP{d}": str(d) for d in range(10)},
     "KEY_KPDOT": ".",
@@ -134,3 +140,25 @@ def strokes(layout: str) -> dict[str, tuple[int, bool]]:
         out.setdefault(keys.shift, (code, True))
         out[keys.plain] = (code, False)
     return out
+
+
+@dataclass(frozen=True)
+class WedgeSettings:
+    layout: str = "us"
+    terminators: tuple[str, ...] = ("enter", "kpenter", "tab")
+    idle_gap_s: float = 0.1
+    min_length: int = 1
+    max_length: int = 512
+
+    def check(self) -> list[str]:
+        errors = []
+        unknown = [t for t in self.terminators if t not in TERMINATORS]
+        if unknown:
+            errors.append(
+                f"terminators: unknown {', '.join(unknown)} (expected {', '.join(TERMINATORS)})"
+            )
+        if self.idle_gap_s < 0:
+            errors.append("idle_gap_ms: must be 0 (no idle end) or more")
+        if not 1 <= self.min_length <= self.max_length:
+            errors.append("min_length/max_length: expected 1 <= min_length <= max_length")
+        return errors

@@ -2,13 +2,11 @@
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from edge.config_base import Section, doc
-from edge.devices.keymaps import LAYOUTS
 
-if TYPE_CHECKING:  # wedge loads evdev: only the scanner needs it, not every config reader
-    from edge.devices.wedge import WedgeSettings
+# keymaps, not wedge: wedge loads evdev, which only the scanner needs.
+from edge.devices.keymaps import LAYOUTS, TERMINATORS, WedgeSettings
 
 MODES = ("receive", "dispatch", "sign", "problem", "stocktake")
 USB_MATCH = re.compile(r"(?:usb:|vid:pid:)?([0-9a-fA-F]{4}):([0-9a-fA-F]{4})")
@@ -47,9 +45,7 @@ class ScannerSection(Section):
     sound_duplicate: str = doc("Command run after a duplicate scan.", "")
     sound_refused: str = doc("Command run after a refused scan or a failed write.", "")
 
-    def wedge(self) -> "WedgeSettings":
-        from edge.devices.wedge import WedgeSettings
-
+    def wedge(self) -> WedgeSettings:
         return WedgeSettings(
             layout=self.layout,
             terminators=tuple(self.terminators),
@@ -59,8 +55,6 @@ class ScannerSection(Section):
         )
 
     def check(self) -> list[str]:
-        from edge.devices.wedge import TERMINATOR_KEYS
-
         errors = []
         if not self.name:
             errors.append("name: a desk name such as desk-1")
@@ -75,8 +69,8 @@ class ScannerSection(Section):
             errors.append(f"mode: expected one of {', '.join(MODES)}, got {self.mode!r}")
         if self.layout not in LAYOUTS:
             errors.append(f"layout: expected one of {', '.join(sorted(LAYOUTS))}")
-        if any(t not in TERMINATOR_KEYS for t in self.terminators):
-            errors.append(f"terminators: expected some of {', '.join(TERMINATOR_KEYS)}")
+        if any(t not in TERMINATORS for t in self.terminators):
+            errors.append(f"terminators: expected some of {', '.join(TERMINATORS)}")
         if self.weight_max_age_s <= 0:
             errors.append("weight_max_age_s: expected more than 0")
         return errors + self.wedge().check()

@@ -15,14 +15,10 @@ from typing import Protocol
 
 from evdev import ecodes
 
-from edge.devices.keymaps import Keys, keymap, keypad
+from edge.devices.keymaps import TERMINATORS, Keys, WedgeSettings, keymap, keypad
 
 AIM_PREFIX = re.compile(r"\][A-Za-z][0-9A-Za-z]")
-TERMINATOR_KEYS = {
-    "enter": ecodes.KEY_ENTER,
-    "kpenter": ecodes.KEY_KPENTER,
-    "tab": ecodes.KEY_TAB,
-}
+TERMINATOR_KEYS = {name: ecodes.ecodes[key] for name, key in TERMINATORS.items()}
 _SHIFT = {ecodes.KEY_LEFTSHIFT, ecodes.KEY_RIGHTSHIFT}
 _CTRL = {ecodes.KEY_LEFTCTRL, ecodes.KEY_RIGHTCTRL}
 _KEY_DOWN, _KEY_UP = 1, 0
@@ -40,28 +36,6 @@ class KeyEvent(Protocol):
     type: int
     code: int
     value: int
-
-
-@dataclass(frozen=True)
-class WedgeSettings:
-    layout: str = "us"
-    terminators: tuple[str, ...] = ("enter", "kpenter", "tab")
-    idle_gap_s: float = 0.1
-    min_length: int = 1
-    max_length: int = 512
-
-    def check(self) -> list[str]:
-        errors = []
-        unknown = [t for t in self.terminators if t not in TERMINATOR_KEYS]
-        if unknown:
-            errors.append(
-                f"terminators: unknown {', '.join(unknown)} (expected {', '.join(TERMINATOR_KEYS)})"
-            )
-        if self.idle_gap_s < 0:
-            errors.append("idle_gap_ms: must be 0 (no idle end) or more")
-        if not 1 <= self.min_length <= self.max_length:
-            errors.append("min_length/max_length: expected 1 <= min_length <= max_length")
-        return errors
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,8 @@ def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
 
 
 _PARCEL_PLACE = "SELECT state, shelf FROM parcels WHERE waybill = ?"
+# "Read it from the table": the old place of a parcel when the caller did not give it.
+_READ: Any = object()
 _INSERT_SCAN = _insert_sql("scans", SCAN_COLUMNS)
 _INSERT_READ = _insert_sql("reads", READ_COLUMNS)
 _UPSERT_PARCEL = _insert_sql("parcels", PARCEL_COLUMNS) + (
@@ -94,14 +96,17 @@ class ScanSQL(SeqSQL):
         self._slot_loads = None
         super().forget_cached()
 
-    def _move_load(self, waybill: str, new: tuple[str, str | None] | None) -> None:
+    def _move_load(
+        self, waybill: str, new: tuple[str, str | None] | None, old: Any = _READ
+    ) -> None:
         """Apply a parcel's move (state, shelf) to the in-memory slot loads; call before
-        the parcel row is written, as the old row is read here."""
+        the parcel row is written, as the old row is read here unless ``old`` is given."""
         loads = self._slot_loads
         if loads is None:
             return
-        row = self.conn.execute(_PARCEL_PLACE, (waybill,)).fetchone()
-        old = (row[0], row[1]) if row else None
+        if old is _READ:
+            row = self.conn.execute(_PARCEL_PLACE, (waybill,)).fetchone()
+            old = (row[0], row[1]) if row else None
         if old == new:
             return
         if old is not None and old[0] == "on_shelf" and old[1] is not None:
@@ -144,8 +149,10 @@ class ScanSQL(SeqSQL):
             self.conn.execute("INSERT INTO scan_photos (seq, sha256) VALUES (?, ?)", (seq, sha))
         return seq, str(row["event_id"])
 
-    def save_parcel(self, parcel: dict[str, Any]) -> None:
-        self._move_load(parcel["waybill"], (parcel["state"], parcel["shelf"]))
+    def save_parcel(self, parcel: dict[str, Any], stored: Any = _READ) -> None:
+        """Write ``parcel``; ``stored``: its (state, shelf) as read in this transaction,
+        None when it had no row (saves reading it again on the scan path)."""
+        self._move_load(parcel["waybill"], (parcel["state"], parcel["shelf"]), stored)
         self.conn.execute(_UPSERT_PARCEL, parcel)
 
     def delete_parcel(self, waybill: str) -> None:
