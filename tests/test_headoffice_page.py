@@ -325,3 +325,36 @@ def test_operator_commands_on_the_cli(tmp_path: Path, monkeypatch: pytest.Monkey
     assert main([*base, "operator", "revoke", "hq-2", "--disable"]) == 0
     assert '"disabled": true' in capsys.readouterr().out
     assert main([*base, "operator", "add", "bad id!", "--name", "x"]) == 2
+
+
+def test_the_silent_threshold_flag_reaches_every_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    from edge.cli import build_parser
+    from sync.headoffice.dashboard.settings import SILENT_ENV, PageSettings
+
+    monkeypatch.setenv(SILENT_ENV, "soon")  # restored after the test, whatever the flag sets
+    assert PageSettings.from_env().silent_after == timedelta(minutes=15)  # unreadable: default
+    build_parser().parse_args(["head-office", "--silent-after", "45"])
+    assert PageSettings.from_env().silent_after == timedelta(minutes=45)  # env: forks see it
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["head-office", "--silent-after", "0"])
+
+
+def test_head_office_never_loads_the_stations_page(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from sync.headoffice.server import start\n"
+        f"r = start({str(tmp_path)!r})\n"
+        "r.close()\n"
+        "print(sorted(m for m in sys.modules if m == 'web' or m.startswith('web.')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+    assert done.stdout.strip() == "[]"
+    assert "sync.headoffice.dashboard" in subprocess.run(
+        [sys.executable, "-c", code.replace("'web' or m.startswith('web.')",
+                                            "'sync.headoffice.dashboard'")],
+        capture_output=True, text=True, timeout=60, check=True,
+    ).stdout  # fmt: skip
