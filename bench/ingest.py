@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -129,8 +130,10 @@ def split(base: Path, n: int) -> dict[str, float]:
 
 
 def interleaved(base: Path, n: int, block: int = 100) -> dict[str, list[float]]:
-    """Both loops in alternating blocks, so a noisy neighbour slows both alike."""
-    loops = {"raw": RawLoop(base / "raw.db"), "pipeline": Pipeline(base / "pipeline.db")}
+    """Both loops in alternating blocks, so a noisy neighbour slows both alike; then
+    the WAL frames each writes per commit (under "frames")."""
+    raw, pipeline = RawLoop(base / "raw.db"), Pipeline(base / "pipeline.db")
+    loops: dict[str, RawLoop | Pipeline] = {"raw": raw, "pipeline": pipeline}
     lat: dict[str, list[float]] = {name: [] for name in loops}
     for _ in range(0, n, block):
         for name, loop in loops.items():
@@ -138,7 +141,24 @@ def interleaved(base: Path, n: int, block: int = 100) -> dict[str, list[float]]:
                 t0 = time.perf_counter()
                 loop.one()
                 lat[name].append(time.perf_counter() - t0)
+    lat["frames"] = [
+        wal_frames(raw.conn, base / "raw.db-wal", raw.one, 200),
+        wal_frames(pipeline.store.conn, base / "pipeline.db-wal", pipeline.one, 200),
+    ]
     return lat
+
+
+def wal_frames(conn: sqlite3.Connection, wal: Path, one: Callable[[], None], n: int) -> float:
+    """WAL frames written per commit (pages touched): the WAL is emptied, checkpoints
+    are held off, and its growth over ``n`` commits is divided by the frame size."""
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    frame = conn.execute("PRAGMA page_size").fetchone()[0] + 24
+    for _ in range(n):
+        one()
+    frames = (wal.stat().st_size - 32) / frame / n  # 32: the WAL header
+    conn.execute("PRAGMA wal_autocheckpoint = 1000")
+    return frames
 
 
 def fill(store: Store, scans: int, parcels: int) -> None:
@@ -216,6 +236,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=Path(__file__).resolve().parent.parent) as tmp:
         base = Path(tmp)
         lat = interleaved(base, args.scans)
+        frames = lat.pop("frames")
         rates = {name: len(v) / sum(v) for name, v in lat.items()}
         print(f"Ingest, {args.scans} scans each, interleaved, WAL + synchronous=FULL:")
         for name, label in (("raw", "raw sqlite3 INSERT+COMMIT"), ("pipeline", "Station.read")):
@@ -227,6 +248,10 @@ def main() -> None:
         print(
             f"  ratio pipeline/raw: {rates['pipeline'] / rates['raw']:.0%} (target >= 50 %);"
             f" pipeline p99 {pct(lat['pipeline'], 99) * 1e3:.2f} ms (target <= 2 ms)"
+        )
+        print(
+            f"  WAL frames per commit: pipeline {frames[1]:.1f}, raw {frames[0]:.1f}"
+            f" ({frames[1] / frames[0]:.1f}x baseline)"
         )
         parts = split(base, args.scans)
         print("  one pipeline scan: " + ", ".join(
