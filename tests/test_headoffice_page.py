@@ -345,14 +345,17 @@ def test_head_office_never_loads_the_stations_page(tmp_path: Path) -> None:
 
     code = (
         "import sys\n"
+        "from pathlib import Path\n"
         "from sync.headoffice.server import start\n"
-        f"r = start({str(tmp_path)!r})\n"
+        f"r = start(Path({str(tmp_path)!r}))\n"
         "r.close()\n"
         "print(sorted(m for m in sys.modules if m == 'web' or m.startswith('web.')))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)  # fmt: skip
-    assert done.stdout.strip() == "[]"
+    # edge.config gathers every area's settings dataclasses, web.settings among them;
+    # the station's page itself (its app, views, templates) never loads.
+    assert done.stdout.strip() in ("[]", "['web', 'web.settings']")
     assert "sync.headoffice.dashboard" in subprocess.run(
         [sys.executable, "-c", code.replace("'web' or m.startswith('web.')",
                                             "'sync.headoffice.dashboard'")],
