@@ -7,8 +7,10 @@ Steady state: for each backend, worker count, client count and batch size (1 and
 scans), clients (one station each, keep-alive, bodies made before the clock starts)
 post batches for --seconds; requests/s and scans/s are printed beside the raw ceiling
 measured in the same run: executemany of the same rows into the same SQLite schema, and
-COPY into the same PostgreSQL table. The receiver runs as `station head-office` in its
-own processes; the clients share the machine's cores with it.
+COPY into the same PostgreSQL table, 500 rows to a transaction for 500-scan batches and
+one row to a commit for 1-scan requests; each line also shows the load average. The
+receiver runs as `station head-office` in its own processes; the clients share the
+machine's cores with it.
 
 Reconnect storm: --stations asyncio stations connect at once, each with --backlog scans
 to send in batches of 100, against the receiver with admission control. Each honours
@@ -149,8 +151,9 @@ def raw_rows(count: int) -> list[tuple[Any, ...]]:
     return scan_rows("RAW-1", "b", scans, "2026-11-28T01:00:00Z")
 
 
-def raw_sqlite(tmp: Path, count: int) -> float:
-    """executemany of the same rows into the same schema, one transaction: scans/s."""
+def raw_sqlite(tmp: Path, count: int, per_commit: int = 500) -> float:
+    """executemany of the same rows into the same schema, ``per_commit`` rows to a
+    transaction: scans/s."""
     conn = sqlite3.connect(str(tmp / f"raw-{uuid.uuid4().hex[:6]}.db"), isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
@@ -158,17 +161,18 @@ def raw_sqlite(tmp: Path, count: int) -> float:
     rows = raw_rows(count)
     insert = f"INSERT INTO scans ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
     started = time.perf_counter()
-    for i in range(0, count, 500):
+    for i in range(0, count, per_commit):
         conn.execute("BEGIN")
-        conn.executemany(insert, rows[i : i + 500])
+        conn.executemany(insert, rows[i : i + per_commit])
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - started
     conn.close()
     return count / elapsed
 
 
-def raw_postgres(db: str, count: int) -> float:
-    """COPY of the same rows into the same (partitioned) scans table: scans/s."""
+def raw_postgres(db: str, count: int, per_commit: int = 500) -> float:
+    """COPY of the same rows into the same (partitioned) scans table, ``per_commit`` rows
+    to a transaction: scans/s."""
     import psycopg
 
     from sync.headoffice.rows import utc
@@ -183,9 +187,9 @@ def raw_postgres(db: str, count: int) -> float:
     open_storage(Path("/nonexistent"), db).close()  # the schema, by the migrations
     with psycopg.connect(db) as conn:
         started = time.perf_counter()
-        for i in range(0, count, 500):
+        for i in range(0, count, per_commit):
             with conn.cursor().copy(f"COPY scans ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in rows[i : i + 500]:
+                for row in rows[i : i + per_commit]:
                     copy.write_row(row)
             conn.commit()
         elapsed = time.perf_counter() - started
@@ -282,14 +286,21 @@ def main() -> None:
     cluster = PostgresCluster.get() if "postgresql" in args.backends + args.storm_backend else None
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
+        # Two ceilings: 500-row transactions for 500-scan batches; one row per fsync'd
+        # commit for 1-scan requests, which the receiver can pass only by sharing commits.
         raw = {"sqlite": raw_sqlite(tmp, 20_000)}
+        raw1 = {"sqlite": raw_sqlite(tmp, 500, per_commit=1)}
         if cluster:
             raw["postgresql"] = raw_postgres(cluster.new_database(), 20_000)
-        print("raw ceiling (same rows, same schema): "
-              + ", ".join(f"{b} {r:,.0f} scans/s" for b, r in raw.items()))  # fmt: skip
+            raw1["postgresql"] = raw_postgres(cluster.new_database(), 500, per_commit=1)
+        print("raw ceiling (same rows, same schema), 500-row transactions: "
+              + ", ".join(f"{b} {r:,.0f} scans/s" for b, r in raw.items())
+              + "; one row per commit: "
+              + ", ".join(f"{b} {r:,.0f} commits/s" for b, r in raw1.items())
+              + f"; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
         if not args.skip_steady:
             print(f"\n{'backend':<11}{'workers':>8}{'clients':>8}{'batch':>6}"
-                  f"{'req/s':>9}{'scans/s':>10}{'  of raw':>9}")  # fmt: skip
+                  f"{'req/s':>9}{'scans/s':>10}{'  of raw':>9}{'load':>6}")  # fmt: skip
             for backend in args.backends.split(","):
                 for workers in (int(w) for w in args.workers.split(",")):
                     db = cluster.new_database() if backend == "postgresql" and cluster else None
@@ -298,9 +309,10 @@ def main() -> None:
                         for batch in (1, 500):
                             for n in clients:
                                 req_s, scans_s = steady(rec, n, batch, args.seconds)
+                                ceiling = raw1[backend] if batch == 1 else raw[backend]
                                 print(f"{backend:<11}{workers:>8}{n:>8}{batch:>6}{req_s:>9,.0f}"
-                                      f"{scans_s:>10,.0f}{scans_s / raw[backend]:>9.0%}",
-                                      flush=True)  # fmt: skip
+                                      f"{scans_s:>10,.0f}{scans_s / ceiling:>9.0%}"
+                                      f"{os.getloadavg()[0]:>6.1f}", flush=True)  # fmt: skip
                     finally:
                         rec.close()
         if not args.skip_storm:
@@ -313,7 +325,8 @@ def main() -> None:
                 rec.close()
             ceiling = report["expected"] / raw[backend]
             print(f"\nreconnect storm: {args.stations} stations x {args.backlog} scans, "
-                  f"{backend}, {args.storm_workers} workers")  # fmt: skip
+                  f"{backend}, {args.storm_workers} workers, "
+                  f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
             for key in ("expected", "drained", "missing", "held_twice", "batches",
                         "resends_after_commit", "lost", "503"):  # fmt: skip
                 print(f"  {key:<22}{report[key]:>10,}")

@@ -82,3 +82,22 @@ def need_action(args: argparse.Namespace, ctx: Context) -> int:
 
 def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+
+
+# SQLite's INTEGER is 64-bit: a larger number would fail deep in a query.
+MAX_INT = 2**63 - 1
+
+
+def whole(low: int = 0, high: int = MAX_INT) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``, else a plain usage error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {low} to {high}, got {text}")
+        return value
+
+    return parse

@@ -214,7 +214,13 @@ def cmd_parcel(args: argparse.Namespace, ctx: Context) -> int:
         print(f"no parcel {args.waybill} at this station", file=sys.stderr)
         return 1
     if args.json:
-        print_json({"parcel": dict(row) if row else None, "history": [dict(h) for h in history]})
+        print_json(
+            {
+                "parcel": dict(row) if row else None,
+                "history": [dict(h) for h in history],
+                "notify": store.notify_status(args.waybill),
+            }
+        )
         return 0
     if row:
         print(

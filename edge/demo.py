@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO
 
 from edge import config as config_mod
-from edge import demo_history
+from edge import demo_history, demo_notify
 from edge.cli_support import Context, add_command
 from edge.devices.printers.settings import PrinterSection
 from edge.pins import hash_pin
@@ -113,7 +113,12 @@ class Demo:
             cfg.printers = [
                 PrinterSection("label-sim", f"tcp://127.0.0.1:{self.args.printer_port}")
             ]
+            cfg.head_office.manifest_interval_s = 3.0  # messages' status back within seconds
             self.ctx.config_path.write_text(config_mod.commented_template(cfg), encoding="utf-8")
+        demo_notify.prepare(
+            self.head_office_dir, config_mod.load(self.ctx.config_path).station.code,
+            f"http://127.0.0.1:{self.args.head_office_port}",
+        )  # fmt: skip
         with Store(self.ctx.db_path, create=True) as store:  # the demo sets its station up
             for op_id, name, role, pin in OPERATORS:
                 if store.operator(op_id) is None:
@@ -175,6 +180,8 @@ class Demo:
             self.station_cmd("label", "simulate", "--port", str(self.args.printer_port)),
         )
         self.start("printer", self.station_cmd("printer"))
+        self.start("notify", [*self.station_cmd("head-office", "notify", "run"),
+                              "--data", str(self.head_office_dir)])  # fmt: skip
         return scanner
 
     def wait_listening(self, port: int, name: str, timeout_s: float = 20.0) -> None:
@@ -321,6 +328,13 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
                 while (backlog(store) or store.printing_behind()) and time.monotonic() < deadline:
                     time.sleep(0.2)
             time.sleep(1)  # let the follower print the last arrivals
+            token = demo_notify.day_three(demo.head_office_dir, demo.station_cmd, args.wait)
+            if token:  # the recipient shows the QR; the gun reads it
+                print("Scanning the recipient's pickup QR (扫码取件):")
+                answered.clear()
+                scanner.process.stdin.write((token + "\n").encode())
+                scanner.process.stdin.flush()
+                answered.wait(5)
     except KeyboardInterrupt:
         pass
     finally:

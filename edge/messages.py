@@ -35,6 +35,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "double_read": ("重复读取，已忽略", "Double read ignored"),
     # receive
     "received": ("入库 {pickup_code}，放 {shelf} 号架", "Received: {pickup_code}, shelf {shelf}"),
+    "receipt_required": (
+        "此包裹需要签回单：请用回单表单签收",
+        "This parcel needs its signed receipt: use the 回单 form",
+    ),
     "signed_today": (
         "已于 {when} 签收：如确是退回的包裹，请主管确认后重新入库",
         "Signed on {when}: if it really came back, a supervisor can receive it again",
@@ -144,6 +148,31 @@ CATALOG: dict[str, tuple[str, str]] = {
     "already_undone": ("这次扫描已撤销", "That scan was already undone"),
     "unknown_scan": ("没有这次扫描：{seq}", "No such scan: {seq}"),
     "read_error": ("读取出错，请重扫", "Read error: scan again"),
+    # scan-to-collect (扫码取件)
+    "collect_ready": (
+        "取件码有效：{count} 件，货架 {shelves}，请核对后以本人签收",
+        "Pickup QR valid: {count} parcel(s) on shelf {shelves}; check and sign as self",
+    ),
+    "collect_none": (
+        "取件码有效，但本站货架上没有这些包裹",
+        "Pickup QR valid, but none of its parcels is on the shelf here",
+    ),
+    "collect_forged": (
+        "取件码无效（签名不对），请收件人刷新短信里的链接或报取件码",
+        "Pickup QR not genuine: ask for the link in the text again, or the pickup code",
+    ),
+    "collect_expired": (
+        "取件码已过期，请收件人刷新短信里的链接或报取件码",
+        "Pickup QR expired: ask the recipient to open the link again, or for the pickup code",
+    ),
+    "collect_other_station": (
+        "这是其他驿站的取件码，包裹不在本站",
+        "This pickup QR is for another station: the parcels are not here",
+    ),
+    "collect_no_key": (
+        "本站还没有总部的取件码公钥，请联网同步后再试，或报取件码",
+        "No head-office key for pickup QRs yet: sync once, or use the pickup code",
+    ),
     "store_failed": (
         "保存失败，本次扫描未记录：请找主管检查存储空间后重扫",
         "Not recorded (storage failed): ask a supervisor to check disk space, then scan again",

@@ -27,3 +27,16 @@ def mask_phone(number: str | None) -> str | None:
 
 def valid_last4(text: str | None) -> bool:
     return text is not None and len(text) == 4 and text.isdigit()
+
+
+# A mainland mobile number, and an ID card number (18 characters, the last may be X),
+# standing alone in free text.
+_PHONE = re.compile(r"(?<!\d)1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)")
+_ID_CARD = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+def scrub(text: str) -> str:
+    """Free text as a station may keep it: a phone number written in it is masked
+    (138****5678) and an ID card number cut to its last 4."""
+    text = _ID_CARD.sub(lambda m: "**************" + m.group(0)[-4:], text)
+    return _PHONE.sub(lambda m: mask_phone(m.group(0)) or "", text)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from edge import barcode, carriers, identify, rules, shelving
+from edge import barcode, carriers, collect, identify, rules, shelving
 from edge.clock import Clock, Instant, SystemClock
 from edge.config import Config
 from edge.desk import layout
@@ -70,6 +70,8 @@ class ScanRequest:
     warnings: tuple[str, ...] = ()
     # A supervisor's confirmation that a parcel signed today really came back.
     override: bool = False
+    # The 回单 form checked the parcel's signed receipt before signing it.
+    receipt_checked: bool = False
 
 
 @dataclass
@@ -96,6 +98,8 @@ class Outcome:
     # first scan since the mode changed (spoken by the page).
     mode: str | None = None
     first_in_mode: bool = False
+    # A pickup QR's parcels on the shelf ({waybill, shelf, pickup_code}), to sign as self.
+    collect: list[dict[str, Any]] = field(default_factory=list)
 
     def message(self, lang: str) -> str:
         return self.message_en if lang == "en" else self.message_zh
@@ -166,6 +170,8 @@ class Station:
                 return Outcome("refused", msg.key, msg.zh, msg.en)
 
     def _read(self, now: Instant, raw: str, desk: Desk, weight_g: int | None) -> Outcome:
+        if collect.looks_like(raw.strip()):  # a pickup QR: longer than any waybill
+            return self._guarded(lambda: self._collect(now, raw.strip(), desk))
         norm = barcode.normalise(
             raw, self.config.scanning.min_length, self.config.scanning.max_length
         )
@@ -206,6 +212,32 @@ class Station:
             )
         outcome = self._guarded(lambda: self._command(now, raw, norm.text, command, desk))
         outcome.mode = desk.mode  # a mode card's answer shows the mode it set
+        return outcome
+
+    def _collect(self, now: Instant, code: str, desk: Desk) -> Outcome:
+        """A recipient's pickup QR (扫码取件): their parcels here, with shelves, to sign."""
+        key = self.store.collect_key()
+        parcels: list[dict[str, Any]] = []
+        try:
+            if key is None:
+                raise collect.TokenRefused("collect_no_key")
+            pickup = collect.verify(code, key, self.config.station.code, now.wall)
+        except collect.TokenRefused as refused:
+            msg = Message(refused.key)
+        else:
+            for waybill in pickup.waybills:
+                row = self.store.parcel(waybill)
+                if row is not None and row["state"] == "on_shelf":
+                    parcels.append({k: row[k] for k in ("waybill", "shelf", "pickup_code")})
+            shelves = " ".join(sorted({p["shelf"] or "-" for p in parcels}))
+            msg = Message("collect_ready" if parcels else "collect_none", {
+                "count": len(parcels), "shelves": shelves})  # fmt: skip
+        status: rules.Status = "accepted" if parcels else "refused"
+        outcome = self._journal(
+            now, desk.device, desk.operator, code, None, "command", None, status, msg,
+            command="collect",
+        )  # fmt: skip
+        outcome.collect = parcels
         return outcome
 
     def incomplete(self, raw: str, desk: Desk, reason: str) -> Outcome:
@@ -534,6 +566,13 @@ class Station:
                 decision.warnings.append("batch_carrier_mismatch")
             if decision.status != "accepted":
                 return self._answer(now, req, raw, decision.status, decision.message, extra)
+            if (
+                req.type == "sign"
+                and not req.receipt_checked
+                and self.store.service_receipts_needed([waybill])
+            ):
+                # Amber, nothing recorded: only the 回单 form checks what the receipt carries.
+                return self._answer(now, req, raw, "duplicate", Message("receipt_required"), extra)
             return self._accept(now, req, raw, waybill, parcel, manifest, decision, extra)
 
     def _accept(

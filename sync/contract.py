@@ -72,6 +72,11 @@ SHORT_MAX = 64
 WEIGHT_MAX_G = 1_000_000
 
 
+# Lengths before the offset of the times fromisoformat reads unchanged: no fraction, or
+# one of 3 or 6 digits (Python 3.11 refuses other widths).
+_PLAIN_LENGTHS = frozenset({19, 23, 26})
+
+
 def is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -83,8 +88,11 @@ def parse_rfc3339(value: Any) -> datetime | None:
     if match is None:
         return None
     day, clock, fraction, offset = match.groups()
-    # Python parses at most microseconds: digits beyond six were matched and dropped.
-    text = f"{day}T{clock}{fraction or ''}{'+00:00' if offset in 'Zz' else offset}"
+    if value[10] == "T" and offset != "z" and len(value) - len(offset) in _PLAIN_LENGTHS:
+        text = value  # the common form, which fromisoformat reads as it is (Z included)
+    else:
+        # Python parses at most microseconds: digits beyond six were matched and dropped.
+        text = f"{day}T{clock}{fraction or ''}{'+00:00' if offset in 'Zz' else offset}"
     try:
         moment = datetime.fromisoformat(text)
         # Year 0001 or 9999 with an offset parses but has no UTC time: not a usable time.
@@ -129,7 +137,7 @@ def scan_problem(scan: Any) -> str | None:
     if not isinstance(event_id, str) or not UUID.fullmatch(event_id):
         return "event_id: expected a UUID"
     seq = scan.get("seq")
-    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq < 2**63:
+    if type(seq) is not int or not 0 < seq < 2**63:  # type(): bool is not a seq
         return "seq: expected a positive integer"
     if scan.get("type") not in SCAN_TYPES:
         return f"type: expected one of {', '.join(sorted(SCAN_TYPES))}"
@@ -140,7 +148,13 @@ def scan_problem(scan: Any) -> str | None:
         return "waybill: expected 4 to 40 characters"
     if not WAYBILL.fullmatch(waybill):
         return "waybill: only 0-9, A-Z, a-z and - allowed"
-    if (problem := _opt_str(scan, "carrier", CARRIER, 32)) is not None:
+    # Optional fields are checked only when present: most are null in most scans.
+    carrier = scan.get("carrier")
+    if (
+        carrier is not None
+        and not (type(carrier) is str and CARRIER.fullmatch(carrier))  # the pattern caps it
+        and (problem := _opt_str(scan, "carrier", CARRIER, 32))
+    ):
         return problem
     if parse_rfc3339(scan.get("scanned_at")) is None:
         return "scanned_at: expected RFC 3339 with an offset"
@@ -148,24 +162,32 @@ def scan_problem(scan: Any) -> str | None:
     if not isinstance(clock, dict):
         return "clock: expected an object"
     for key in ("synced", "corrected"):
-        if not isinstance(clock.get(key), bool):
+        if type(clock.get(key)) is not bool:
             return f"clock.{key}: expected true or false"
-    if not isinstance(clock.get("boot_id"), str) or not 0 < len(clock["boot_id"]) <= SHORT_MAX:
+    boot_id = clock.get("boot_id")
+    if type(boot_id) is not str or not 0 < len(boot_id) <= SHORT_MAX:
         return "clock.boot_id: expected a string"
-    if not is_text(clock["boot_id"]):
+    if not is_text(boot_id):
         return "clock.boot_id: not valid Unicode text"
-    if not is_int(clock.get("mono_ns")) or not 0 <= clock["mono_ns"] < 2**63:
+    mono_ns = clock.get("mono_ns")
+    if type(mono_ns) is not int or not 0 <= mono_ns < 2**63:
         return "clock.mono_ns: expected an integer of 0 or more"
     device = scan.get("device")
     if not isinstance(device, str) or not 0 < len(device) <= SHORT_MAX or not is_text(device):
         return f"device: expected 1 to {SHORT_MAX} characters"
     for key in ("operator", "shelf", "pickup_code"):
-        if (problem := _opt_str(scan, key)) is not None:
+        value = scan.get(key)
+        if (
+            value is not None
+            and not (type(value) is str and 0 < len(value) <= SHORT_MAX and value.isascii())
+            and (problem := _opt_str(scan, key))  # the full check, and which problem
+        ):
             return problem
     weight = scan.get("weight_g")
-    if weight is not None and (not is_int(weight) or not 0 < weight <= WEIGHT_MAX_G):
+    if weight is not None and (type(weight) is not int or not 0 < weight <= WEIGHT_MAX_G):
         return f"weight_g: expected grams from 1 to {WEIGHT_MAX_G} or null"
-    if (problem := _opt_str(scan, "phone_last4", LAST4, 4)) is not None:
+    last4 = scan.get("phone_last4")
+    if last4 is not None and (type(last4) is not str or not LAST4.fullmatch(last4)):
         return "phone_last4: expected the last 4 digits or null"
     reason = scan.get("dispatch_reason")
     if reason is not None and reason not in DISPATCH_REASONS:
@@ -181,9 +203,9 @@ def scan_problem(scan: Any) -> str | None:
         if last4 is not None and not (isinstance(last4, str) and LAST4.fullmatch(last4)):
             return "signer.id_last4: expected the last 4 characters or null"
     photos = scan.get("photos")
-    if not isinstance(photos, list) or len(photos) > 20:
+    if type(photos) is not list or len(photos) > 20:
         return "photos: expected a list of at most 20 SHA-256 hashes"
-    if any(not isinstance(p, str) or not SHA256.fullmatch(p) for p in photos):
+    if photos and any(type(p) is not str or not SHA256.fullmatch(p) for p in photos):
         return "photos: expected lowercase hex SHA-256 hashes"
     note = scan.get("note")
     if note is not None and (
@@ -282,6 +304,7 @@ RECORD_KINDS = (
     "receipt",  # 回单
     "receipt_batch",  # 回单批次
     "sending",  # 寄件
+    "notify_resend",  # the clerk asks head office to message the recipient again
 )
 RECORD_ANSWERS = ("accepted", "duplicate", "rejected")
 RECORD_ID = re.compile(r"[0-9A-Za-z._:-]{1,64}")
@@ -293,6 +316,7 @@ UPDATE_KINDS = (
     "ticket_answer",  # head office's answer to an escalated ticket: ref = ticket id
     "receipt_confirm",  # a receipt batch arrived: ref = receipt batch id
     "sign_record",  # a parcel sent from the station was signed: ref = its waybill
+    "notify_status",  # the recipient's message was queued, sent or failed: ref = waybill
 )
 # A whole mainland mobile number or ID card number standing alone in free text.
 WHOLE_PHONE = re.compile(r"(?<!\d)1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)")
@@ -352,3 +376,9 @@ def heartbeat_problem(body: Any) -> str | None:
     if not isinstance(clock, dict) or not isinstance(clock.get("synced"), bool):
         return "clock.synced: expected true or false"
     return None
+
+
+# -- Notifications (version 5): head office messages recipients; see HEAD-OFFICE-API.md. --
+NOTIFY_STATUSES = ("queued", "sent", "failed")
+NOTIFY_TEMPLATES = ("arrival", "reminder", "return")
+NOTIFY_REASON_MAX = 120

@@ -20,6 +20,9 @@ from sync.contract import (
     CARRIER,
     LAST4,
     MASKED_NAME,
+    NOTIFY_REASON_MAX,
+    NOTIFY_STATUSES,
+    NOTIFY_TEMPLATES,
     RECORD_BODY_MAX,
     RECORD_ID,
     RECORD_KINDS,
@@ -292,6 +295,9 @@ BODIES: dict[str, Check] = {
             "signed_at": _opt(time),
         }
     ),
+    "notify_resend": shape(
+        {"waybill": _req(_WAYBILL), "asked_at": _req(time), "asked_by": _req(text())}
+    ),
 }
 assert set(BODIES) == set(RECORD_KINDS)
 
@@ -350,11 +356,19 @@ UPDATE_BODIES: dict[str, Check] = {
     "ticket_answer": shape({"words": _req(text(WORDS_MAX)), "by": _opt(text())}),
     "receipt_confirm": shape({"by": _opt(text())}),
     "sign_record": shape({"by": _opt(text())}),
+    "notify_status": shape(
+        {
+            "status": _req(one_of(*NOTIFY_STATUSES)),
+            "template": _req(one_of(*NOTIFY_TEMPLATES)),
+            "reason": _opt(text(NOTIFY_REASON_MAX)),
+        }
+    ),
 }
 UPDATE_REF: dict[str, Check] = {
     "ticket_answer": text(20, re.compile(r"[1-9][0-9]{0,18}")),
     "receipt_confirm": text(20, re.compile(r"[1-9][0-9]{0,18}")),
     "sign_record": _WAYBILL,
+    "notify_status": _WAYBILL,
 }
 assert set(UPDATE_BODIES) == set(UPDATE_KINDS) == set(UPDATE_REF)
 

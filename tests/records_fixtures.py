@@ -69,6 +69,7 @@ def every_record(store: Store, data_dir: Path, problem_seq: int) -> Made:
     rbid, _ = receipts_desk.send_batch(store, AT, "c1", "zto", None, [ZTO[3]])
     sending = store.service_sending(ZTO[2])
     assert sending is not None
+    resend = store.notify_ask_resend(ZTO[5], "c1", AT.isoformat())
     ids = {
         "handover": str(hid),
         "dispatch_batch": str(bid),
@@ -78,6 +79,7 @@ def every_record(store: Store, data_dir: Path, problem_seq: int) -> Made:
         "receipt": ZTO[3],
         "receipt_batch": str(rbid),
         "sending": str(sending["id"]),
+        "notify_resend": str(resend),
     }
     return Made(ids, sign)
 

@@ -34,7 +34,7 @@ def test_demo_station_records_and_syncs(tmp_path: Path) -> None:
     out = result.stdout
     assert result.returncode == 0, result.stderr[-2000:]
     lines = [line for line in out.splitlines() if line.startswith(("ACCEPTED", "REFUSED"))]
-    assert len(lines) == 5, out
+    assert len(lines) == 6, out
     assert re.search(r"入库 \d+-\d+-\d+", lines[0]), lines[0]
     assert "scans of made-up history (device demo-history)" in out
     assert "1.250 kg" in lines[1], "the scale's stable weight joins the receive scan"
@@ -42,6 +42,14 @@ def test_demo_station_records_and_syncs(tmp_path: Path) -> None:
     assert "签收成功" in lines[4]
     assert "head office holds 2 scan(s) of SF1234567890123" in out
     assert "head office holds 1 scan(s) of 75123456789012" in out
+    # Notifications: arrival messages, a day-3 reminder only for the parcel still on the
+    # shelf, and the recipient's QR read by the gun.
+    assert "arrival  【演示驿站】您的包裹已到站，取件码" in out
+    assert re.search(r"reminder .*已到站 3 天", out) and out.count("reminder ") == 1
+    assert "取件码有效：1 件" in lines[5]
+    logs = "".join(p.read_text() for p in (tmp_path / "demo" / "logs").glob("*.log"))
+    assert "13900139000" not in logs + out  # whole numbers only in the gateway's own file
+    assert "13900139000" in (tmp_path / "demo" / "head-office" / "messages.log").read_text()
 
 
 def test_demo_history_fills_every_page_once(tmp_path: Path) -> None:

@@ -40,4 +40,6 @@ def test_demo_prints_a_label_for_a_receive(tmp_path: Path) -> None:
     ours = [path for path in jobs if coded(path) == ["SF1234567890123"]]
     # Its label, then the REPRINT card's copy of it, byte for byte.
     assert len(ours) == 2 and ours[1] == jobs[-1]
+    # The made-up history was there before the printer started: none of it is printed.
+    assert ours == jobs
     assert ours[0].read_bytes() == ours[1].read_bytes()

@@ -256,3 +256,14 @@ def test_undoing_a_receive_cancels_its_waiting_label(
     station.read("REPRINT", station.desk("desk-1"))
     w.turn()
     assert store.printing_jobs()[0]["waybill"] == "773000000000081"
+
+
+def test_a_first_start_prints_no_history_and_a_restart_prints_what_came_meanwhile(
+    store: Store, station: Station, config: Config, clock: ManualClock, sim: SimulatedPrinter
+) -> None:
+    p = PrinterSection(name="label-1", device=sim.device)
+    receive(station, "773000000000071")  # before any printer process ever ran
+    assert worker(store, config, clock, [p], Now()).turn().queued == 0
+    receive(station, "773000000000072")  # while the printer process is down
+    assert worker(store, config, clock, [p], Now()).turn().queued == 1
+    assert [job["waybill"] for job in store.printing_jobs()] == ["773000000000072"]

@@ -87,7 +87,7 @@ def test_every_record_arrives_exactly_once_under_faults(env: Env) -> None:
     }
     print("records fault report:", report, "faults:", dict(proxy.counts))
     assert report["missing"] == 0 and report["pending"] == 0
-    assert report["held_twice"] == 0 and report["held"] == len(expected) == 68
+    assert report["held_twice"] == 0 and report["held"] == len(expected) == 69
     assert proxy.counts["reset-after"] >= 1 and proxy.counts["500"] >= 1
     assert env.store.sync_status()["backlog"] == 0
 
@@ -112,7 +112,7 @@ def test_a_version_1_receiver_never_holds_scans_up(env: Env) -> None:
         # Asked once, then left alone: records wait, scans go.
         assert len(ho.requests("POST", "/v1/records")) == 1
         assert len(ho.requests("GET", f"/v1/stations/{STATION}/updates")) == 1
-        assert pending(env.store) == 8
+        assert pending(env.store) == 9
         status = env.store.outbox_status()
         assert status["unsupported_until"] is not None and status["last_error"] is None
         # Hours later the station asks again.
@@ -308,4 +308,4 @@ def test_sync_killed_again_and_again_sends_each_record_once(env: Env) -> None:
     print("records left at each kill:", left_at_kills, "faults:", dict(proxy.counts))
     assert sum(1 for n in left_at_kills if n) >= 3, "killed while work was left"
     assert pending(env.store) == 0
-    assert len(got) == len(set(got)) == expected == 208
+    assert len(got) == len(set(got)) == expected == 209

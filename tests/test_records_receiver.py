@@ -109,7 +109,7 @@ def test_bad_records_are_rejected_one_by_one(receiver: Receiver) -> None:
         "body.sender_name: not of the expected form",
         "body.address: not a field of this record",
         "kind: expected one of handover, dispatch_batch, resolution, monthly, ticket, receipt,"
-        " receipt_batch, sending",
+        " receipt_batch, sending, notify_resend",
         "id: expected 1 to 64 of 0-9 A-Z a-z . _ : -",
         "body.resolved_at: expected RFC 3339 with an offset",
     ]

@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from tests.test_web_browser import browser, sign_in  # noqa: F401 (the same fixture)
+from tests.test_web_browser import sign_in
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
     CHROMIUM,
     ZTO,
     Env,
     Served,
     app_fixture,
+    browser_fixture,
     jpeg_with_gps,
     served_fixture,
     web_env_fixture,
@@ -40,7 +41,7 @@ def photo(name: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def page(browser: Any, served: Served) -> Iterator[Any]:  # noqa: F811 (the fixture)
+def page(browser: Any, served: Served) -> Iterator[Any]:
     context = browser.new_context(viewport=TABLET, locale="zh-CN")
     pg = context.new_page()
     pg.set_default_timeout(10_000)

@@ -212,7 +212,7 @@ def test_manifest_is_paged_by_cursor(receiver: Receiver, tmp_path: Path) -> None
     ("text", "problem"),
     [
         ("waybill\nSF1234567", "header"),
-        ("station,waybill,phone\nS,SF1234567,1", "unknown phone"),
+        ("station,waybill,mobile\nS,SF1234567,1", "unknown mobile"),
         ("station,waybill,phone_last4\nS,SF1234567,13812345678", "line 2: phone_last4"),
         ("station,waybill\nS,SF 1", "line 2: waybill"),
     ],

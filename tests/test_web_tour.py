@@ -75,6 +75,21 @@ PAGE_STATE = """
 }
 """
 
+# Counts the page's own fetches in flight. "networkidle" (no request for 500 ms) never
+# comes reliably on a page that polls every 500 ms (the scale's weight) on a busy machine;
+# waiting for "loaded and no fetch of its own pending" is bounded by events instead.
+COUNT_FETCHES = """
+(() => {
+  const fetch = window.fetch;
+  window.__inflight = 0;
+  window.fetch = function () {
+    window.__inflight += 1;
+    return fetch.apply(this, arguments).finally(() => { window.__inflight -= 1; });
+  };
+})();
+"""
+SETTLED = "() => document.readyState === 'complete' && window.__inflight === 0"
+
 IMAGES_OK = """
 async () => {
   const bad = [];
@@ -169,6 +184,7 @@ def test_every_page_fits_and_speaks_one_language(
     fragments = allowed_fragments(lang, data)
     width, height = SIZES[size]
     context = browser.new_context(viewport={"width": width, "height": height}, has_touch=True)
+    context.add_init_script(COUNT_FETCHES)
     page = context.new_page()
     page.set_default_timeout(15_000)
     problems: list[str] = []
@@ -193,9 +209,7 @@ def test_every_page_fits_and_speaks_one_language(
     keys = set(catalog.STRINGS)
     for name, path in pages(seeded).items():
         page.goto(served.url + path)
-        page.wait_for_load_state("networkidle") if name != "sorting" else page.wait_for_selector(
-            "#link.on"
-        )
+        page.wait_for_function(SETTLED) if name != "sorting" else page.wait_for_selector("#link.on")
         state = page.evaluate(PAGE_STATE)
         broken = page.evaluate(IMAGES_OK)
         page.screenshot(path=str(out / f"{name}.png"), full_page=True)

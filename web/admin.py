@@ -18,6 +18,7 @@ bp = Blueprint("admin", __name__)
 
 ROLES = ("clerk", "supervisor")
 OPERATOR_ID = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+FILTER_MAX = 64
 
 
 @bp.get("/admin/operators")
@@ -68,16 +69,18 @@ def change(operator_id: str) -> Response:
         value = _pin()
     elif action not in ("disable", "enable"):
         raise bad("err.bad_request")
-    # The station must keep a supervisor who can sign in.
+    # The station must keep a supervisor who can sign in: checked in the change's own
+    # transaction, so two supervisors disabling each other at once cannot both succeed.
     demotes = action == "disable" or (action == "role" and value != "supervisor")
-    if (
-        demotes
-        and target["role"] == "supervisor"
-        and target["active"]
-        and store.admin_active_supervisors() <= 1
-    ):
-        raise PageError(409, "admin.err_last_supervisor")
-    store.admin_operator_change(operator_id, context.operator_id(), action, value)
+    with store.transaction():
+        if (
+            demotes
+            and target["role"] == "supervisor"
+            and target["active"]
+            and store.admin_active_supervisors() <= 1
+        ):
+            raise PageError(409, "admin.err_last_supervisor")
+        store.admin_operator_change(operator_id, context.operator_id(), action, value)
     return redirect(url_for("admin.operators"))
 
 
@@ -86,18 +89,19 @@ def _day(name: str, shift: int = 0) -> str | None:
     if not text:
         return None
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
+        day = date.fromisoformat(text) + timedelta(days=shift)
+    except (ValueError, OverflowError):  # OverflowError: the day after 9999-12-31
         raise bad("admin.err_date") from None
-    return datetime.combine(day + timedelta(days=shift), time(), context.config().tz).isoformat()
+    return datetime.combine(day, time(), context.config().tz).isoformat()
 
 
 @bp.get("/admin/audit")
 @supervisor_only
 def audit() -> str:
     store = context.store()
-    actor = (request.args.get("actor") or "").strip() or None
-    action = (request.args.get("action") or "").strip() or None
+    # Bounded: ids and action names are short, and SQLite refuses a LIKE pattern over 50 kB.
+    actor = (request.args.get("actor") or "").strip()[:FILTER_MAX] or None
+    action = (request.args.get("action") or "").strip()[:FILTER_MAX] or None
     rows = store.admin_audit(actor, action, _day("since"), _day("until", 1))
     return render_template(
         "admin_audit.html",

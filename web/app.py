@@ -124,11 +124,18 @@ def _answer(status: int, message: str) -> Any:
     return render_template("error.html", message=message, status=status), status
 
 
+def _refused(status: int, key: str) -> None:
+    # The screen and the reason only: the input itself may hold a phone, an ID or a PIN.
+    log.info("refused %s %s (%s): %s", request.method, request.endpoint, status, key)
+
+
 def _page_error(exc: PageError) -> Any:
+    _refused(exc.status, exc.key)
     return _answer(exc.status, context.t(exc.key, **exc.params))
 
 
 def _too_large(_exc: RequestEntityTooLarge) -> Any:
+    _refused(413, "photo.too_large_request")
     return _answer(413, context.t("photo.too_large_request", max=context.config().web.photo_max_mb))
 
 
@@ -141,10 +148,12 @@ def _store_error(exc: StoreError) -> Any:
 
 def _http_error(exc: HTTPException) -> Any:
     if isinstance(exc, context.NumberOutOfRange):
+        _refused(400, "err.bad_range")
         return _answer(400, context.t("err.bad_range", field="id", low=0, high=context.MAX_ID))
     key = {404: "err.not_found", 405: "err.method", 400: "err.bad_request"}.get(
         exc.code or 500, "err.http"
     )
+    _refused(exc.code or 500, key)
     return _answer(exc.code or 500, context.t(key, code=exc.code))
 
 

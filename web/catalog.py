@@ -14,11 +14,13 @@ from web import service_strings
 from web.catalog_day import LABELS as DAY_LABELS
 from web.catalog_day import STRINGS as DAY_STRINGS
 from web.labels_strings import LABEL_STRINGS
+from web.notify_strings import NOTIFY_STRINGS
 
 LANGUAGES = ("zh", "en")
 
 STRINGS: dict[str, tuple[str, str]] = {
     **LABEL_STRINGS,
+    **NOTIFY_STRINGS,
     "app.name": ("驿站扫描", "Station scanning"),
     "lang.other": ("English", "中文"),
     # navigation
@@ -31,6 +33,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.overdue": ("滞留件", "Left too long"),
     "nav.reports": ("报表", "Reports"),
     "nav.status": ("状态", "Status"),
+    "nav.labels": ("标签打印", "Labels"),
     "nav.search": ("查询", "Search"),
     "nav.scans": ("扫描记录", "Scans"),
     "nav.operators": ("操作员", "Operators"),
@@ -148,6 +151,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     # receive
     "receive.title": ("入库（到件）", "Receive"),
     "receive.carrier_auto": ("自动识别", "Recognise"),
+    "receive.batch": ("本批快递公司", "Carrier of this batch"),
+    "receive.recorded": (
+        "记录为：{carrier}（{confidence}）",
+        "Recorded as: {carrier} ({confidence})",
+    ),
+    "receive.maybe": ("可能是：{carriers}", "could be: {carriers}"),
+    "receive.override": ("主管确认：重新入库", "Supervisor: receive it again"),
     "receive.phone_hint": ("无预报时填写", "when no manifest"),
     "receive.scan": ("扫描运单号入库", "Scan a waybill to receive it"),
     "receive.help": (
@@ -250,7 +260,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "report.on_shelf": ("在架", "On shelf"),
     "report.empty": ("这一天没有扫描", "No scans that day"),
     "report.hourly": ("每小时扫描量", "Scans per hour"),
-    "report.unknown_carrier": ("未识别", "unknown"),
+    "report.unknown_carrier": ("快递公司未知", "carrier unknown"),
+    "report.unknown_hint": (
+        "单号无法判断是哪家快递，入库时请选择本批快递公司",
+        "the number does not tell the carrier: choose the batch carrier when receiving",
+    ),
     # status
     "status.title": ("设备与同步状态", "Devices and sync"),
     "status.devices": ("扫码枪和电子秤", "Guns and scales"),
@@ -394,6 +408,14 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "never_received": ("本站未入库", "never received here"),
         "received_after_sign": ("主管确认重新入库", "received again, confirmed by a supervisor"),
         "mode_lapsed": ("模式已超时，恢复默认", "mode timed out: back to the default"),
+    },
+    # Who decided the carrier recorded (Outcome.confidence).
+    "confidence": {
+        "manifest": ("依据预报", "from the manifest"),
+        "batch": ("依据批次", "from the batch"),
+        "check_digit": ("单号校验位确认", "check digit matches"),
+        "pattern": ("按单号格式推断", "guessed from the number's format"),
+        "none": ("无法判断", "cannot tell"),
     },
     "type": TYPE_NAMES,
     "reason": REASON_NAMES,

@@ -118,8 +118,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "day.effective_from": ("生效日期", "From"),
     "day.set_fee": ("保存费率", "Save fee"),
     "day.err_fee": (
-        "费率要填整数分、不为负，并写生效日期",
-        "Fee: whole fen, not negative, with a start date",
+        "费率要填 0 到 1000000 之间的整数分，免费天数不超过 3650 天，并写生效日期",
+        "Fee: whole fen from 0 to 1000000, at most 3650 free days, with a start date",
     ),
     "day.err_month": ("月份格式应为 YYYY-MM", "Month must be YYYY-MM"),
     "nav.admin": ("员工管理", "Staff"),

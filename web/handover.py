@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from edge.carriers import CARRIERS
 from edge.desk import pdf, summaries
 from edge.desk.rules import COURIER_ID
-from edge.privacy import valid_last4
+from edge.privacy import scrub, valid_last4
 from web import catalog, context, sheets
 from web.auth import supervisor_only
 from web.context import PageError, bad
@@ -42,7 +42,7 @@ def index() -> str:
 @supervisor_only
 def add_courier() -> Response:
     courier_id = (request.form.get("id") or "").strip()
-    name = (request.form.get("name") or "").strip()[:40]
+    name = scrub((request.form.get("name") or "").strip()[:40])
     carrier = request.form.get("carrier") or ""
     phone = (request.form.get("phone_last4") or "").strip() or None
     if not COURIER_ID.match(courier_id) or not name:
@@ -93,7 +93,9 @@ def close(handover_id: int) -> Response:
     if sheet["closed_at"]:
         raise PageError(409, "day.err_closed")
     signature = sheets.take_signature()
-    context.store().handover_close(handover_id, context.now_iso(), signature)
+    # A double submit can pass the check above; the store closes a sheet once only.
+    if not context.store().handover_close(handover_id, context.now_iso(), signature):
+        raise PageError(409, "day.err_closed")
     return redirect(url_for("handover.show", handover_id=handover_id))
 
 

@@ -65,7 +65,7 @@ def set_fee() -> Response:
         start = date.fromisoformat(request.form.get("effective_from") or "")
     except ValueError:
         raise bad("day.err_fee") from None
-    if fen < 0 or (free is not None and free < 0):
+    if not money.fee_in_range(fen, free):
         raise bad("day.err_fee")
     context.store().fee_set(carrier, kind, start.isoformat(), fen, free, context.now_iso(),
                             context.operator_id())  # fmt: skip

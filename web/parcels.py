@@ -37,8 +37,19 @@ def parcel(waybill: str) -> str:
     for p in photo_rows:
         by_seq.setdefault(p["seq"], []).append(p["sha256"])
     return render_template(
-        "parcel.html", parcel=row, history=history, photos=by_seq, waybill=waybill
-    )
+        "parcel.html", parcel=row, history=history, photos=by_seq, waybill=waybill,
+        notify=store.notify_status(waybill), resend_asked="resent" in request.args,
+    )  # fmt: skip
+
+
+@bp.post("/parcel/<waybill>/notify-resend")
+def notify_resend(waybill: str) -> Response:
+    """Ask head office to message the recipient again (a notify_resend record)."""
+    store = context.store()
+    if store.parcel(waybill) is None:
+        abort(404)
+    store.notify_ask_resend(waybill, context.operator_id() or "web", context.now_iso())
+    return redirect(url_for("parcels.parcel", waybill=waybill, resent=1))
 
 
 def _photo_file(sha256: str, thumb: bool) -> Response:

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from edge.barcode import PROBLEM_CODES
 from edge.carriers import CARRIERS
 from edge.desk.rules import RESOLUTIONS
+from edge.privacy import scrub
 from web import context
 from web.context import PageError, bad
 
@@ -49,7 +50,7 @@ def index() -> str:
 @bp.post("/problems/<int:seq>/resolve")
 def resolve(seq: int) -> Response:
     resolution = request.form.get("resolution") or ""
-    note = (request.form.get("note") or "").strip()[:500]
+    note = scrub((request.form.get("note") or "").strip()[:500])
     if resolution not in RESOLUTIONS:
         raise bad("err.bad_choice", field=context.t("day.resolution"))
     if not note:

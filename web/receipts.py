@@ -127,6 +127,7 @@ def sign(waybill: str) -> Any:
         waybill,
         signer_relation=relation,
         signer_id_last4=signing.id_last4,
+        receipt_checked=True,
         note=f"{relation}: {signing.proxy_name}" if signing.proxy_name else None,
         photos=shas,
     )

@@ -48,7 +48,8 @@ def per_carrier(day: date) -> list[dict[str, Any]]:
             row(r["carrier"])[r["type"]] += r["n"]
     for r in store.on_shelf_by_carrier():
         row(r["carrier"])["on_shelf"] = r["n"]
-    return sorted(table.values(), key=lambda x: x["carrier"])
+    # Parcels whose carrier could not be decided go last, apart from the carriers.
+    return sorted(table.values(), key=lambda x: (x["carrier"] == "", x["carrier"]))
 
 
 def hourly_chart(day: date) -> dict[str, Any]:

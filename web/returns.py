@@ -14,6 +14,9 @@ from edge.barcode import waybill_text
 from edge.carriers import CARRIERS
 from edge.desk import pdf, summaries
 from edge.desk.rules import BATCH_KINDS
+from edge.identify import identify
+from edge.messages import Message
+from edge.privacy import scrub
 from web import catalog, context, sheets
 from web.context import PageError, bad
 from web.present import card, hms, outcome_card
@@ -55,7 +58,7 @@ def refused() -> Any:
     code = (request.form.get("code") or "").strip()
     if not code:
         raise bad("err.code_missing")
-    note = (request.form.get("note") or "").strip()[:200] or None
+    note = scrub((request.form.get("note") or "").strip()[:200]) or None
     store = context.store()
     with store.transaction():
         outcome = context.scan("problem", code, reason="refused", note=note)
@@ -111,12 +114,24 @@ def api_scan(batch_id: int) -> Any:
     store, now = context.store(), context.now_iso()
     waybill = waybill_text(code)
     with store.transaction():
+        row = store.batch(batch_id)
+        if row is None or row["closed_at"]:  # closed since the check above
+            raise PageError(409, "day.err_closed")
         item = store.batch_item(batch_id, waybill)
         parcel = store.parcel(waybill)
         # Strays stay: off the return list, or (delivery) not on the shelves.
         listed = item is not None and item["listed"]
         here = parcel is not None and parcel["state"] == "on_shelf"
         if not (listed if b["kind"] == "return" else here):
+            found = identify(code, "dispatch", b["carrier"])
+            if isinstance(found, Message) or not found.recognition.carriers:
+                # Kept only when some carrier's format fits: a phone typed here is no stray.
+                message = (
+                    found
+                    if isinstance(found, Message)
+                    else Message("not_waybill", {"code": waybill[:40]})
+                )
+                return jsonify(_refusal(message)), 409
             store.batch_mark(batch_id, waybill, None, None, now)
             return jsonify(_stray(waybill, b["kind"])), 409
         reason = "return" if b["kind"] == "return" else "delivery"
@@ -133,6 +148,11 @@ def api_scan(batch_id: int) -> Any:
     return jsonify(answer), 409 if outcome.status == "refused" else 200
 
 
+def _refusal(message: Message) -> dict[str, Any]:
+    data = {"status": "refused", "message_zh": message.zh, "message_en": message.en}
+    return card(data, context.lang())
+
+
 def _stray(waybill: str, kind: str) -> dict[str, Any]:
     key = "day.stray" if kind == "return" else "day.stray_delivery"
     data = {"status": "refused", "waybill": waybill, "message_zh": catalog.text(key, "zh"),
@@ -145,7 +165,11 @@ def close(batch_id: int) -> Response:
     if _batch(batch_id)["closed_at"]:
         raise PageError(409, "day.err_closed")
     signature = sheets.take_signature()
-    context.store().batch_close(batch_id, context.now_iso(), signature, context.operator_id())
+    # A double submit can pass the check above; the store closes a batch once only.
+    if not context.store().batch_close(
+        batch_id, context.now_iso(), signature, context.operator_id()
+    ):
+        raise PageError(409, "day.err_closed")
     return redirect(url_for("returns.show", batch_id=batch_id))
 
 

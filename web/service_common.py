@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import request
 
 from edge.service.errors import ServiceError
 from web import context
 from web.context import PageError
-
-log = logging.getLogger(__name__)
 
 # A refusal that names a state conflict is 409; the rest is bad input.
 CONFLICTS = {
@@ -27,7 +23,6 @@ def refused(exc: ServiceError) -> PageError:
     status = 409 if exc.key in CONFLICTS else 400
     if exc.key.endswith(("not_found", "not_required")):
         status = 404
-    log.info("refused: %s", exc.key)
     return PageError(status, exc.key, **params)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from edge.desk import layout
 from web import context
 from web.context import PageError, bad
 from web.present import hms, outcome_card
@@ -21,9 +22,11 @@ bp = Blueprint("stocktake", __name__)
 
 
 def shelf_choices() -> list[str]:
-    """Whole shelves and each of their layers, as pickup codes and parcels name them."""
+    """Whole shelves and each of their layers, as pickup codes and parcels name them;
+    shelves added or changed on the page included."""
+    config = layout.effective_config(context.config(), context.store().layout_shelves())
     choices = []
-    for shelf in context.config().shelves:
+    for shelf in config.shelves:
         choices.append(shelf.id)
         choices += [f"{shelf.id}-{layer}" for layer in range(1, shelf.layers + 1)]
     return choices

@@ -55,6 +55,7 @@ ALL_UNITS = (
     "station-nightly.service",
     "station-nightly.timer",
     "station-head-office.service",
+    "station-notify.service",
 )
 NIGHTLY_DROPIN = "station-nightly.service.d/backup-dir.conf"
 # Debian's fixed ids (base-passwd), used when an offline root has no such group yet.

@@ -12,10 +12,10 @@ from typing import Any
 from edge import csvsafe
 from edge.cards import write_cards
 from edge.carriers import CARRIERS
-from edge.cli_support import Context, add_command, need_action, print_json
+from edge.cli_support import Context, add_command, need_action, print_json, whole
 from edge.desk import money, summaries
 from edge.desk.rules import COURIER_ID
-from edge.privacy import valid_last4
+from edge.privacy import scrub, valid_last4
 
 Sub = argparse._SubParsersAction
 
@@ -39,7 +39,7 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     h.add_argument("--date", metavar="YYYY-MM-DD", help="only those opened that local day")
     h.add_argument("--json", action="store_true", help="one JSON object per handover")
     h = add_command(hsub, "show", cmd_handover_show, "one handover sheet")
-    h.add_argument("id", type=int, metavar="ID")
+    h.add_argument("id", type=whole(), metavar="ID")
     h.add_argument("--json", action="store_true", help="print JSON")
 
     p = add_command(sub, "problems", cmd_problems, "problem parcels and how they ended")
@@ -79,8 +79,9 @@ def cmd_courier_add(args: argparse.Namespace, ctx: Context) -> int:
     if args.phone_last4 is not None and not valid_last4(args.phone_last4):
         return _fail("--phone-last4: exactly four digits")
     now = datetime.now(ctx.config.tz).isoformat(timespec="seconds")
-    ctx.store().courier_save(args.id, args.name.strip(), carrier, args.phone_last4, now)
-    print(f"courier {args.id} ({args.name}, {carrier}) saved; handover card: COURIER:{args.id}")
+    name = scrub(args.name.strip())
+    ctx.store().courier_save(args.id, name, carrier, args.phone_last4, now)
+    print(f"courier {args.id} ({name}, {carrier}) saved; handover card: COURIER:{args.id}")
     return 0
 
 
@@ -170,8 +171,8 @@ def cmd_fee_set(args: argparse.Namespace, ctx: Context) -> int:
     carrier = args.carrier.lower()
     if carrier not in CARRIERS:
         return _fail(f"CARRIER: one of {', '.join(sorted(CARRIERS))}")
-    if args.fen < 0 or (args.free_days is not None and args.free_days < 0):
-        return _fail("FEN and --free-days cannot be negative")
+    if not money.fee_in_range(args.fen, args.free_days):
+        return _fail(f"FEN: 0 to {money.MAX_FEE_FEN}; --free-days: 0 to {money.MAX_FREE_DAYS}")
     try:
         day = date.fromisoformat(args.effective_from)
     except ValueError:

@@ -20,6 +20,16 @@ from sync.clock import SyncPoint, corrected
 COLUMNS = ("received", "signed", "returned", "dispatched", "problems_opened", "problems_closed")
 FEE_KINDS = ("receive", "sign", "return", "storage")
 FEE_COLUMNS = ("receive_fen", "sign_fen", "return_fen", "storage_fen", "total_fen")
+# A piece fee over 10,000 yuan or over ten years free is a typing slip (and a number past
+# SQLite's 64 bits could not be stored at all).
+MAX_FEE_FEN = 1_000_000
+MAX_FREE_DAYS = 3650
+
+
+def fee_in_range(fen: int, free_days: int | None) -> bool:
+    return 0 <= fen <= MAX_FEE_FEN and (free_days is None or 0 <= free_days <= MAX_FREE_DAYS)
+
+
 # Which counted column earns which kind of piece fee.
 _FEE_OF = {"received": "receive", "signed": "sign", "returned": "return"}
 
@@ -46,9 +56,10 @@ def parse_month(text: str) -> str | None:
     """'2026-11' when ``text`` is a valid YYYY-MM, else None."""
     try:
         year, mon = text.split("-")
-        if len(year) != 4 or len(mon) != 2:
+        if len(year) != 4 or len(mon) != 2 or not (year + mon).isdigit():
             return None
         date(int(year), int(mon), 1)
+        date(int(year) + 1, 1, 1)  # the statement ends on the next month's first day
     except ValueError:
         return None
     return text

@@ -18,6 +18,11 @@ def write_xlsx(path: str | Path | IO[bytes], body: dict[str, Any], rows: list[li
     sheet.append([])
     for row in rows:
         sheet.append(row)
+    # openpyxl writes a string starting with "=" as a formula; nothing here is one.
+    for line in sheet.iter_rows():
+        for cell in line:
+            if cell.data_type == "f":
+                cell.data_type = "s"
     bold = Font(bold=True)
     for cell in (*sheet[3], *sheet[sheet.max_row]):
         cell.font = bold

@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from functools import wraps
 from typing import Any
 
-from edge.cli_support import Context, add_command, need_action, print_json
+from edge.cli_support import Context, add_command, need_action, print_json, whole
 from edge.service import messages, receipts_desk, sends, sends_desk, tickets, tickets_desk
 from edge.service.errors import ServiceError
 
@@ -32,7 +32,7 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     t.add_argument("--category", choices=tickets.CATEGORIES, help="problem category")
     _operator_json(t)
     t = add_command(tsub, "update", cmd_ticket_update, "answer, settle or follow up a ticket")
-    t.add_argument("id", type=int, metavar="ID")
+    t.add_argument("id", type=whole(), metavar="ID")
     t.add_argument("--state", required=True, choices=tickets.STATES[1:])
     t.add_argument("--text", help="what was said or done")
     t.add_argument("--satisfaction", type=int, choices=range(1, 6), metavar="1-5")
@@ -41,7 +41,7 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     )
     _operator_json(t)
     t = add_command(tsub, "show", cmd_ticket_show, "a ticket with its whole history")
-    t.add_argument("id", type=int, metavar="ID")
+    t.add_argument("id", type=whole(), metavar="ID")
     t.add_argument("--json", action="store_true", help="print JSON")
 
     p = add_command(sub, "tickets", cmd_tickets, "list tickets, oldest first")
@@ -56,7 +56,9 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
         default="signature",
         help="what it must carry: signature,id,stamp,copies=N (default signature)",
     )
-    r.add_argument("--hops", type=int, help="transfers + 1 (default [service] setting)")
+    r.add_argument(
+        "--hops", type=whole(1, 1_000_000), help="transfers + 1 (default [service] setting)"
+    )
     _operator_json(r)
     r = add_command(rsub, "batch", cmd_receipt_batch, "send signed receipts back in an envelope")
     r.add_argument("--carrier", required=True)
@@ -64,7 +66,7 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     r.add_argument("waybills", nargs="*", metavar="WAYBILL", help="default: all signed")
     _operator_json(r)
     r = add_command(rsub, "confirm", cmd_receipt_confirm, "head office confirmed an envelope")
-    r.add_argument("batch", type=int, metavar="BATCH")
+    r.add_argument("batch", type=whole(), metavar="BATCH")
     _operator_json(r)
 
     p = add_command(sub, "receipts", cmd_receipts, "list receipts and when they are due")

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from edge.barcode import WAYBILL, waybill_text
 from edge.carriers import recognise
-from edge.privacy import mask_phone
 from edge.service.errors import ServiceError
-
-# A mainland mobile number, and an ID card number (18 characters, the last may be X),
-# standing alone in free text.
-_PHONE = re.compile(r"(?<!\d)1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)")
-_ID_CARD = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
 
 def iso(when: datetime) -> str:
@@ -36,10 +29,3 @@ def clean_waybill(text: str, error_key: str) -> str:
     if found.check_digit == "bad":
         raise ServiceError(error_key, waybill=raw[:40])
     return found.waybill
-
-
-def scrub(text: str) -> str:
-    """Free text as a station may keep it: a phone number written in it is masked
-    (138****5678) and an ID card number cut to its last 4."""
-    text = _ID_CARD.sub(lambda m: "**************" + m.group(0)[-4:], text)
-    return _PHONE.sub(lambda m: mask_phone(m.group(0)) or "", text)

@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from edge.carriers import CARRIERS
-from edge.privacy import valid_last4
+from edge.privacy import scrub, valid_last4
 from edge.service import sends
 from edge.service.common import clean_waybill, iso, parse_time
 from edge.service.errors import ServiceError
@@ -71,8 +71,8 @@ def send(
         "receiver_name": sends.mask_name(receiver_name),
         "receiver_phone_last4": receiver_phone_last4,
         "province": priced["province"],
-        "city": (city or "").strip()[:PLACE_MAX] or None,
-        "district": (district or "").strip()[:PLACE_MAX] or None,
+        "city": scrub((city or "").strip()[:PLACE_MAX]) or None,
+        "district": scrub((district or "").strip()[:PLACE_MAX]) or None,
         "zone": priced["zone"],
         "weight_g": weight_g,
         "price_fen": priced["price_fen"],

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from edge.privacy import valid_last4
+from edge.privacy import scrub, valid_last4
 from edge.service import tickets
-from edge.service.common import clean_waybill, iso, parse_time, scrub
+from edge.service.common import clean_waybill, iso, parse_time
 from edge.service.errors import ServiceError
 from edge.service.settings import ServiceSection
 from edge.store import Store

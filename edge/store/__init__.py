@@ -7,6 +7,7 @@ from edge.store import (
     core_schema,
     desk,
     devices,
+    notify,
     outbox,
     printing,
     receipts,
@@ -30,6 +31,7 @@ from edge.store.desk import DeskSQL
 from edge.store.desk_money import MoneySQL
 from edge.store.desk_problems import ProblemSQL
 from edge.store.devices import DeviceSQL
+from edge.store.notify import NotifySQL
 from edge.store.outbox import OutboxSQL
 from edge.store.printing import PrintingSQL
 from edge.store.receipts import ReceiptSQL
@@ -65,6 +67,7 @@ class Store(
     ServiceSQL,
     ReceiptSQL,
     SendingSQL,
+    NotifySQL,
     StoreBase,
 ):
     migrations = (
@@ -80,4 +83,5 @@ class Store(
         + receipts.MIGRATIONS
         + sendings.MIGRATIONS
         + outbox.MIGRATIONS
+        + notify.MIGRATIONS
     )

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from edge.store.base import Migration
+from edge.store.notify import NotifySQL
 from edge.store.outbox_sources import SOURCES
 from edge.store.receipts import ReceiptSQL
 from edge.store.sendings import SendingSQL
@@ -81,7 +82,7 @@ def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class OutboxSQL(ServiceSQL, ReceiptSQL, SendingSQL):
+class OutboxSQL(ServiceSQL, ReceiptSQL, SendingSQL, NotifySQL):
     # --- records to send ----------------------------------------------------------------
     def _pending_sql(self, kind: str) -> str:
         s = SOURCES[kind]
@@ -206,6 +207,8 @@ class OutboxSQL(ServiceSQL, ReceiptSQL, SendingSQL):
             return self.service_batch_confirm(int(ref), at, by)
         if kind == "sign_record":
             return self.service_sending_signed(ref, at, by)
+        if kind == "notify_status":
+            return self.notify_set_status(ref, at, body)
         return self._ticket_answer(int(ref), at, by, body["words"])
 
     def _ticket_answer(self, tid: int, at: str, by: str, words: str) -> bool:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from edge.store.notify import resend_body
 from sync.contract import CARRIERS, mask_whole_numbers
 
 Conn = sqlite3.Connection
@@ -192,4 +193,5 @@ SOURCES: dict[str, Source] = {
     "receipt": Source("receipts", "waybill", "updated_at", "synced", _receipt),
     "receipt_batch": Source("receipt_batches", "id", "updated_at", "synced", _receipt_batch),
     "sending": Source("sendings", "id", "updated_at", "synced", _sending),
+    "notify_resend": Source("notify_resends", "id", "asked_at", "sent", resend_body),
 }

@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -32,6 +33,7 @@ from sync.contract import (
     parse_rfc3339,
     scan_problem,
 )
+from sync.headoffice.principals import CachedPrincipals
 from sync.headoffice.rows import scan_rows
 from sync.headoffice.storage import Principal, Storage
 
@@ -74,12 +76,15 @@ class Admission:
     retry_after_s: tuple[int, int] = (1, 10)
 
 
-def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
+def create_app(
+    storage: Storage, admission: Admission | None = None, data_dir: Path | None = None
+) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     admission = admission or Admission()
     slots = threading.BoundedSemaphore(admission.in_flight)
     rng = random.Random()
+    principals = CachedPrincipals(storage.principal)
 
     def admitted(view: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(view)
@@ -122,10 +127,12 @@ def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
 
     @app.before_request
     def authenticate() -> Response | None:
-        if request.path == "/v1/health":
+        # The page (dashboard/) signs its operators in itself; the pickup page (扫码取件) is the
+        # recipient's, and its signed token is its own proof.
+        if request.path == "/v1/health" or request.path.split("/")[1] in ("ho", "collect"):
             return None
         match = BEARER.fullmatch(request.headers.get("Authorization", ""))
-        found = storage.principal(hash_token(match.group(1))) if match else None
+        found = principals(hash_token(match.group(1))) if match else None
         if found is None:
             return refuse(401, "unknown or missing token")
         g.principal = found
@@ -287,6 +294,13 @@ def create_app(storage: Storage, admission: Admission | None = None) -> Flask:
     from sync.headoffice.records import blueprint  # version 3; imports this module
 
     app.register_blueprint(blueprint(storage, admitted))
+    from sync.headoffice.dashboard import blueprint as page  # head office's own page
+
+    app.register_blueprint(page(storage))
+    if data_dir is not None:  # scan-to-collect: its key and page live in the data folder
+        from sync.headoffice.notify.page import blueprint as collect_pages
+
+        app.register_blueprint(collect_pages(data_dir))
     return app
 
 

@@ -22,6 +22,8 @@ import requests
 from edge.cli_support import Context, add_command, need_action
 from edge.notify import notify
 from sync.headoffice import records_cli
+from sync.headoffice.dashboard import cli as dashboard_cli
+from sync.headoffice.notify import cli as notify_cli
 from sync.service import watchdog_s
 
 log = logging.getLogger(__name__)
@@ -78,10 +80,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "file",
         metavar="FILE.csv",
         help="CSV with a header: station,waybill[,carrier,phone_last4,"
-        "recipient_masked,declared_weight_g,valuable]",
+        "recipient_masked,declared_weight_g,valuable,phone,consent]; phone (the full "
+        "number) is kept only at head office, encrypted",
     )
     _receiver_options(imp, argparse.SUPPRESS)
     records_cli.register(ho_sub, _receiver_options, _open_storage)
+    dashboard_cli.register(ho, ho_sub, _receiver_options, _open_storage)
+    notify_cli.register(ho_sub, _receiver_options, _open_storage, _receiver_dir)
 
 
 def _receiver_options(parser: argparse.ArgumentParser, default: Any) -> None:
@@ -163,7 +168,7 @@ def _run_workers(
     from sync.headoffice.workers import serve
 
     def factory() -> Any:
-        return create_app(open_storage(data, db, args.threads), admission)
+        return create_app(open_storage(data, db, args.threads), admission, data)
 
     log.info(
         "head office receiver on http://%s:%s, %d processes (%s)",
@@ -206,7 +211,7 @@ def cmd_token_add(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_manifest_import(args: argparse.Namespace, ctx: Context) -> int:
-    from sync.headoffice.manifest_csv import ManifestError, parse_manifest_csv
+    from sync.headoffice.manifest_csv import ManifestError, parse_manifest_csv, split_phones
     from sync.headoffice.server import open_storage
 
     try:
@@ -217,10 +222,19 @@ def cmd_manifest_import(args: argparse.Namespace, ctx: Context) -> int:
     except ManifestError as exc:
         print(f"{args.file}: {exc}; nothing imported", file=sys.stderr)
         return 2
+    phones = split_phones(parcels)
+    if phones:
+        from sync.headoffice.phones import PhoneBook
+
+        book = PhoneBook(_receiver_dir(args, ctx))
+        try:
+            book.put(phones, datetime.now(UTC))
+        finally:
+            book.close()
     storage = open_storage(_receiver_dir(args, ctx), _db(args))
     try:
         count = storage.import_manifest(parcels, datetime.now(UTC).isoformat(timespec="seconds"))
     finally:
         storage.close()
-    print(json.dumps({"imported": count}))
+    print(json.dumps({"imported": count} | ({"phones": len(phones)} if phones else {})))
     return 0

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from sync.contract import CARRIER, LAST4, WAYBILL, mask_numbers
+
+# A mainland mobile number, optionally with +86 / 86 in front.
+PHONE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
+YES_NO = ("", "0", "1", "true", "false", "yes", "no")
 
 COLUMNS = (
     "station",
@@ -16,6 +21,9 @@ COLUMNS = (
     "recipient_masked",
     "declared_weight_g",
     "valuable",
+    # Kept only at head office (encrypted, see phones.py); never sent to a station.
+    "phone",
+    "consent",
 )
 REQUIRED = ("station", "waybill")
 
@@ -57,11 +65,23 @@ def _parcel(row: dict[str, str], line: int) -> dict[str, Any]:
     phone = row.get("phone_last4") or None
     if phone is not None and not LAST4.fullmatch(phone):
         raise bad("phone_last4: expected only the last 4 digits (never the whole number)")
+    full = None
+    if row.get("phone"):
+        number = PHONE.fullmatch(row["phone"].replace(" ", "").replace("-", ""))
+        if number is None:
+            raise bad("phone: expected a mobile number, e.g. 13812345678")
+        full = number.group(1)
+        if phone is not None and phone != full[-4:]:
+            raise bad("phone_last4: does not match phone")
+        phone = full[-4:]
+    consent = (row.get("consent") or "").lower()
+    if consent not in YES_NO:
+        raise bad("consent: expected 1/0, true/false or yes/no")
     weight = row.get("declared_weight_g") or None
     if weight is not None and not (weight.isdigit() and 0 < int(weight) <= 1_000_000):
         raise bad("declared_weight_g: expected grams, e.g. 1250")
     valuable = (row.get("valuable") or "").lower()
-    if valuable not in ("", "0", "1", "true", "false", "yes", "no"):
+    if valuable not in YES_NO:
         raise bad("valuable: expected 1/0, true/false or yes/no")
     return {
         "station": row["station"],
@@ -72,4 +92,17 @@ def _parcel(row: dict[str, str], line: int) -> dict[str, Any]:
         "recipient_masked": mask_numbers(row.get("recipient_masked") or "") or None,
         "declared_weight_g": int(weight) if weight else None,
         "valuable": valuable in ("1", "true", "yes"),
+        "phone": full,
+        "consent": None if consent == "" else consent in ("1", "true", "yes"),
     }
+
+
+def split_phones(parcels: list[dict[str, Any]]) -> list[tuple[str, str, str, bool | None]]:
+    """Take the full numbers out of parsed rows: (station, waybill, phone, consent) for the
+    phone book; what stays in ``parcels`` may go to a station."""
+    phones = []
+    for p in parcels:
+        full, consent = p.pop("phone"), p.pop("consent")
+        if full:
+            phones.append((p["station"], p["waybill"], full, consent))
+    return phones

@@ -229,20 +229,20 @@ class PostgresStorage:
         at = COLUMNS.index("scanned_utc")
         columns[at] = [utc(v) for v in columns[COLUMNS.index("scanned_at")]]
         received = COLUMNS.index("received_at")
-        columns[received] = [utc(v) for v in columns[received]]
+        columns[received] = [utc(rows[0][received])] * len(rows)  # one time for the batch
         station = rows[0][1]
         with self.pool.connection() as conn:
             self._ensure_partitions(conn, columns[received][0].date())
-            with conn.transaction():
-                new = {r[0] for r in conn.execute(_ADD, columns).fetchall()}
-                others = [row[0] for row in rows if row[0] not in new]
-                held = set()
-                if others:
-                    found = conn.execute(
-                        "SELECT event_id FROM scan_keys WHERE station = %s AND event_id = ANY(%s)",
-                        (station, others),
-                    ).fetchall()
-                    held = {r[0] for r in found}
+            # One statement, so atomic in autocommit: one round trip, no BEGIN or COMMIT.
+            new = {r[0] for r in conn.execute(_ADD, columns).fetchall()}
+            others = [row[0] for row in rows if row[0] not in new]
+            held = set()
+            if others:  # keys are never deleted: whose they are holds after the insert
+                found = conn.execute(
+                    "SELECT event_id FROM scan_keys WHERE station = %s AND event_id = ANY(%s)",
+                    (station, others),
+                ).fetchall()
+                held = {r[0] for r in found}
         results: list[tuple[str, str | None]] = []
         first: set[str] = set()
         for row in rows:

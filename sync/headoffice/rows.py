@@ -32,48 +32,49 @@ def utc(value: str) -> datetime:
 
 def utc_key(value: str) -> str:
     """A fixed-width UTC form of an RFC 3339 time, so text order is time order."""
-    return utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    moment = utc(value)
+    if moment.year < 1000:  # strftime's %Y, as keys were always written, has no padding
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # The same text as strftime gives, at a third of its cost.
+    return f"{moment.isoformat(timespec='microseconds')[:26]}Z"
 
 
 def scan_rows(
     station: str, batch_id: str, scans: Sequence[dict[str, Any]], received_at: str
 ) -> list[tuple[Any, ...]]:
     """One tuple per scan, in COLUMNS order (times as text; each backend converts)."""
-    rows = []
-    for s in scans:
-        signer = s.get("signer") or {}
-        clock = s["clock"]
-        rows.append(
-            (
-                s["event_id"],
-                station,
-                s["seq"],
-                s["type"],
-                s["waybill"],
-                s.get("carrier"),
-                s["scanned_at"],
-                utc_key(s["scanned_at"]),
-                bool(clock["synced"]),
-                bool(clock["corrected"]),
-                clock["boot_id"],
-                clock["mono_ns"],
-                s["device"],
-                s.get("operator"),
-                s.get("weight_g"),
-                s.get("shelf"),
-                s.get("pickup_code"),
-                s.get("phone_last4"),
-                s.get("dispatch_reason"),
-                s.get("problem_code"),
-                signer.get("relation"),
-                signer.get("id_last4"),
-                ",".join(s["photos"]),
-                s.get("note"),
-                batch_id,
-                received_at,
-            )
+    no_signer: dict[str, Any] = {}
+    return [
+        (
+            s["event_id"],
+            station,
+            s["seq"],
+            s["type"],
+            s["waybill"],
+            s.get("carrier"),
+            s["scanned_at"],
+            utc_key(s["scanned_at"]),
+            (clock := s["clock"])["synced"],  # checked booleans already
+            clock["corrected"],
+            clock["boot_id"],
+            clock["mono_ns"],
+            s["device"],
+            s.get("operator"),
+            s.get("weight_g"),
+            s.get("shelf"),
+            s.get("pickup_code"),
+            s.get("phone_last4"),
+            s.get("dispatch_reason"),
+            s.get("problem_code"),
+            (signer := s.get("signer") or no_signer).get("relation"),
+            signer.get("id_last4"),
+            ",".join(s["photos"]),
+            s.get("note"),
+            batch_id,
+            received_at,
         )
-    return rows
+        for s in scans
+    ]
 
 
 def public(row: dict[str, Any]) -> dict[str, Any]:

@@ -73,7 +73,7 @@ def make_server(
 ) -> tuple[Any, Storage]:
     storage = open_storage(data_dir, db, threads)
     server = create_server(
-        create_app(storage, admission),
+        create_app(storage, admission, data_dir),
         host=host,
         port=port,
         threads=threads,

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from sync.headoffice.group_commit import GroupCommit
 from sync.headoffice.rows import COLUMNS, PUBLIC, public, utc_key
 from sync.headoffice.storage import ManifestPage, Principal
 
@@ -106,6 +107,7 @@ class SQLiteStorage:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._group = GroupCommit(self._write)
         with self._write() as conn:
             for statement in SCHEMA.split(";"):
                 if statement.strip():
@@ -154,36 +156,8 @@ class SQLiteStorage:
 
     # -- scans -------------------------------------------------------------------------
     def add_scans(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[str, str | None]]:
-        results: list[tuple[str, str | None]] = []
-        with self._write() as conn:
-            # Fast path, one statement for the batch: every scan new, as in steady state.
-            conn.execute("SAVEPOINT batch")
-            before = conn.total_changes
-            conn.executemany(_INSERT, rows)
-            if conn.total_changes - before == len(rows):
-                conn.execute("RELEASE batch")
-                return [("accepted", None)] * len(rows)
-            # Some were held already (a resend): row by row, to answer each.
-            conn.execute("ROLLBACK TO batch")
-            conn.execute("RELEASE batch")
-            for row in rows:
-                cur = conn.execute(_INSERT, row)
-                if cur.rowcount == 1:
-                    results.append(("accepted", None))
-                    continue
-                # Only on a conflict: which constraint said no?
-                held = conn.execute(
-                    "SELECT station, seq FROM scans WHERE event_id = ?", (row[0],)
-                ).fetchone()
-                if held is None:
-                    results.append(
-                        ("rejected", "seq: already used by another event of this station")
-                    )
-                elif held["station"] != row[1]:
-                    results.append(("rejected", "event_id: already used by another station"))
-                else:
-                    results.append(("duplicate", None))
-        return results
+        # Batches that arrive together share one commit (group_commit.py).
+        return self._group.run(lambda conn: _add_scans(conn, rows))
 
     def scans(
         self,
@@ -325,3 +299,36 @@ class _Tx:
             self.conn.execute("COMMIT")
         elif self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
+
+
+def _add_scans(
+    conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]
+) -> list[tuple[str, str | None]]:
+    results: list[tuple[str, str | None]] = []
+    # Fast path, one statement for the batch: every scan new, as in steady state.
+    conn.execute("SAVEPOINT batch")
+    before = conn.total_changes
+    conn.executemany(_INSERT, rows)
+    if conn.total_changes - before == len(rows):
+        conn.execute("RELEASE batch")
+        return [("accepted", None)] * len(rows)
+    # Some were held already (a resend): row by row, to answer each.
+    conn.execute("ROLLBACK TO batch")
+    conn.execute("RELEASE batch")
+    for row in rows:
+        cur = conn.execute(_INSERT, row)
+        if cur.rowcount == 1:
+            results.append(("accepted", None))
+            continue
+        # Only on a conflict: which constraint said no?
+        held = conn.execute(
+            "SELECT station, seq FROM scans WHERE event_id = ?", (row[0],)
+        ).fetchone()
+        if held is None:
+            results.append(("rejected", "seq: already used by another event of this station"))
+        elif held["station"] != row[1]:
+            results.append(("rejected", "event_id: already used by another station"))
+        else:
+            results.append(("duplicate", None))
+
+    return results

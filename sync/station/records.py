@@ -30,6 +30,7 @@ from sync.client import HeadOfficeClient, LinkError, Reply, plain, retry_after_s
 from sync.contract import RECORD_ANSWERS, RECORD_KINDS, mask_whole_numbers
 from sync.contract_records import record_problem, update_problem
 from sync.settings import HeadOfficeSection
+from sync.station import collect_key
 from sync.station.common import backoff_s
 
 log = logging.getLogger(__name__)
@@ -253,6 +254,7 @@ class RecordsJob:
         wait = interval
         try:
             self._fetch_updates(state["updates_cursor"] or "")
+            collect_key.pull_once(self.http, self.store)
         except Unsupported:
             wait = RECHECK_S
         except (Later, LinkError) as exc:

@@ -113,6 +113,7 @@
     if (card.verdict_text) msg = card.verdict_text + " · " + msg;
     if (card.warnings && card.warnings.length) msg += " · " + card.warnings.join(" · ");
     text(box.querySelector("[data-f=msg]"), msg);
+    text(box.querySelector("[data-f=carrier]"), card.carrier_text || "");
   }
 
   /* Forms whose scan field posts each code to data-api and shows the answer. */
@@ -120,18 +121,35 @@
     var input = form.querySelector("input.scan");
     if (!input || form.id === "scan-form") return;
     var box = document.querySelector(form.dataset.result || "#result");
-    scanField(input, function (code) {
+    function send(code, override) {
       var data = new FormData(form);
       data.set("code", code);
+      if (override) data.set("override", "1");
       post(form.dataset.api, data).then(function (card) {
         showCard(box, card);
+        overrideButton(box, card, function () { send(card.waybill, true); });
         // Per-parcel fields (a phone's last 4) must not carry over to the next parcel.
         form.querySelectorAll("[data-clear]").forEach(function (f) { f.value = ""; });
         if (window.StationSound) window.StationSound.play(card.error ? "bad" : card.tone);
         if (card.verdict) stocktake(card);
       }, function () { showCard(box, { error: form.dataset.offline || "offline" }); });
-    });
+    }
+    scanField(input, function (code) { send(code, false); });
   });
+
+  /* A supervisor may confirm that a parcel signed today really came back. */
+  function overrideButton(box, card, confirm) {
+    var slot = box && box.querySelector("[data-f=override]");
+    if (!slot) return;
+    slot.textContent = "";
+    if (!card.override) return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.id = "override";
+    button.textContent = card.override;
+    button.addEventListener("click", function () { button.disabled = true; confirm(); });
+    slot.appendChild(button);
+  }
 
   /* Stocktake: move the scanned parcel between the lists in place. A reload would lose
      the next code if the clerk scans on while the page loads. */

@@ -74,6 +74,10 @@ class PrintWorker:
         self.now = now
         self._failing: dict[str, str] = {}
         self._next_prune = 0.0
+        if self.store.printing_cursor() == 0:
+            # The first start ever follows from now on: a station's (or the demo's) past
+            # receives get no labels. Later starts print what arrived while it was down.
+            self.store.printing_advance(self.store.web_last_read_id())
 
     def turn(self) -> TurnResult:
         self._prune()
