@@ -160,3 +160,21 @@ def test_a_scan_loads_only_what_it_uses(data: Path) -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.splitlines()[-1] == "0 []"
+
+
+def test_a_scan_at_a_station_with_a_gun_loads_no_evdev(data: Path) -> None:
+    """Checking a [[scanners]] table needs key names, not evdev (and the asyncio it loads)."""
+    import subprocess
+    import sys
+
+    with open(data / "station.toml", "a", encoding="utf-8") as config:
+        config.write('\n[[scanners]]\nname = "desk-1"\nmatch = "usb:1a86:7523"\n')
+    probe = (
+        "import sys; from edge.cli import main;"
+        f" code = main(['--data', {str(data)!r}, 'scan', '--type', 'receive', '75000000000001']);"
+        " print(code, sorted(m for m in sys.modules if m.startswith(('evdev', 'asyncio'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "0 []"
