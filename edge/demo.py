@@ -57,6 +57,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--printer-port", type=int, default=9100, help="simulated label printer (default 9100)"
     )
     p.add_argument(
+        "--head-office-db",
+        metavar="URL",
+        help="run the local head office on PostgreSQL (postgresql://user@host/db) instead of "
+        "SQLite in the demo folder",
+    )
+    p.add_argument(
         "--wait",
         type=float,
         default=30.0,
@@ -293,6 +299,9 @@ def feed(demo: Demo, gun: IO[bytes], tty: bool, answered: threading.Event) -> No
 
 
 def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
+    if args.head_office_db:
+        # Every head-office command the demo runs reads its database from here.
+        os.environ["HEAD_OFFICE_DB"] = args.head_office_db
     demo = Demo(ctx, args)
     demo.prepare()
     lang = ctx.config.station.language
@@ -306,7 +315,8 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
         f"{OPERATORS[1][3]})"
     )
     print(
-        f"  head office:  http://127.0.0.1:{args.head_office_port}/  (data {demo.head_office_dir})"
+        f"  head office:  http://127.0.0.1:{args.head_office_port}/  "
+        f"({'PostgreSQL; files' if args.head_office_db else 'data'} {demo.head_office_dir})"
     )
     print(f"  logs:         {ctx.data_dir / 'logs'}/")
     print(f"  labels:       {ctx.data_dir / 'labels'}/  (PNGs from the simulated printer)")
