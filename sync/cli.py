@@ -156,8 +156,13 @@ def cmd_once(args: argparse.Namespace, ctx: Context) -> int:
 
 def _once(uploader: Uploader, timeout: float | None, poll: float) -> int:
     deadline = None if timeout is None else time.monotonic() + timeout
+    said = ""
     while True:
         result = uploader.turn()
+        if result.state == "held" and result.detail != said:
+            # Otherwise a person sees a silent wait of up to hold_unsynced_s.
+            said = result.detail
+            print(f"{said} (held at most [head_office] hold_unsynced_s)", file=sys.stderr)
         if result.state == "blocked":
             print(f"stopped: {result.detail}", file=sys.stderr)
             return EXIT_STOPPED
