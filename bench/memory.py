@@ -131,6 +131,7 @@ def services(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="station-memory-") as tmp:
         data = Path(tmp)
         demo_args = argparse.Namespace(head_office_port=free_port(), web_port=free_port(),
+                                       printer_port=free_port(), head_office_db=None,
                                        web_host="127.0.0.1", wait=0)  # fmt: skip
         demo = Demo(Context(data_dir=data), demo_args)
         demo.prepare()
