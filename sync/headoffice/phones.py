@@ -8,7 +8,6 @@ The numbers are Fernet tokens in their own SQLite file; the key is a separate fi
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from sync.headoffice.keyfile import made_once
 from sync.headoffice.notify.dbfile import open_db
 
 DB_NAME = "phones.db"
@@ -49,13 +49,7 @@ class Entry:
 
 def load_key(folder: Path) -> Fernet:
     """The key file in ``folder``, made (mode 600) on first use."""
-    path = folder / KEY_NAME
-    if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(Fernet.generate_key())
-    return Fernet(path.read_bytes().strip())
+    return Fernet(made_once(folder / KEY_NAME, Fernet.generate_key).strip())
 
 
 class PhoneBook:

@@ -3,7 +3,6 @@ folder, mode 600) and the link an arrival message carries."""
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from edge.collect import Pickup, sign
+from sync.headoffice.keyfile import made_once
 from sync.headoffice.notify.config import NotifySection
 
 KEY_NAME = "collect.key"
@@ -25,15 +25,13 @@ KEY_NAME = "collect.key"
 def signing_key(folder: Path) -> Ed25519PrivateKey:
     """The data folder's key, made on first use; stations keep its public half."""
     path = folder / KEY_NAME
-    if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        pem = Ed25519PrivateKey.generate().private_bytes(
+    pem = made_once(
+        path,
+        lambda: Ed25519PrivateKey.generate().private_bytes(
             Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
-        )
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(pem)
-    key = load_pem_private_key(path.read_bytes(), None)
+        ),
+    )
+    key = load_pem_private_key(pem, None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"{path}: not an Ed25519 key")
     return key
