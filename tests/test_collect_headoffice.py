@@ -12,7 +12,7 @@ import requests
 from edge.collect import verify
 from edge.store import Store
 from sync.client import HeadOfficeClient
-from sync.headoffice.notify.config import parse
+from sync.headoffice.config import parse
 from sync.headoffice.notify.pickup import Links, public_key, signing_key
 from sync.station.collect_key import pull_once
 from tests.sync_fixtures import STATION, Receiver, start_receiver

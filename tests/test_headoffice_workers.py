@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import sqlite3
@@ -27,6 +28,7 @@ from tests.sync_fixtures import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "pw-never-logged"
 
 
 def test_a_full_head_office_answers_503_at_once_with_a_jittered_retry_after(
@@ -91,7 +93,8 @@ def _children(pid: int) -> list[int]:
 
 @pytest.mark.slow
 def test_two_processes_on_postgresql_by_flag_store_each_scan_once(tmp_path: Path) -> None:
-    db = PostgresCluster.get().new_database()
+    # The cluster trusts local connections, so the password is ignored but still in the URL.
+    db = PostgresCluster.get().new_database().replace("postgres@", f"postgres:{PASSWORD}@")
     port = _free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     base = [sys.executable, "-m", "edge.cli", "--data", str(tmp_path)]
@@ -144,4 +147,88 @@ def test_two_processes_on_postgresql_by_flag_store_each_scan_once(tmp_path: Path
         proc.send_signal(signal.SIGTERM)
         out = proc.communicate(timeout=30)[0].decode()
     assert proc.returncode == 0, out
-    assert "PostgreSQL" in out and "postgresql://" not in out  # the URL may hold a password
+    assert "PostgreSQL" in out and "postgresql://" not in out and PASSWORD not in out
+
+
+@pytest.mark.slow
+def test_head_office_toml_db_puts_a_receiver_on_postgresql_and_never_logs_its_url(
+    tmp_path: Path,
+) -> None:
+    db = PostgresCluster.get().new_database().replace("postgres@", f"postgres:{PASSWORD}@")
+    office = tmp_path / "head-office"
+    office.mkdir()
+    (office / "head-office.toml").write_text(f'db = "{db}"\n', encoding="utf-8")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "HEAD_OFFICE_DB"} | {"PYTHONPATH": str(ROOT)}
+    base = [sys.executable, "-m", "edge.cli", "--data", str(tmp_path), "--verbose"]
+    made = subprocess.run(
+        [*base, "head-office", "token", "add", STATION],
+        check=True, capture_output=True, text=True, env=env, cwd=ROOT,
+    )  # fmt: skip
+    token = made.stdout.strip()
+    proc = subprocess.Popen(
+        [*base, "head-office", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                requests.get(url + "/v1/health", timeout=5)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        resp = requests.post(
+            url + "/v1/scans", json=batch(a_scan(1)), headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )  # fmt: skip
+        assert [r["status"] for r in resp.json()["results"]] == ["accepted"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out = proc.communicate(timeout=30)[0].decode()
+    import psycopg
+
+    with psycopg.connect(db) as conn:  # the file's database, not SQLite in the folder
+        assert conn.execute("SELECT count(*) FROM scans").fetchone() == (1,)
+    assert not (office / "head-office.db").exists()
+    assert "PostgreSQL" in out and PASSWORD not in out + made.stderr
+
+
+def test_db_comes_from_the_flag_then_the_environment_then_head_office_toml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from edge.cli_support import Context
+    from sync.headoffice.cli import _db
+
+    office = tmp_path / "head-office"
+    office.mkdir()
+    (office / "head-office.toml").write_text('db = "postgresql://file/x"\n', encoding="utf-8")
+    ctx = Context(data_dir=tmp_path, config_file=None)
+    monkeypatch.delenv("HEAD_OFFICE_DB", raising=False)
+    assert _db(argparse.Namespace(db=None), ctx) == "postgresql://file/x"
+    monkeypatch.setenv("HEAD_OFFICE_DB", "postgresql://env/x")
+    assert _db(argparse.Namespace(db=None), ctx) == "postgresql://env/x"
+    assert _db(argparse.Namespace(db="postgresql://flag/x"), ctx) == "postgresql://flag/x"
+    monkeypatch.delenv("HEAD_OFFICE_DB")
+    (office / "head-office.toml").unlink()
+    assert _db(argparse.Namespace(db=None), ctx) is None  # SQLite in the folder
+
+
+@pytest.mark.parametrize(
+    "text", [f'db = "mysql://root:{PASSWORD}@h/d"\n', f'db = "{PASSWORD}"\n', "db = 5\n"]
+)
+def test_a_bad_db_in_head_office_toml_is_named_without_echoing_it(
+    tmp_path: Path, text: str
+) -> None:
+    office = tmp_path / "head-office"
+    office.mkdir()
+    (office / "head-office.toml").write_text(text, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "HEAD_OFFICE_DB"} | {"PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "edge.cli", "--data", str(tmp_path), "head-office", "token",
+         "add", STATION],
+        capture_output=True, text=True, env=env, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 2 and "db:" in done.stderr
+    assert PASSWORD not in done.stderr + done.stdout
+    assert not (office / "head-office.db").exists()

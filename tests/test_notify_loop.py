@@ -12,7 +12,8 @@ import pytest
 
 from edge.cli import main
 from edge.config_base import ConfigError
-from sync.headoffice.notify.config import NotifySection, parse
+from sync.headoffice.config import parse
+from sync.headoffice.notify.config import NotifySection
 from sync.headoffice.notify.gateways import LogGateway
 from sync.headoffice.notify.ladder import due, in_quiet_hours
 from sync.headoffice.notify.loop import Notifier
@@ -193,10 +194,10 @@ def test_notify_run_once_cli_writes_only_to_the_log_gateway_file(
 
 
 def test_readme_documents_every_head_office_toml_key() -> None:
-    from sync.headoffice.notify.config import reference_markdown
+    from sync.headoffice.config import reference_markdown
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    assert reference_markdown() in readme, "run: .venv/bin/python -m sync.headoffice.notify.config"
+    assert reference_markdown() in readme, "run: .venv/bin/python -m sync.headoffice.config"
 
 
 def test_a_scan_uploaded_late_is_found_by_the_hourly_deep_look(world: World) -> None:

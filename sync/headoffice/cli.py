@@ -104,7 +104,7 @@ def _receiver_options(parser: argparse.ArgumentParser, default: Any) -> None:
         metavar="URL",
         default=default,
         help="postgresql://user@host/dbname to keep everything in PostgreSQL (default: "
-        "$HEAD_OFFICE_DB, then SQLite in the data folder)",
+        "$HEAD_OFFICE_DB, then db in head-office.toml, then SQLite in the data folder)",
     )
 
 
@@ -113,19 +113,25 @@ def _receiver_dir(args: argparse.Namespace, ctx: Context) -> Path:
     return Path(chosen) if chosen else ctx.data_dir / RECEIVER_DIR
 
 
-def _db(args: argparse.Namespace) -> str | None:
-    return getattr(args, "db", None) or os.environ.get("HEAD_OFFICE_DB") or None
+def _db(args: argparse.Namespace, ctx: Context) -> str | None:
+    """The database URL: --db, then $HEAD_OFFICE_DB, then head-office.toml's db."""
+    chosen = getattr(args, "db", None) or os.environ.get("HEAD_OFFICE_DB")
+    if chosen:
+        return str(chosen)
+    from sync.headoffice.config import load
+
+    return load(_receiver_dir(args, ctx)).db or None
 
 
-def _where(args: argparse.Namespace, ctx: Context) -> str:
+def _where(db: str | None, data: Path) -> str:
     """Where the data is, for a log line: never the database URL, which may hold a password."""
-    return "PostgreSQL" if _db(args) else f"data {_receiver_dir(args, ctx)}"
+    return "PostgreSQL" if db else f"data {data}"
 
 
 def _open_storage(args: argparse.Namespace, ctx: Context) -> Any:
     from sync.headoffice.server import open_storage
 
-    return open_storage(_receiver_dir(args, ctx), _db(args))
+    return open_storage(_receiver_dir(args, ctx), _db(args, ctx))
 
 
 def cmd_head_office(args: argparse.Namespace, ctx: Context) -> int:
@@ -136,16 +142,16 @@ def cmd_head_office(args: argparse.Namespace, ctx: Context) -> int:
         if not 1 <= getattr(args, name) <= 256:
             print(f"--{name.replace('_', '-')}: expected 1 to 256", file=sys.stderr)
             return 2
-    data, db = _receiver_dir(args, ctx), _db(args)
+    data, db = _receiver_dir(args, ctx), _db(args, ctx)
     admission = Admission(in_flight=args.max_in_flight)
     if args.workers > 1:
-        return _run_workers(args, data, db, admission, _where(args, ctx))
+        return _run_workers(args, data, db, admission, _where(db, data))
     server, storage = make_server(
         data, args.host, args.port, args.threads, db=db, admission=admission
     )
     port = server.effective_port
     # waitress gives the port as text once bound to a given one: %s, not %d.
-    log.info("head office receiver on http://%s:%s (%s)", args.host, port, _where(args, ctx))
+    log.info("head office receiver on http://%s:%s (%s)", args.host, port, _where(db, data))
     notify("READY=1")
     interval = watchdog_s() / 3
     if interval:
@@ -193,9 +199,8 @@ def _probe(url: str, interval: float) -> None:
 
 def cmd_token_add(args: argparse.Namespace, ctx: Context) -> int:
     from sync.headoffice.app import hash_token, new_token
-    from sync.headoffice.server import open_storage
 
-    storage = open_storage(_receiver_dir(args, ctx), _db(args))
+    storage = _open_storage(args, ctx)
     try:
         token = new_token()
         storage.add_token(args.station, hash_token(token), "query" if args.query else "station")
@@ -212,7 +217,6 @@ def cmd_token_add(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_manifest_import(args: argparse.Namespace, ctx: Context) -> int:
     from sync.headoffice.manifest_csv import ManifestError, parse_manifest_csv, split_phones
-    from sync.headoffice.server import open_storage
 
     try:
         parcels = parse_manifest_csv(Path(args.file).read_text(encoding="utf-8-sig"))
@@ -231,7 +235,7 @@ def cmd_manifest_import(args: argparse.Namespace, ctx: Context) -> int:
             book.put(phones, datetime.now(UTC))
         finally:
             book.close()
-    storage = open_storage(_receiver_dir(args, ctx), _db(args))
+    storage = _open_storage(args, ctx)
     try:
         count = storage.import_manifest(parcels, datetime.now(UTC).isoformat(timespec="seconds"))
     finally:

@@ -1,19 +1,15 @@
-"""`head-office.toml` in head office's data folder: typed, documented, unknown keys named."""
+"""head-office.toml's [notify] table: how recipients are told (sync/headoffice/config.py
+reads the file)."""
 
 from __future__ import annotations
 
 import re
-import sys
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from edge.config import _load_section
-from edge.config_base import ConfigError, Section, doc
+from edge.config_base import Section, doc
 
-FILE_NAME = "head-office.toml"
 HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 
@@ -103,53 +99,3 @@ class NotifySection(Section):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
-
-
-@dataclass
-class HeadOfficeConfig(Section):
-    notify: NotifySection = field(
-        default_factory=NotifySection, metadata={"doc": "Recipient notifications."}
-    )
-
-
-def parse(text: str, source: str = FILE_NAME) -> HeadOfficeConfig:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
-    try:
-        config: HeadOfficeConfig = _load_section(HeadOfficeConfig, data, "")
-    except ConfigError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
-    return config
-
-
-def load(folder: Path) -> HeadOfficeConfig:
-    """The data folder's head-office.toml; a missing file means all defaults."""
-    path = folder / FILE_NAME
-    if not path.exists():
-        return HeadOfficeConfig()
-    return parse(path.read_text(encoding="utf-8"), str(path))
-
-
-START, END = "<!-- area:head-office-toml -->", "<!-- /area:head-office-toml -->"
-
-
-def reference_markdown() -> str:
-    """The README's table of head-office.toml keys, made from the dataclasses above."""
-    from edge.config import reference
-
-    lines = [START, "| key | type | default | meaning |", "|---|---|---|---|"]
-    for key in reference(HeadOfficeConfig):
-        default = f"`{key.default}`" if key.default else ""
-        kind = key.type.replace("|", "\\|")  # a pipe would end the table cell
-        lines.append(f"| `{key.key}` | {kind} | {default} | {key.doc} |")
-    return "\n".join([*lines, END])
-
-
-if __name__ == "__main__":  # rewrite the README's table: python -m sync.headoffice.notify.config
-    readme = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
-    text = readme.read_text(encoding="utf-8")
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    readme.write_text(head + reference_markdown() + tail, encoding="utf-8")

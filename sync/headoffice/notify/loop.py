@@ -200,7 +200,7 @@ class Notifier:
 def open_notifier(folder: Path, storage: Any) -> tuple[Notifier, NotifyQueue, PhoneBook]:
     """A notifier on the data folder's head-office.toml, notify.db and phone book, telling
     stations through the receiver's updates and linking to the pickup page when set."""
-    from sync.headoffice.notify.config import load
+    from sync.headoffice.config import load
     from sync.headoffice.notify.gateways import make_gateway
     from sync.headoffice.notify.pickup import Links
     from sync.headoffice.records import records_for

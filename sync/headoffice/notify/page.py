@@ -16,7 +16,8 @@ from flask import Blueprint, Response, jsonify
 
 from edge.collect import TokenRefused, looks_like, verify
 from edge.config_base import ConfigError
-from sync.headoffice.notify.config import NotifySection, load
+from sync.headoffice.config import load
+from sync.headoffice.notify.config import NotifySection
 from sync.headoffice.notify.pickup import public_key, signing_key
 
 log = logging.getLogger(__name__)
