@@ -161,7 +161,8 @@ def create_app(
         problems = [scan_problem(s) for s in scans]
         valid = [s for s, p in zip(scans, problems, strict=True) if p is None]
         rows = scan_rows(who.name, body["batch_id"], valid, utc_now())
-        stored = iter(storage.add_scans(rows))
+        held, station_seq = storage.accept(who.name, rows)
+        stored = iter(held)
         results = []
         for scan, problem in zip(scans, problems, strict=True):
             event_id = scan.get("event_id") if isinstance(scan, dict) else None
@@ -177,7 +178,7 @@ def create_app(
         # Version 2: head office's highest seq for the station, so a restored station
         # numbers its next scans above it.
         body = {"results": results, "server_time": utc_now()}
-        return answer(200, body | {"station_seq": storage.station_seq(who.name)})
+        return answer(200, body | {"station_seq": station_seq})
 
     @app.get("/v1/stations/<station>")
     def station_info(station: str) -> Response:

@@ -151,7 +151,9 @@ WITH input AS (
         ORDER BY event_id, ord
     ) AS new ORDER BY ord
 )
-SELECT event_id FROM keys
+SELECT event_id, NULL::bigint FROM keys
+UNION ALL  -- the station's highest seq before this statement, for the answer
+SELECT NULL, max(seq) FROM scan_keys WHERE station = %s
 """
 ).format(
     arrays=sql.SQL(", ").join(
@@ -223,18 +225,24 @@ class PostgresStorage:
 
     # -- scans --------------------------------------------------------------------------
     def add_scans(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[str, str | None]]:
-        if not rows:
-            return []
+        return self.accept(rows[0][1], rows)[0] if rows else []
+
+    def accept(
+        self, station: str, rows: Sequence[tuple[Any, ...]]
+    ) -> tuple[list[tuple[str, str | None]], int | None]:
+        if not rows:  # every scan rejected: nothing to write
+            return [], self.station_seq(station)
         columns = [list(col) for col in zip(*rows, strict=True)]
         at = COLUMNS.index("scanned_utc")
         columns[at] = [utc(v) for v in columns[COLUMNS.index("scanned_at")]]
         received = COLUMNS.index("received_at")
         columns[received] = [utc(rows[0][received])] * len(rows)  # one time for the batch
-        station = rows[0][1]
         with self.pool.connection() as conn:
             self._ensure_partitions(conn, columns[received][0].date())
             # One statement, so atomic in autocommit: one round trip, no BEGIN or COMMIT.
-            new = {r[0] for r in conn.execute(_ADD, columns).fetchall()}
+            answer = conn.execute(_ADD, [*columns, station]).fetchall()
+            new = {r[0] for r in answer if r[0] is not None}
+            before = max((r[1] for r in answer if r[1] is not None), default=None)
             others = [row[0] for row in rows if row[0] not in new]
             held = set()
             if others:  # keys are never deleted: whose they are holds after the insert
@@ -245,16 +253,19 @@ class PostgresStorage:
                 held = {r[0] for r in found}
         results: list[tuple[str, str | None]] = []
         first: set[str] = set()
+        seqs = [] if before is None else [before]
         for row in rows:
             event_id = row[0]
             if event_id in new and event_id not in first:
                 first.add(event_id)  # the same event twice in one batch: once accepted
                 results.append(("accepted", None))
+                seqs.append(row[2])
             elif event_id in held or event_id in first:
                 results.append(("duplicate", None))
             else:
                 results.append(("rejected", "seq: already used by another event of this station"))
-        return results
+        # The highest seq before the statement, or a higher one it just added.
+        return results, max(seqs, default=None)
 
     def station_seq(self, station: str) -> int | None:
         with self.pool.connection() as conn:

@@ -159,6 +159,13 @@ class SQLiteStorage:
         # Batches that arrive together share one commit (group_commit.py).
         return self._group.run(lambda conn: _add_scans(conn, rows))
 
+    def accept(
+        self, station: str, rows: Sequence[tuple[Any, ...]]
+    ) -> tuple[list[tuple[str, str | None]], int | None]:
+        if not rows:  # every scan rejected: nothing to write
+            return [], self.station_seq(station)
+        return self._group.run(lambda conn: (_add_scans(conn, rows), _max_seq(conn, station)))
+
     def scans(
         self,
         *,
@@ -190,12 +197,7 @@ class SQLiteStorage:
 
     # -- photos ------------------------------------------------------------------------
     def station_seq(self, station: str) -> int | None:
-        row = (
-            self._conn()
-            .execute("SELECT max(seq) FROM scans WHERE station = ?", (station,))
-            .fetchone()
-        )
-        return row[0] if row else None
+        return _max_seq(self._conn(), station)
 
     def put_heartbeat(self, station: str, body: dict[str, Any], received_at: str) -> None:
         with self._write() as conn:
@@ -332,3 +334,8 @@ def _add_scans(
             results.append(("duplicate", None))
 
     return results
+
+
+def _max_seq(conn: sqlite3.Connection, station: str) -> int | None:
+    row = conn.execute("SELECT max(seq) FROM scans WHERE station = ?", (station,)).fetchone()
+    return row[0] if row else None

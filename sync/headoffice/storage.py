@@ -30,6 +30,13 @@ class Storage(Protocol):
         "duplicate"|"rejected", reason). Idempotent on (station, event_id) by a unique key."""
         ...
 
+    def accept(
+        self, station: str, rows: Sequence[tuple[Any, ...]]
+    ) -> tuple[list[tuple[str, str | None]], int | None]:
+        """add_scans, and the station's highest seq once they are held: what an upload's
+        answer needs, in one transaction (one round trip, one commit)."""
+        ...
+
     def station_seq(self, station: str) -> int | None:
         """The highest seq held for the station (None before its first scan)."""
         ...
