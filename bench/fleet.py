@@ -9,8 +9,9 @@ post batches for --seconds; requests/s and scans/s are printed beside the raw ce
 measured in the same run: executemany of the same rows into the same SQLite schema, and
 COPY into the same PostgreSQL table, 500 rows to a transaction for 500-scan batches and
 one row to a commit for 1-scan requests; each line also shows the load average. The
-receiver runs as `station head-office` in its own processes; the clients share the
-machine's cores with it.
+receiver runs as `station head-office` in its own processes (--workers 0: without the
+flag, one waitress process; N: N granian workers); the clients share the machine's cores
+with it.
 
 Reconnect storm: --stations asyncio stations connect at once, each with --backlog scans
 to send in batches of 100, against the receiver with admission control. Each honours
@@ -85,8 +86,9 @@ class Receiver:
         storage.close()
         self.port = _free_port()
         cmd = [sys.executable, "-m", "edge.cli", "head-office", "--data", str(self.data),
-               "--host", "127.0.0.1", "--port", str(self.port),
-               "--workers", str(workers)]  # fmt: skip
+               "--host", "127.0.0.1", "--port", str(self.port)]  # fmt: skip
+        if workers:  # 0: the default, one waitress process
+            cmd += ["--workers", str(workers)]
         for key, value in opts.items():
             cmd += [f"--{key.replace('_', '-')}", str(value)]
         if db:

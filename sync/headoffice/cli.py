@@ -45,9 +45,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ho.add_argument(
         "--workers",
         type=int,
-        default=1,
         metavar="N",
-        help="processes (default 1; more than 1 runs under gunicorn, one database pool each)",
+        help="N processes under granian, one database pool each: the fleet's server "
+        "(default: one waitress process, the smallest footprint)",
     )
     ho.add_argument(
         "--max-in-flight",
@@ -139,12 +139,13 @@ def cmd_head_office(args: argparse.Namespace, ctx: Context) -> int:
     from sync.headoffice.server import make_server
 
     for name in ("threads", "workers", "max_in_flight"):
-        if not 1 <= getattr(args, name) <= 256:
+        value = getattr(args, name)
+        if value is not None and not 1 <= value <= 256:
             print(f"--{name.replace('_', '-')}: expected 1 to 256", file=sys.stderr)
             return 2
     data, db = _receiver_dir(args, ctx), _db(args, ctx)
     admission = Admission(in_flight=args.max_in_flight)
-    if args.workers > 1:
+    if args.workers:
         return _run_workers(args, data, db, admission, _where(db, data))
     server, storage = make_server(
         data, args.host, args.port, args.threads, db=db, admission=admission
@@ -152,13 +153,7 @@ def cmd_head_office(args: argparse.Namespace, ctx: Context) -> int:
     port = server.effective_port
     # waitress gives the port as text once bound to a given one: %s, not %d.
     log.info("head office receiver on http://%s:%s (%s)", args.host, port, _where(db, data))
-    notify("READY=1")
-    interval = watchdog_s() / 3
-    if interval:
-        host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
-        threading.Thread(
-            target=_probe, args=(f"http://{host}:{port}/v1/health", interval), daemon=True
-        ).start()
+    _ready(args.host, port)
     try:
         server.run()
     finally:
@@ -180,8 +175,26 @@ def _run_workers(
         "head office receiver on http://%s:%s, %d processes (%s)",
         args.host, args.port, args.workers, where,
     )  # fmt: skip
-    serve(factory, args.host, args.port, args.workers, args.threads)
+    serve(
+        factory,
+        args.host,
+        args.port,
+        args.workers,
+        args.threads,
+        lambda: _ready(args.host, args.port),
+    )
     return 0
+
+
+def _ready(host: str, port: int | str) -> None:
+    """Tell systemd the receiver is up, and start proving it lives to the watchdog."""
+    notify("READY=1")
+    interval = watchdog_s() / 3
+    if interval:
+        local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        threading.Thread(
+            target=_probe, args=(f"http://{local}:{port}/v1/health", interval), daemon=True
+        ).start()
 
 
 def _probe(url: str, interval: float) -> None:

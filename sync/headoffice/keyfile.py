@@ -2,7 +2,7 @@
 
 Under ``--workers N`` every process loads its keys at boot. Creating the file with
 ``O_EXCL`` and then writing it let a second worker either crash on ``FileExistsError``
-(gunicorn then stops the whole server) or read a half-written key. Here the key is written
+(the server then stops) or read a half-written key. Here the key is written
 whole to a private temporary file and linked into place: ``link`` fails if another worker
 won, and then that worker's complete key is the one everybody reads.
 """
