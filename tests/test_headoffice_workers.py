@@ -232,3 +232,22 @@ def test_a_bad_db_in_head_office_toml_is_named_without_echoing_it(
     assert done.returncode == 2 and "db:" in done.stderr
     assert PASSWORD not in done.stderr + done.stdout
     assert not (office / "head-office.db").exists()
+
+
+def test_a_sqlite_head_office_loads_neither_the_station_nor_what_it_never_calls(
+    tmp_path: Path,
+) -> None:
+    probe = (
+        "import sys; from edge.cli import areas_for, build_parser;"
+        " build_parser(areas_for(['head-office']));"
+        " from pathlib import Path; from sync.headoffice.server import make_server;"
+        f" make_server(Path({str(tmp_path)!r}), '127.0.0.1', 0)[1].close();"
+        " heavy = ('requests', 'sync.station', 'psycopg', 'granian', 'edge.demo');"
+        " print(sorted(h for h in heavy if any(m == h or m.startswith(h + '.')"
+        " for m in sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
-from PIL import Image
 
 from sync.contract import (
     SHA256,
@@ -295,7 +294,7 @@ def create_app(
     from sync.headoffice.records import blueprint  # version 3; imports this module
 
     app.register_blueprint(blueprint(storage, admitted))
-    from sync.headoffice.dashboard import blueprint as page  # head office's own page
+    from sync.headoffice.dashboard.pages import blueprint as page  # head office's own page
 
     app.register_blueprint(page(storage))
     if data_dir is not None:  # scan-to-collect: its key and page live in the data folder
@@ -310,6 +309,8 @@ def is_jpeg(data: bytes) -> bool:
     only the header is read, never the pixels."""
     if not data.startswith(b"\xff\xd8\xff"):
         return False
+    from PIL import Image  # only a process that receives photos loads Pillow
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             return image.format == "JPEG"

@@ -7,6 +7,7 @@ database driver they never use.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import logging
 import os
@@ -16,8 +17,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import requests
 
 from edge.cli_support import Context, add_command, need_action
 from edge.notify import notify
@@ -192,20 +191,25 @@ def _ready(host: str, port: int | str) -> None:
     interval = watchdog_s() / 3
     if interval:
         local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-        threading.Thread(
-            target=_probe, args=(f"http://{local}:{port}/v1/health", interval), daemon=True
-        ).start()
+        threading.Thread(target=_probe, args=(local, int(port), interval), daemon=True).start()
 
 
-def _probe(url: str, interval: float) -> None:
-    """Tell the watchdog the receiver lives only when it answers HTTP: waitress's loop
-    offers no hook, so a request to ourselves is the proof of progress."""
+def _probe(host: str, port: int, interval: float) -> None:
+    """Tell the watchdog the receiver lives only when it answers HTTP: the server's loop
+    offers no hook, so a request to ourselves is the proof of progress. (http.client,
+    not requests: the receiver never loads requests otherwise.)"""
     while True:
         time.sleep(interval)
+        conn = http.client.HTTPConnection(host, port, timeout=interval)
         try:
-            requests.get(url, timeout=interval).raise_for_status()
-        except requests.RequestException as exc:
-            log.warning("health probe failed, not telling the watchdog: %s", exc)
+            conn.request("GET", "/v1/health")
+            problem = "" if conn.getresponse().status == 200 else "not HTTP 200"
+        except OSError as exc:
+            problem = str(exc) or type(exc).__name__
+        finally:
+            conn.close()
+        if problem:
+            log.warning("health probe failed, not telling the watchdog: %s", problem)
             continue
         notify("WATCHDOG=1")
 
