@@ -232,3 +232,13 @@ def test_settings_printed_anywhere_hide_the_secrets() -> None:
     shown = repr(_settings("https://sms.tencentcloudapi.com/"))
     assert SECRET_KEY not in shown and SECRET_ID not in shown
     assert "tencent_secret_key='***'" in shown and "tencent_sign_name='驿站通知'" in shown
+
+
+def test_the_credential_scope_is_the_utc_date() -> None:
+    # 07:30 in Shanghai on the 29th is still the 28th in UTC, which Tencent signs with.
+    at = int(datetime(2026, 11, 28, 23, 30, tzinfo=UTC).timestamp())
+    gateway = TencentGateway(_settings("https://sms.tencentcloudapi.com/"))
+    headers = gateway.headers(gateway.body(MESSAGE), at)
+    assert f"Credential={SECRET_ID}/2026-11-28/sms/tc3_request," in headers["Authorization"]
+    assert headers["Host"] == "sms.tencentcloudapi.com" and headers["X-TC-Timestamp"] == str(at)
+    assert headers["X-TC-Region"] == "ap-guangzhou"

@@ -33,12 +33,10 @@ def _sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def tc3_string_to_sign(host: str, action: str, body: bytes, timestamp: int, service: str) -> str:
+def tc3_string_to_sign(host: str, action: str, body: bytes, timestamp: int, scope: str) -> str:
     """Steps 1 and 2 of Signature v3: the canonical request, then the string to sign."""
     canonical_headers = f"content-type:{CONTENT_TYPE}\nhost:{host}\nx-tc-action:{action.lower()}\n"
     canonical = "\n".join(["POST", "/", "", canonical_headers, SIGNED_HEADERS, _sha256_hex(body)])
-    date = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
-    scope = f"{date}/{service}/tc3_request"
     return "\n".join([ALGORITHM, str(timestamp), scope, _sha256_hex(canonical.encode())])
 
 
@@ -51,10 +49,12 @@ def tc3_signature(secret_key: str, date: str, service: str, string_to_sign: str)
 def tc3_authorization(
     secret_id: str, secret_key: str, host: str, action: str, body: bytes, timestamp: int
 ) -> str:
-    """Step 4: the Authorization header of a POST of ``body`` to ``host``."""
-    string_to_sign = tc3_string_to_sign(host, action, body, timestamp, SERVICE)
-    scope = string_to_sign.split("\n")[2]
-    signature = tc3_signature(secret_key, scope.split("/")[0], SERVICE, string_to_sign)
+    """Step 4: the Authorization header of a POST of ``body`` to ``host``; the scope's
+    date is the UTC date of ``timestamp``."""
+    date = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+    scope = f"{date}/{SERVICE}/tc3_request"
+    string_to_sign = tc3_string_to_sign(host, action, body, timestamp, scope)
+    signature = tc3_signature(secret_key, date, SERVICE, string_to_sign)
     return (
         f"{ALGORITHM} Credential={secret_id}/{scope}, "
         f"SignedHeaders={SIGNED_HEADERS}, Signature={signature}"
