@@ -1,9 +1,10 @@
 """`station head-office --workers N`: N processes under granian.
 
 Why granian: a maintained pre-fork server whose HTTP layer is Rust, handing each request
-to one of a worker's Python threads. A 1-scan upload is bound by CPU per request, and
-there it costs about a third of waitress's or gunicorn's HTTP layer (measured: 170 µs
-against 520 µs for an empty answer; docs/SCALING.md). It restarts a worker that dies.
+to one of a worker's Python threads. A 1-scan upload is bound by CPU per request: an
+empty answer cost 170 µs of server CPU under granian against 520 µs under waitress, and
+a 1-scan upload under gunicorn's gthread worker cost about what it did under waitress
+(docs/SCALING.md). It restarts a worker that dies.
 Workers are forked, and each builds its app, and so opens its database pool, after the
 fork: a pool's sockets must never be shared by two processes.
 """
