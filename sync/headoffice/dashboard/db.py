@@ -16,9 +16,28 @@ log = logging.getLogger(__name__)
 
 _LOCK = 0x0DA5_4B0A  # advisory lock: one worker migrates, the others wait
 
+# The counts screen reads this, not scans: a day is the station's own local day (the
+# date its scanned_at carries), as the screen always counted. Filled from the scans held
+# when made; then a trigger adds each scan as it is inserted, in the same transaction.
+_COUNTS_TABLE = """CREATE TABLE ho_scan_counts (
+    day TEXT NOT NULL,
+    station TEXT NOT NULL,
+    carrier TEXT NOT NULL,
+    type TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (day, station, carrier, type)
+)"""
+_COUNTS_FILL = (
+    "INSERT INTO ho_scan_counts (day, station, carrier, type, n)"
+    " SELECT substr(scanned_at, 1, 10), station, COALESCE(carrier, ''), type, COUNT(*)"
+    " FROM scans GROUP BY substr(scanned_at, 1, 10), station, COALESCE(carrier, ''), type"
+)
+
 # Portable SQL: TEXT and INTEGER mean the same in SQLite and PostgreSQL. Times are UTC
-# text of one fixed form, so text order is time order.
-MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+# text of one fixed form, so text order is time order. A migration that cannot be
+# portable gives its statements per backend.
+Script = str | dict[str, tuple[str, ...]]
+MIGRATIONS: tuple[tuple[int, str, Script], ...] = (
     (
         1,
         "head-office operators and their sessions",
@@ -49,6 +68,44 @@ CREATE INDEX ho_sessions_operator ON ho_sessions (operator)
         "problem scans by time, for the fleet's problem list",
         # Partial: only problem scans (a few per cent) pay for it on insert.
         "CREATE INDEX ho_scans_problems ON scans (scanned_utc) WHERE type = 'problem'",
+    ),
+    (
+        3,
+        "a waybill's last four characters, for the tail search",
+        # The same expression in both dialects; queries.waybills_ending repeats it exactly.
+        "CREATE INDEX ho_scans_tail ON scans (substr(waybill, length(waybill) - 3), waybill)",
+    ),
+    (
+        4,
+        "counts per local day, station, carrier and type, kept as scans arrive",
+        {
+            "sqlite": (
+                _COUNTS_TABLE,
+                _COUNTS_FILL,
+                """CREATE TRIGGER ho_scan_counts_add AFTER INSERT ON scans BEGIN
+    INSERT INTO ho_scan_counts (day, station, carrier, type, n)
+    VALUES (substr(NEW.scanned_at, 1, 10), NEW.station, COALESCE(NEW.carrier, ''), NEW.type, 1)
+    ON CONFLICT (day, station, carrier, type) DO UPDATE SET n = n + 1;
+END""",
+            ),
+            "postgresql": (
+                _COUNTS_TABLE,
+                _COUNTS_FILL,
+                # One upsert per statement (a batch), not per row. Rows are taken in key
+                # order, so two batches of one station lock their counters in one order.
+                """CREATE FUNCTION ho_scan_counts_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO ho_scan_counts (day, station, carrier, type, n)
+    SELECT substr(scanned_at, 1, 10), station, COALESCE(carrier, ''), type, count(*)
+    FROM new_scans GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (day, station, carrier, type) DO UPDATE SET n = ho_scan_counts.n + EXCLUDED.n;
+    RETURN NULL;
+END $$""",
+                "CREATE TRIGGER ho_scan_counts_add AFTER INSERT ON scans"
+                " REFERENCING NEW TABLE AS new_scans FOR EACH STATEMENT"
+                " EXECUTE FUNCTION ho_scan_counts_add()",
+            ),
+        },
     ),
 )
 
@@ -104,21 +161,22 @@ class Db:
             with self.sqlite._write() as conn:
                 conn.execute(table)
                 done = {r[0] for r in conn.execute("SELECT version FROM dashboard_migrations")}
-                return _apply(done, lambda s, p=(): conn.execute(s, p))
+                return _apply(done, "sqlite", lambda s, p=(): conn.execute(s, p))
         assert self.pool is not None
         with self.pool.connection() as pg, pg.transaction():
             pg.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
             pg.execute(table)
             done = {r[0] for r in pg.execute("SELECT version FROM dashboard_migrations")}
-            return _apply(done, lambda s, p=(): pg.execute(_pg(s), p))
+            return _apply(done, "postgresql", lambda s, p=None: pg.execute(_pg(s), p))
 
 
-def _apply(done: set[int], execute: Any) -> list[str]:
+def _apply(done: set[int], backend: str, execute: Any) -> list[str]:
     applied = []
     for version, name, script in MIGRATIONS:
         if version in done:
             continue
-        for statement in script.split(";"):
+        statements = script.split(";") if isinstance(script, str) else script[backend]
+        for statement in statements:
             if statement.strip():
                 execute(statement)
         execute("INSERT INTO dashboard_migrations (version, name) VALUES (?, ?)", (version, name))

@@ -42,10 +42,13 @@ def _utc(value: Any) -> datetime:
 
 
 def waybills_ending(db: Db, tail: str, limit: int = 50) -> list[str]:
-    """Waybills that end with the tail (a scan of the table: fine for a query by hand)."""
+    """Waybills that end with the tail (4 characters or more, as params.waybill checks):
+    found through ho_scans_tail, the index of every waybill's last four characters."""
     rows = db.rows(
-        "SELECT DISTINCT waybill FROM scans WHERE waybill LIKE ? ORDER BY waybill LIMIT ?",
-        ("%" + tail, limit),
+        "SELECT DISTINCT waybill FROM scans"
+        " WHERE substr(waybill, length(waybill) - 3) = ? AND waybill LIKE ?"
+        " ORDER BY waybill LIMIT ?",
+        (tail[-4:], "%" + tail, limit),
     )
     return [r["waybill"] for r in rows]
 
@@ -88,13 +91,12 @@ def counts(db: Db, by: str, first: str, last: str, station: str | None) -> list[
     for local days first..last (YYYY-MM-DD)."""
     width = 10 if by == "day" else 7
     sql = (
-        f"SELECT substr(scanned_at, 1, {width}) AS period, station,"
-        " COALESCE(carrier, '') AS carrier, type, COUNT(*) AS n FROM scans"
-        " WHERE substr(scanned_at, 1, 10) BETWEEN ? AND ?"
-    )
+        f"SELECT substr(day, 1, {width}) AS period, station, carrier, type, SUM(n) AS n"
+        " FROM ho_scan_counts WHERE day BETWEEN ? AND ?"
+    )  # kept as scans arrive (db.py, migration 4): no pass over the scans table
     sql, params = _where(sql, station=station)
     params = [first, last, *params]
-    sql += f" GROUP BY substr(scanned_at, 1, {width}), station, COALESCE(carrier, ''), type"
+    sql += f" GROUP BY substr(day, 1, {width}), station, carrier, type"
     table: dict[tuple[str, str, str], dict[str, int]] = {}
     for r in db.rows(sql, params):
         key = (r["period"], r["station"], r["carrier"])
