@@ -18,7 +18,8 @@ _LOCK = 0x0DA5_4B0A  # advisory lock: one worker migrates, the others wait
 
 # The counts screen reads this, not scans: a day is the station's own local day (the
 # date its scanned_at carries), as the screen always counted. Filled from the scans held
-# when made; then a trigger adds each scan as it is inserted, in the same transaction.
+# when made; then each insert adds to it in its own transaction: on PostgreSQL a
+# statement trigger (one upsert per batch), on SQLite the backend's write itself.
 _COUNTS_TABLE = """CREATE TABLE ho_scan_counts (
     day TEXT NOT NULL,
     station TEXT NOT NULL,
@@ -79,15 +80,9 @@ CREATE INDEX ho_sessions_operator ON ho_sessions (operator)
         4,
         "counts per local day, station, carrier and type, kept as scans arrive",
         {
-            "sqlite": (
-                _COUNTS_TABLE,
-                _COUNTS_FILL,
-                """CREATE TRIGGER ho_scan_counts_add AFTER INSERT ON scans BEGIN
-    INSERT INTO ho_scan_counts (day, station, carrier, type, n)
-    VALUES (substr(NEW.scanned_at, 1, 10), NEW.station, COALESCE(NEW.carrier, ''), NEW.type, 1)
-    ON CONFLICT (day, station, carrier, type) DO UPDATE SET n = n + 1;
-END""",
-            ),
+            # The SQLite backend makes the table and adds each write to it (sqlite.py's
+            # _count); here it is rebuilt from the scans held, in this one transaction.
+            "sqlite": ("DELETE FROM ho_scan_counts", _COUNTS_FILL),
             "postgresql": (
                 _COUNTS_TABLE,
                 _COUNTS_FILL,
