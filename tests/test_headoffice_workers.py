@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gzip
 import os
 import signal
 import sqlite3
@@ -18,7 +17,7 @@ import requests
 
 from sync.headoffice.app import Admission, hash_token, new_token
 from sync.headoffice.server import start
-from tests.sync_fixtures import (  # noqa: F401
+from tests.sync_fixtures import (
     STATION,
     PostgresCluster,
     Receiver,
@@ -26,7 +25,6 @@ from tests.sync_fixtures import (  # noqa: F401
     a_scan,
     batch,
     post,
-    receiver_fixture,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -253,41 +251,3 @@ def test_a_sqlite_head_office_loads_neither_the_station_nor_what_it_never_calls(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "[]"
-
-
-def _shape(resp: requests.Response) -> tuple[int, object]:
-    """An answer without what differs by nature: the time, the seqs and the scans' ids."""
-    body = resp.json()
-    body.pop("server_time", None)
-    body.pop("station_seq", None)
-    for item in body.get("results", []):
-        item.pop("event_id")
-    return resp.status_code, body
-
-
-def test_a_plain_upload_is_answered_as_a_gzipped_one_is(receiver: Receiver) -> None:
-    """A plain body of a stated length takes the fast path in front of Flask; a gzipped
-    one goes through Flask's view. Both must give the same answers."""
-    cases = [
-        lambda n: batch(a_scan(n), a_scan(n + 1, type="nope")),  # one accepted, one rejected
-        lambda n: batch(a_scan(n), station="XX-OTHER"),  # another station's batch
-        lambda n: {"station": STATION, "batch_id": "x"},  # not a batch
-    ]
-    sent = []
-    for case in cases:
-        sent.append(case(100))
-        plain = post(receiver, sent[-1], gz=False)
-        zipped = post(receiver, case(200), gz=True)
-        assert plain.status_code in (200, 403, 422) and _shape(plain) == _shape(zipped)
-    for gz in (False, True):
-        bad = requests.post(
-            receiver.url + "/v1/scans",
-            data=gzip.compress(b"{nope") if gz else b"{nope",
-            headers={"Authorization": f"Bearer {receiver.token}"}
-            | ({"Content-Encoding": "gzip"} if gz else {}),
-            timeout=10,
-        )
-        assert (bad.status_code, bad.json()) == (400, {"error": "body: not JSON"})
-    resend = post(receiver, sent[0], gz=False)
-    assert [r["status"] for r in resend.json()["results"]] == ["duplicate", "rejected"]
-    assert resend.json()["station_seq"] == 200

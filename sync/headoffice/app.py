@@ -20,7 +20,6 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -105,9 +104,16 @@ def create_app(
         return guarded
 
     def answer(status: int, body: dict[str, Any], **headers: str) -> Response:
-        data, zipped = encode(body, request.headers.get("Accept-Encoding", ""))
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        try:
+            data = text.encode()
+        except UnicodeEncodeError:  # a lone surrogate echoed back: escape it instead
+            data = json.dumps(body, separators=(",", ":")).encode()
         resp = Response(data, status=status, mimetype="application/json")
-        resp.headers.update(zipped)
+        if len(data) > GZIP_ABOVE and "gzip" in request.headers.get("Accept-Encoding", ""):
+            resp.set_data(gzip.compress(data, 6, mtime=0))
+            resp.headers["Content-Encoding"] = "gzip"
+            resp.headers["Vary"] = "Accept-Encoding"
         resp.headers.update(headers)
         return resp
 
@@ -142,10 +148,36 @@ def create_app(
         if who.role != "station":
             return refuse(403, "this token is not a station's")
         try:
-            data = _body(MAX_BODY)
+            body = read_json(MAX_BODY)
         except BadBody as exc:
             return refuse(exc.status, str(exc))
-        return answer(*upload(storage, who, data))
+        problem = batch_problem(body)
+        if problem:
+            return refuse(422, problem)
+        if body["station"] != who.name:
+            return refuse(403, f"this token belongs to station {who.name}, not {body['station']}")
+        scans = body["scans"]
+        problems = [scan_problem(s) for s in scans]
+        valid = [s for s, p in zip(scans, problems, strict=True) if p is None]
+        rows = scan_rows(who.name, body["batch_id"], valid, utc_now())
+        held, station_seq = storage.accept(who.name, rows)
+        stored = iter(held)
+        results = []
+        for scan, problem in zip(scans, problems, strict=True):
+            event_id = scan.get("event_id") if isinstance(scan, dict) else None
+            event_id = event_id if isinstance(event_id, str) and len(event_id) <= 64 else None
+            if problem is not None:
+                results.append({"event_id": event_id, "status": "rejected", "reason": problem})
+                continue
+            status, reason = next(stored)
+            item = {"event_id": event_id, "status": status}
+            if reason:
+                item["reason"] = reason
+            results.append(item)
+        # Version 2: head office's highest seq for the station, so a restored station
+        # numbers its next scans above it.
+        body = {"results": results, "server_time": utc_now()}
+        return answer(200, body | {"station_seq": station_seq})
 
     @app.get("/v1/stations/<station>")
     def station_info(station: str) -> Response:
@@ -259,9 +291,6 @@ def create_app(
             200, {"waybill": waybill, "stations": stations, "last": last, "events": events}
         )
 
-    # The steady state's request, a station's small batch, skips Flask's request
-    # handling (~40 % of its CPU); anything else about it goes through Flask as before.
-    app.wsgi_app = _ScansFastPath(app.wsgi_app, storage, principals, slots)  # type: ignore[method-assign]
     from sync.headoffice.records import blueprint  # version 3; imports this module
 
     app.register_blueprint(blueprint(storage, admitted))
@@ -273,98 +302,6 @@ def create_app(
 
         app.register_blueprint(collect_pages(data_dir))
     return app
-
-
-def upload(storage: Storage, who: Principal, data: bytes) -> tuple[int, dict[str, Any]]:
-    """POST /v1/scans from a station's token once its body is read: (status, answer)."""
-    try:
-        body = _json(data)
-    except BadBody as exc:
-        return exc.status, {"error": str(exc)}
-    problem = batch_problem(body)
-    if problem:
-        return 422, {"error": problem}
-    if body["station"] != who.name:
-        return 403, {"error": f"this token belongs to station {who.name}, not {body['station']}"}
-    scans = body["scans"]
-    problems = [scan_problem(s) for s in scans]
-    valid = [s for s, p in zip(scans, problems, strict=True) if p is None]
-    rows = scan_rows(who.name, body["batch_id"], valid, utc_now())
-    held, station_seq = storage.accept(who.name, rows)
-    stored = iter(held)
-    results = []
-    for scan, problem in zip(scans, problems, strict=True):
-        event_id = scan.get("event_id") if isinstance(scan, dict) else None
-        event_id = event_id if isinstance(event_id, str) and len(event_id) <= 64 else None
-        if problem is not None:
-            results.append({"event_id": event_id, "status": "rejected", "reason": problem})
-            continue
-        status, reason = next(stored)
-        item = {"event_id": event_id, "status": status}
-        if reason:
-            item["reason"] = reason
-        results.append(item)
-    # Version 2: head office's highest seq for the station, so a restored station
-    # numbers its next scans above it.
-    return 200, {"results": results, "server_time": utc_now(), "station_seq": station_seq}
-
-
-def encode(body: dict[str, Any], accept_encoding: str) -> tuple[bytes, dict[str, str]]:
-    """An answer's bytes, gzipped when large and the client takes gzip; its headers."""
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    try:
-        data = text.encode()
-    except UnicodeEncodeError:  # a lone surrogate echoed back: escape it instead
-        data = json.dumps(body, separators=(",", ":")).encode()
-    if len(data) > GZIP_ABOVE and "gzip" in accept_encoding:
-        return gzip.compress(data, 6, mtime=0), {
-            "Content-Encoding": "gzip",
-            "Vary": "Accept-Encoding",
-        }
-    return data, {}
-
-
-class _ScansFastPath:
-    """POST /v1/scans with a known station token, a plain body of a stated length within
-    the limit and a free upload slot: answered here, by ``upload`` as the Flask view
-    would. Every other request, and every refusal of these, is Flask's."""
-
-    def __init__(
-        self,
-        flask_app: Callable[..., Any],
-        storage: Storage,
-        principals: CachedPrincipals,
-        slots: threading.BoundedSemaphore,
-    ) -> None:
-        self.flask_app, self.storage, self.principals, self.slots = (
-            flask_app, storage, principals, slots,
-        )  # fmt: skip
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        length = environ.get("CONTENT_LENGTH") or ""
-        if (
-            environ["REQUEST_METHOD"] != "POST"
-            or environ.get("PATH_INFO") != "/v1/scans"
-            or environ.get("HTTP_CONTENT_ENCODING", "identity").lower() != "identity"
-            or not length.isdigit()
-            or int(length) > MAX_BODY
-        ):
-            return self.flask_app(environ, start_response)
-        match = BEARER.fullmatch(environ.get("HTTP_AUTHORIZATION", ""))
-        who = self.principals(hash_token(match.group(1))) if match else None
-        if who is None or who.role != "station" or not self.slots.acquire(blocking=False):
-            return self.flask_app(environ, start_response)
-        try:
-            status, body = upload(self.storage, who, environ["wsgi.input"].read(int(length)))
-        finally:
-            self.slots.release()
-        data, headers = encode(body, environ.get("HTTP_ACCEPT_ENCODING", ""))
-        start_response(
-            f"{status} {HTTPStatus(status).phrase}",
-            [("Content-Type", "application/json"), ("Content-Length", str(len(data))),
-             *headers.items()],
-        )  # fmt: skip
-        return [data]
 
 
 def is_jpeg(data: bytes) -> bool:
@@ -383,12 +320,8 @@ def is_jpeg(data: bytes) -> bool:
 
 def read_json(limit: int) -> Any:
     """The request's body as JSON; BadBody when it cannot be read (400, 413, 415)."""
-    return _json(_body(limit))
-
-
-def _json(data: bytes) -> Any:
     try:
-        return json.loads(data)
+        return json.loads(_body(limit))
     except ValueError:
         raise BadBody(400, "body: not JSON") from None
     except RecursionError:
