@@ -39,7 +39,6 @@ def serve(
         interface=Interfaces.WSGI,
         workers=workers,
         blocking_threads=threads,
-        backpressure=threads,  # beyond that, requests wait in Rust, not on the GIL
         log_level=LogLevels.warning,
         log_access=False,
         respawn_failed_workers=True,
