@@ -20,6 +20,12 @@ FEED_COLUMNS = (
 )
 
 
+_BY_GRAMS = (  # parcels through the trigram index of their waybills
+    "SELECT p.* FROM web_waybill_grams g JOIN web_waybill_ids i ON i.id = g.rowid "
+    "JOIN parcels p ON p.waybill = i.waybill "
+)
+
+
 @dataclass(frozen=True)
 class SignInAttempt:
     """One sign-in, its PIN already checked; times are RFC 3339 in the station's zone."""
@@ -201,19 +207,16 @@ class WebSQL(StoreBase):
             ("waybill", "SELECT * FROM parcels WHERE waybill = :t"),
             ("pickup_code", "SELECT * FROM parcels WHERE pickup_code = :t AND state = 'on_shelf'"),
         ]
-        if 4 <= len(text) <= 6:
-            tail = f"SELECT * FROM parcels WHERE substr(waybill, -{len(text)}) = :t"
-            queries.append(("tail", tail))
+        # Letters and digits only: LIKE needs no escapes and the trigram index serves it.
+        grams = text.isascii() and text.isalnum()
+        if 4 <= len(text) <= 6 and grams:
+            # LIKE ignores case; the tail compared again keeps the match exact.
+            queries.append(("tail", _BY_GRAMS + "WHERE g.waybill LIKE '%' || :t "
+                            f"AND substr(i.waybill, -{len(text)}) = :t LIMIT :n"))  # fmt: skip
         if len(text) == 4 and text.isdigit():
             queries.append(("phone", "SELECT * FROM parcels WHERE phone_last4 = :t"))
-        if len(text) >= 5 and text.isascii() and text.isalnum():
-            # Letters and digits only: LIKE needs no escapes and the trigram index serves it.
-            queries.append((
-                "part",
-                "SELECT p.* FROM web_waybill_grams g JOIN web_waybill_ids i ON i.id = g.rowid "
-                "JOIN parcels p ON p.waybill = i.waybill "
-                "WHERE g.waybill LIKE '%' || :t || '%' LIMIT :n",
-            ))  # fmt: skip
+        if len(text) >= 5 and grams:
+            queries.append(("part", _BY_GRAMS + "WHERE g.waybill LIKE '%' || :t || '%' LIMIT :n"))
         found: dict[str, dict[str, Any]] = {}
         for matched, sql in queries:
             if len(found) >= limit:
