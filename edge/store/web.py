@@ -20,9 +20,11 @@ FEED_COLUMNS = (
 )
 
 
-_BY_GRAMS = (  # parcels through the trigram index of their waybills
-    "SELECT p.* FROM web_waybill_grams g JOIN web_waybill_ids i ON i.id = g.rowid "
-    "JOIN parcels p ON p.waybill = i.waybill "
+# Parcels through the trigram index of their waybills. CROSS JOIN keeps the index
+# first: the planner otherwise walks every waybill and asks the index about each.
+_BY_GRAMS = (
+    "SELECT p.* FROM web_waybill_grams g CROSS JOIN web_waybill_ids i ON i.id = g.rowid "
+    "CROSS JOIN parcels p ON p.waybill = i.waybill "
 )
 
 
@@ -207,15 +209,14 @@ class WebSQL(StoreBase):
             ("waybill", "SELECT * FROM parcels WHERE waybill = :t"),
             ("pickup_code", "SELECT * FROM parcels WHERE pickup_code = :t AND state = 'on_shelf'"),
         ]
-        # Letters and digits only: LIKE needs no escapes and the trigram index serves it.
-        grams = text.isascii() and text.isalnum()
-        if 4 <= len(text) <= 6 and grams:
-            # LIKE ignores case; the tail compared again keeps the match exact.
-            queries.append(("tail", _BY_GRAMS + "WHERE g.waybill LIKE '%' || :t "
-                            f"AND substr(i.waybill, -{len(text)}) = :t LIMIT :n"))  # fmt: skip
+        if 4 <= len(text) <= 6:
+            # One index, on the last 4: seek there, then compare the whole tail.
+            queries.append(("tail", "SELECT * FROM parcels WHERE substr(waybill, -4) ="
+                            f" substr(:t, -4) AND substr(waybill, -{len(text)}) = :t"))  # fmt: skip
         if len(text) == 4 and text.isdigit():
             queries.append(("phone", "SELECT * FROM parcels WHERE phone_last4 = :t"))
-        if len(text) >= 5 and grams:
+        if len(text) >= 5 and text.isascii() and text.isalnum():
+            # Letters and digits only: LIKE needs no escapes and the trigram index serves it.
             queries.append(("part", _BY_GRAMS + "WHERE g.waybill LIKE '%' || :t || '%' LIMIT :n"))
         found: dict[str, dict[str, Any]] = {}
         for matched, sql in queries:
