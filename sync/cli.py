@@ -1,7 +1,7 @@
 """Subcommands of this area; edge.cli calls register().
 
-`station sync run|once|status|retry` (the uploader) and `station head-office` (the
-reference receiver, with `token add` and `manifest import`).
+`station sync run|once|status|retry` (the uploader); `station head-office` (the reference
+receiver) registers from sync.headoffice.cli, so the uploader never loads its page.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from datetime import datetime
 from edge.cli_support import Context, add_command, need_action, print_json
 from edge.clock import SystemClock
 from edge.notify import notify
-from sync.headoffice import cli as headoffice_cli
 from sync.service import watchdog_s
 from sync.station import records
 from sync.station.common import worst_turn_s
@@ -66,7 +65,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     retry.add_argument("event_id", metavar="EVENT_ID", help="the rejected scan's event id")
     records.register(sync_sub)
-    headoffice_cli.register(sub)
 
 
 # -- uploader ----------------------------------------------------------------------------
