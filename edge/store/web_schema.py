@@ -106,20 +106,12 @@ MIGRATIONS: list[Migration] = [
         -- fewer b-tree pages.
         DROP INDEX parcels_tail5;
         DROP INDEX parcels_tail6;
-        DROP TRIGGER web_waybill_ids_added;
-        DROP TRIGGER web_waybill_ids_removed;
+        -- The triggers on web_waybill_ids stay: they name the new table.
         DROP TABLE web_waybill_grams;
         CREATE VIRTUAL TABLE web_waybill_grams USING fts5 (
             waybill, content = 'web_waybill_ids', content_rowid = 'id',
             tokenize = 'trigram', detail = 'none', columnsize = 0
         );
-        CREATE TRIGGER web_waybill_ids_added AFTER INSERT ON web_waybill_ids BEGIN
-            INSERT INTO web_waybill_grams (rowid, waybill) VALUES (NEW.id, NEW.waybill);
-        END;
-        CREATE TRIGGER web_waybill_ids_removed AFTER DELETE ON web_waybill_ids BEGIN
-            INSERT INTO web_waybill_grams (web_waybill_grams, rowid, waybill)
-            VALUES ('delete', OLD.id, OLD.waybill);
-        END;
         INSERT INTO web_waybill_grams (web_waybill_grams) VALUES ('rebuild');
         """,
     ),
