@@ -153,6 +153,7 @@ def test_a_scan_loads_only_what_it_uses(data: Path) -> None:
         "import sys; from edge.cli import main;"
         f" code = main(['--data', {str(data)!r}, 'scan', '--type', 'receive', '75000000000001']);"
         " heavy = ('flask', 'werkzeug', 'requests', 'biip', 'sqlite_utils', 'barcode', 'web.app',"
+        " 'cryptography',"
         " 'sync.station', 'sync.headoffice', 'edge.demo', 'edge.devices.cli');"
         " print(code, sorted(m for m in sys.modules if m.startswith(heavy)))"
     )
