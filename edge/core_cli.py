@@ -219,6 +219,9 @@ def cmd_parcel(args: argparse.Namespace, ctx: Context) -> int:
                 "parcel": dict(row) if row else None,
                 "history": [dict(h) for h in history],
                 "notify": store.notify_status(args.waybill),
+                # The manifest's word on collection at a station: yes, no, unknown; None
+                # when head office announced no such parcel.
+                "consent": (entry := store.manifest_entry(args.waybill)) and entry["consent"],
             }
         )
         return 0

@@ -35,6 +35,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "double_read": ("重复读取，已忽略", "Double read ignored"),
     # receive
     "received": ("入库 {pickup_code}，放 {shelf} 号架", "Received: {pickup_code}, shelf {shelf}"),
+    "received_no_consent": (
+        "入库 {pickup_code}，放 {shelf} 号架；收件人未同意放驿站，请联系快递员",
+        "Received: {pickup_code}, shelf {shelf}. The recipient did not agree to a station:"
+        " call the courier",
+    ),
     "receipt_required": (
         "此包裹需要签回单：请用回单表单签收",
         "This parcel needs its signed receipt: use the 回单 form",

@@ -7,6 +7,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from edge.service.receipts import RequirementError, parse_requirement
 from sync.client import plain
 from sync.contract import CARRIER, LAST4, WAYBILL, mask_numbers
 from sync.station.common import (
@@ -19,6 +20,9 @@ from sync.station.common import (
 )
 
 log = logging.getLogger(__name__)
+
+CONSENT = ("yes", "no")  # anything else, or none (a version-1 head office), is unknown
+MAX_HOPS = 9
 
 
 class ManifestPart(UploaderBase):
@@ -83,11 +87,14 @@ def manifest_parcels(items: list[Any]) -> list[dict[str, Any]]:
             return None
         return value if pattern is None or pattern.fullmatch(value) else None
 
+    def count(value: Any, top: int) -> int | None:
+        ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value <= top
+        return value if ok else None
+
     good = []
     for p in items:
         if not isinstance(p, dict) or not text(p.get("waybill"), WAYBILL):
             continue
-        weight = p.get("declared_weight_g")
         good.append(
             {
                 "waybill": p["waybill"],
@@ -97,14 +104,25 @@ def manifest_parcels(items: list[Any]) -> list[dict[str, Any]]:
                 "recipient_masked": mask_numbers(r)
                 if (r := text(p.get("recipient_masked")))
                 else None,
-                "declared_weight_g": (
-                    weight
-                    if isinstance(weight, int)
-                    and not isinstance(weight, bool)
-                    and 0 < weight <= 1_000_000
-                    else None
-                ),
+                "declared_weight_g": count(p.get("declared_weight_g"), 1_000_000),
                 "valuable": p.get("valuable") is True,
+                "consent": c if (c := p.get("consent")) in CONSENT else "unknown",
+                "receipt": receipt(p.get("receipt"), p["waybill"]),
+                "hops": count(p.get("hops"), MAX_HOPS),
             }
         )
     return good
+
+
+def receipt(value: Any, waybill: str) -> str | None:
+    """The receipt requirement in its own notation; one that cannot be read is logged and
+    left out (the parcel still comes, and a clerk can mark the receipt at receive)."""
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str) or len(value) > 80:
+            raise RequirementError("not a short text")
+        return parse_requirement(value).text()
+    except RequirementError as exc:
+        log.warning("manifest: receipt of %s not understood (%s); left out", waybill, exc)
+        return None
