@@ -193,6 +193,9 @@ def test_consent_no_travels_from_the_csv_to_an_amber_receive(
     assert agreed.warnings == [] and agreed.message_key == "received"
     assert main(["--data", str(tmp_path), "parcel", SF, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["consent"] == "no"
+    day = env.clock.now(env.config().tz).wall.date().isoformat()
+    assert main(["--data", str(tmp_path), "report", "daily", "--date", day, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["received_without_consent"] == 1
 
 
 def test_a_receipt_in_the_manifest_is_required_at_receive_and_asked_at_sign(

@@ -310,6 +310,18 @@ class SyncSQL(StoreBase):
         return [dict(r) for r in rows]
 
     # -- manifest ----------------------------------------------------------------------
+    def received_without_consent(self, start: str, end: str) -> int:
+        """Receives between two local ISO times, not undone, of parcels whose manifest
+        says the recipient did not agree to a station (the courier was to be called)."""
+        row = self.one(
+            "SELECT COUNT(*) FROM scans s JOIN manifest m ON m.waybill = s.waybill"
+            " WHERE s.type = 'receive' AND s.scanned_at >= ? AND s.scanned_at < ?"
+            " AND m.consent = 'no'"
+            " AND NOT EXISTS (SELECT 1 FROM scan_undos u WHERE u.seq = s.seq)",
+            (start, end),
+        )
+        return int(row[0]) if row else 0
+
     def upsert_manifest(self, parcels: Iterable[dict[str, Any]], *, at: str | None = None) -> int:
         at = at or _utc_now()
         rows = [
