@@ -27,6 +27,7 @@ from tests.conftest import ManualClock
 from tests.sync_fixtures import (  # noqa: F401
     STATION,
     Env,
+    PostgresCluster,
     ScriptedServer,
     Seen,
     answer,
@@ -262,6 +263,40 @@ def test_an_older_head_office_database_gains_the_columns(tmp_path: Path) -> None
         )
         new = storage.manifest(STATION, None, 10).parcels[-1]
         assert (new["consent"], new["receipt"]) == ("no", "stamp,copies=1")
+    finally:
+        storage.close()
+
+
+def test_an_older_postgresql_database_gains_the_columns() -> None:
+    import psycopg
+
+    from sync.headoffice.postgres import MIGRATIONS, PostgresStorage
+
+    url = PostgresCluster.get().new_database()
+    mine = next(v for v, name, _ in MIGRATIONS if name.startswith("manifest consent"))
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        for version, name, script in MIGRATIONS:
+            if version < mine:
+                conn.execute(script)
+                conn.execute("INSERT INTO schema_migrations VALUES (%s, %s)", (version, name))
+        conn.execute(
+            "INSERT INTO manifest (station, waybill, imported_at) VALUES (%s, %s, now())",
+            (STATION, SF),
+        )
+    storage = PostgresStorage(url, max_size=2)
+    try:
+        (old,) = storage.manifest(STATION, None, 10).parcels
+        assert (old["consent"], old["receipt"], old["hops"]) == ("unknown", None, None)
+        storage.import_manifest(
+            parse_manifest_csv(f"station,waybill,consent,hops\n{STATION},{ZTO},yes,3\n"),
+            "2026-11-21T00:00:00Z",
+        )
+        new = storage.manifest(STATION, None, 10).parcels[-1]
+        assert (new["consent"], new["receipt"], new["hops"]) == ("yes", None, 3)
     finally:
         storage.close()
 
