@@ -239,6 +239,23 @@ def test_a_receipt_in_the_manifest_is_required_at_receive_and_asked_at_sign(
 
 
 # -- older databases gain the columns -------------------------------------------------------
+def check_upgraded(storage: Any) -> None:
+    """A row stored before version 6 answers unknown; a new import keeps every field."""
+    try:
+        (old,) = storage.manifest(STATION, None, 10).parcels
+        assert (old["consent"], old["receipt"], old["hops"]) == ("unknown", None, None)
+        storage.import_manifest(
+            parse_manifest_csv(
+                f"station,waybill,consent,receipt,hops\n{STATION},{ZTO},0,stamp,3\n"
+            ),
+            "2026-11-21T00:00:00Z",
+        )
+        new = storage.manifest(STATION, None, 10).parcels[-1]
+        assert (new["consent"], new["receipt"], new["hops"]) == ("no", "stamp,copies=1", 3)
+    finally:
+        storage.close()
+
+
 def test_an_older_head_office_database_gains_the_columns(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "head-office.db")
     conn.execute(
@@ -253,18 +270,7 @@ def test_an_older_head_office_database_gains_the_columns(tmp_path: Path) -> None
     )
     conn.commit()
     conn.close()
-    storage = SQLiteStorage(tmp_path)
-    try:
-        (old,) = storage.manifest(STATION, None, 10).parcels
-        assert (old["consent"], old["receipt"], old["hops"]) == ("unknown", None, None)
-        storage.import_manifest(
-            parse_manifest_csv(f"station,waybill,consent,receipt\n{STATION},{ZTO},0,stamp\n"),
-            "2026-11-21T00:00:00Z",
-        )
-        new = storage.manifest(STATION, None, 10).parcels[-1]
-        assert (new["consent"], new["receipt"]) == ("no", "stamp,copies=1")
-    finally:
-        storage.close()
+    check_upgraded(SQLiteStorage(tmp_path))
 
 
 def test_an_older_postgresql_database_gains_the_columns() -> None:
@@ -287,18 +293,7 @@ def test_an_older_postgresql_database_gains_the_columns() -> None:
             "INSERT INTO manifest (station, waybill, imported_at) VALUES (%s, %s, now())",
             (STATION, SF),
         )
-    storage = PostgresStorage(url, max_size=2)
-    try:
-        (old,) = storage.manifest(STATION, None, 10).parcels
-        assert (old["consent"], old["receipt"], old["hops"]) == ("unknown", None, None)
-        storage.import_manifest(
-            parse_manifest_csv(f"station,waybill,consent,hops\n{STATION},{ZTO},yes,3\n"),
-            "2026-11-21T00:00:00Z",
-        )
-        new = storage.manifest(STATION, None, 10).parcels[-1]
-        assert (new["consent"], new["receipt"], new["hops"]) == ("yes", None, 3)
-    finally:
-        storage.close()
+    check_upgraded(PostgresStorage(url, max_size=2))
 
 
 def test_an_older_station_database_keeps_its_manifest_rows(tmp_path: Path) -> None:
