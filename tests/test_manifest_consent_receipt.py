@@ -238,6 +238,30 @@ def test_a_receipt_in_the_manifest_is_required_at_receive_and_asked_at_sign(
     assert due - now == timedelta(days=15)  # one transfer: the ladder's second step
 
 
+def test_a_manifest_that_comes_after_its_parcel_still_marks_the_receipt(
+    env: Env, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.scan("receive", SF)
+    env.scan("receive", ZTO)
+    env.scan("sign", ZTO)  # gone already: nothing to ask of it any more
+    import_csv(
+        env,
+        tmp_path,
+        "station,waybill,receipt,hops\n"
+        f"{STATION},{SF},stamp+copies=2,3\n"
+        f"{STATION},{ZTO},signature,\n",
+        capsys,
+    )
+    env.uploader(manifest_interval_s=60.0).turn()
+    row = env.store.service_receipt(SF)
+    assert row is not None and (row["source"], row["hops"], row["need_stamp"], row["copies"]) == (
+        "manifest", 3, 1, 2,
+    )  # fmt: skip
+    assert env.store.service_receipt(ZTO) is None
+    refused = env.station().scan(ScanRequest("sign", SF, "d1"))
+    assert refused.message_key == "receipt_required"
+
+
 # -- older databases gain the columns -------------------------------------------------------
 def check_upgraded(storage: Any) -> None:
     """A row stored before version 6 answers unknown; a new import keeps every field."""

@@ -7,7 +7,10 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from edge.service import receipts_desk
+from edge.service.errors import ServiceError
 from edge.service.receipts import RequirementError, parse_requirement
+from edge.service.settings import ServiceSection
 from sync.client import plain
 from sync.contract import CARRIER, LAST4, WAYBILL, mask_numbers
 from sync.station.common import (
@@ -26,6 +29,8 @@ MAX_HOPS = 9
 
 
 class ManifestPart(UploaderBase):
+    service: ServiceSection  # a field of Uploader
+
     # -- manifest ----------------------------------------------------------------------
     def _pull_manifest(self) -> None:
         """Pull new manifest pages when due; a failure waits for the next interval."""
@@ -65,6 +70,7 @@ class ManifestPart(UploaderBase):
                 log.warning("manifest: %d unusable parcels skipped", len(parcels) - len(good))
             if good:
                 self.store.upsert_manifest(good)
+                self._mark_receipts(good)
             nxt = data.get("next")
             if nxt is None or str(nxt) in ("", cursor) or not parcels:
                 return
@@ -76,6 +82,23 @@ class ManifestPart(UploaderBase):
             seen.add(cursor)
             self.store.update_sync_state(manifest_cursor=cursor)
         log.info("manifest: %d pages pulled; the rest next time", MANIFEST_MAX_PAGES)
+
+    def _mark_receipts(self, parcels: list[dict[str, Any]]) -> None:
+        """A receipt is marked when its parcel is received; one whose manifest row comes
+        later (or corrects it) is marked now, if the parcel is here and not yet signed."""
+        for p in parcels:
+            if not p["receipt"]:
+                continue
+            row = self.store.parcel(p["waybill"])
+            if row is None or row["state"] != "on_shelf":
+                continue
+            try:
+                receipts_desk.require(
+                    self.store, self.service, self.clock.now(self.tz).wall, "head-office",
+                    p["waybill"], p["receipt"], hops=p["hops"], source="manifest",
+                )  # fmt: skip
+            except ServiceError as exc:  # read already; never let one stop the pull
+                log.warning("manifest: receipt of %s not marked: %s", p["waybill"], exc)
 
 
 def manifest_parcels(items: list[Any]) -> list[dict[str, Any]]:
