@@ -382,3 +382,8 @@ def heartbeat_problem(body: Any) -> str | None:
 NOTIFY_STATUSES = ("queued", "sent", "failed")
 NOTIFY_TEMPLATES = ("arrival", "reminder", "return")
 NOTIFY_REASON_MAX = 120
+
+
+# -- version 6: the manifest's consent, receipt and hops; see HEAD-OFFICE-API.md. ------------
+MANIFEST_CONSENT = ("yes", "no", "unknown")  # unknown: not said, or a version-1 head office
+MANIFEST_MAX_HOPS = 9

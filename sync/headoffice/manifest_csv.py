@@ -8,13 +8,12 @@ import re
 from typing import Any
 
 from edge.service.receipts import RequirementError, parse_requirement
-from sync.contract import CARRIER, LAST4, WAYBILL, mask_numbers
+from sync.contract import CARRIER, LAST4, MANIFEST_MAX_HOPS, WAYBILL, mask_numbers
 
 # A mainland mobile number, optionally with +86 / 86 in front.
 PHONE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
 YES_NO = ("", "0", "1", "true", "false", "yes", "no")
 YES = ("1", "true", "yes")
-MAX_HOPS = 9
 
 COLUMNS = (
     "station",
@@ -96,8 +95,8 @@ def _parcel(row: dict[str, str], line: int) -> dict[str, Any]:
     except RequirementError as exc:
         raise bad(f"receipt: {exc}; expected e.g. yes, signature+id or stamp+copies=2") from None
     hops = row.get("hops") or None
-    if hops is not None and not (hops.isdigit() and 1 <= int(hops) <= MAX_HOPS):
-        raise bad(f"hops: expected 1 to {MAX_HOPS} (1 direct, 2 with one transfer)")
+    if hops is not None and not (hops.isdigit() and 1 <= int(hops) <= MANIFEST_MAX_HOPS):
+        raise bad(f"hops: expected 1 to {MANIFEST_MAX_HOPS} (1 direct, 2 with one transfer)")
     return {
         "station": row["station"],
         "waybill": row["waybill"],

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sync.contract import parse_rfc3339
+from sync.contract import MANIFEST_CONSENT, parse_rfc3339
 
 # The stored columns, in the order of a row.
 COLUMNS = (
@@ -109,9 +109,10 @@ def manifest_row(parcel: dict[str, Any], imported_at: str) -> tuple[Any, ...]:
 def manifest_parcel(row: Any) -> dict[str, Any]:
     """A stored row as the manifest answer gives it: consent as yes / no / unknown."""
     parcel = {c: row[c] for c in MANIFEST_PUBLIC}
+    yes, no, unknown = MANIFEST_CONSENT
     consent = parcel["consent"]
     parcel.update(
         valuable=bool(parcel["valuable"]),
-        consent="unknown" if consent is None else "yes" if consent else "no",
+        consent=unknown if consent is None else yes if consent else no,
     )
     return parcel

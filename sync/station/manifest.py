@@ -12,7 +12,14 @@ from edge.service.errors import ServiceError
 from edge.service.receipts import RequirementError, parse_requirement
 from edge.service.settings import ServiceSection
 from sync.client import plain
-from sync.contract import CARRIER, LAST4, WAYBILL, mask_numbers
+from sync.contract import (
+    CARRIER,
+    LAST4,
+    MANIFEST_CONSENT,
+    MANIFEST_MAX_HOPS,
+    WAYBILL,
+    mask_numbers,
+)
 from sync.station.common import (
     MANIFEST_MAX_PAGES,
     MANIFEST_RETRY_S,
@@ -23,9 +30,6 @@ from sync.station.common import (
 )
 
 log = logging.getLogger(__name__)
-
-CONSENT = ("yes", "no")  # anything else, or none (a version-1 head office), is unknown
-MAX_HOPS = 9
 
 
 class ManifestPart(UploaderBase):
@@ -129,9 +133,9 @@ def manifest_parcels(items: list[Any]) -> list[dict[str, Any]]:
                 else None,
                 "declared_weight_g": count(p.get("declared_weight_g"), 1_000_000),
                 "valuable": p.get("valuable") is True,
-                "consent": c if (c := p.get("consent")) in CONSENT else "unknown",
+                "consent": c if (c := p.get("consent")) in MANIFEST_CONSENT else "unknown",
                 "receipt": receipt(p.get("receipt"), p["waybill"]),
-                "hops": count(p.get("hops"), MAX_HOPS),
+                "hops": count(p.get("hops"), MANIFEST_MAX_HOPS),
             }
         )
     return good
