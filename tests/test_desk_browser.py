@@ -9,56 +9,39 @@ a simulated gun (keystrokes ending in Enter, as a keyboard-wedge gun sends them)
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from edge.station import ScanRequest
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
+    BROWSER_MARKS,
     CHROMIUM,
     CHROMIUM_ARGS,
     CLERK,
+    SHOTS,
     SUPERVISOR,
     ZTO,
     Env,
     Served,
     app_fixture,
+    browser_fixture,
+    open_page,
     served_fixture,
+    sign_in_page,
     web_env_fixture,
 )
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 Page = playwright_api.Page
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is not installed"),
-]
-
-SHOTS = Path(os.environ.get("STATION_SHOTS", "/tmp/station-shots"))
-TABLET = {"width": 800, "height": 1280}
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
-def page(served: Served) -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=TABLET, locale="zh-CN", has_touch=True)
-        pg = context.new_page()
-        pg.set_default_timeout(10_000)
-        yield pg
-        browser.close()
-
-
-def sign_in(page: Page, served: Served, who: tuple[str, str, str] = CLERK) -> None:
-    page.goto(served.url + "/")
-    page.fill("input[name=operator]", who[0])
-    page.fill("input[name=pin]", who[2])
-    page.click("button.primary")
-    page.wait_for_selector("#sort")
+def page(browser: Any, served: Served) -> Iterator[Any]:
+    yield from open_page(browser, has_touch=True)
 
 
 def gun(page: Page, code: str) -> None:
@@ -99,7 +82,7 @@ def test_a_station_day_in_the_browser(page: Page, served: Served, web_env: Env) 
     )
     store.upsert_manifest([{"waybill": w, "carrier": "zto"} for w in ZTO[:32]])
 
-    sign_in(page, served)
+    sign_in_page(page, served)
     # 1. The courier hands over 30 of the 32 announced parcels and one more.
     page.goto(served.url + "/handover")
     page.select_option("select[name=courier]", "zto-7")

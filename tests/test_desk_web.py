@@ -45,6 +45,16 @@ def test_pages_answer_for_a_clerk(clerk: Client, courier: str) -> None:
     assert "Zhang San" in c.get("/handover").get_data(as_text=True)
 
 
+def test_with_no_courier_the_handover_page_says_what_to_do(
+    clerk: Client, supervisor: Client
+) -> None:
+    clerk_page = clerk[0].get("/handover").get_data(as_text=True)
+    assert 'id="open-handover"' not in clerk_page  # no empty list beside "Start handover"
+    assert "请主管先在本页添加快递员" in clerk_page
+    boss_page = supervisor[0].get("/handover").get_data(as_text=True)
+    assert "请在下方添加快递员" in boss_page and 'id="add-courier"' in boss_page
+
+
 def test_bad_input_gets_a_plain_answer(clerk: Client, supervisor: Client, courier: str) -> None:
     c, _ = clerk
     assert c.get("/money?month=2026-13").status_code == 400

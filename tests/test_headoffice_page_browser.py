@@ -4,7 +4,6 @@ console stays quiet, and no catalog key shows raw. Screenshots go to var/shots/h
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -18,14 +17,11 @@ from sync.headoffice.dashboard.operators import add_operator
 from sync.headoffice.dashboard.strings import CATALOG
 from tests.sync_fixtures import Receiver, start_receiver
 from tests.test_headoffice_page import PIN, seed
-from tests.web_fixtures import CHROMIUM, CHROMIUM_ARGS
+from tests.web_fixtures import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = BROWSER_MARKS
 
 SHOTS = Path(__file__).resolve().parent.parent / "var" / "shots" / "headoffice"
 SIZES = {"desk": {"width": 1280, "height": 800}, "phone": {"width": 412, "height": 860}}

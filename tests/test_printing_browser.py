@@ -3,44 +3,41 @@ screen without a reload, and goes once the printer prints again."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from edge.devices.printers.settings import PrinterSection
-from tests.test_web_browser import SHOTS, TABLET, sign_in
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
+    BROWSER_MARKS,
     CHROMIUM,
+    LANDSCAPE,
+    SHOTS,
     ZTO,
     Env,
     Served,
     app_fixture,
     browser_fixture,
+    open_page,
     served_fixture,
+    sign_in_page,
     web_env_fixture,
 )
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
 def page(browser: Any, served: Served, web_env: Env) -> Iterator[Any]:
     web_env.config.printers.append(PrinterSection(name="label-1", device="tcp://127.0.0.1:9"))
-    context = browser.new_context(viewport=TABLET, locale="zh-CN")
-    pg = context.new_page()
-    pg.set_default_timeout(10_000)
-    # Chromium's own /favicon.ico request, unsigned-in, clears the session's CSRF token
-    # (auth.before_request) and races the sign-in form: keep it out of this test.
-    pg.route("**/favicon.ico", lambda route: route.abort())
-    yield pg
-    context.close()
+    for pg in open_page(browser, LANDSCAPE):
+        # Chromium's own /favicon.ico request, unsigned-in, clears the session's CSRF
+        # token (auth.before_request) and races the sign-in form: keep it out of this test.
+        pg.route("**/favicon.ico", lambda route: route.abort())
+        yield pg
 
 
 def wake(page: Any) -> None:
@@ -51,7 +48,7 @@ def wake(page: Any) -> None:
 def test_printer_alert_comes_and_goes_on_an_open_sorting_screen(
     page: Any, served: Served, web_env: Env
 ) -> None:
-    sign_in(page, served)
+    sign_in_page(page, served)
     assert page.is_hidden("#print-alert")
     web_env.receive(ZTO[7])
     at = web_env.clock.now(web_env.config.tz).iso

@@ -3,7 +3,6 @@ then every page that shows it opened in headless Chromium: no dialog may open.""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ from flask import Flask
 from tests.desk_fixtures import post_form
 from tests.test_desk_web import signature_png
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
+    BROWSER_MARKS,
     CHROMIUM,
     SUPERVISOR,
     ZTO,
@@ -26,10 +26,7 @@ from tests.web_fixtures import (  # noqa: F401 (fixtures)
 
 pytest.importorskip("playwright.sync_api")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = BROWSER_MARKS
 
 XSS = [
     "<script>alert(1)</script>",

@@ -4,36 +4,31 @@ by a proxy and sent back in a batch, a parcel sent, priced and closed by its sig
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.test_web_browser import sign_in
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
+    BROWSER_MARKS,
     CHROMIUM,
+    SHOTS,
     ZTO,
     Env,
     Served,
     app_fixture,
     browser_fixture,
     jpeg_with_gps,
+    open_page,
     served_fixture,
+    sign_in_page,
     web_env_fixture,
 )
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 Page = playwright_api.Page
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is not installed"),
-]
-
-SHOTS = Path(os.environ.get("STATION_SHOTS", "/tmp/station-shots"))
-TABLET = {"width": 800, "height": 1280}
+pytestmark = BROWSER_MARKS
 
 
 def photo(name: str) -> list[dict[str, Any]]:
@@ -42,11 +37,7 @@ def photo(name: str) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def page(browser: Any, served: Served) -> Iterator[Any]:
-    context = browser.new_context(viewport=TABLET, locale="zh-CN")
-    pg = context.new_page()
-    pg.set_default_timeout(10_000)
-    yield pg
-    context.close()
+    yield from open_page(browser)
 
 
 def submit(page: Page, selector: str) -> None:
@@ -62,7 +53,7 @@ def shot(page: Page, name: str) -> None:
 def test_a_damaged_parcel_complaint_to_its_follow_up(
     page: Page, served: Served, web_env: Env
 ) -> None:
-    sign_in(page, served)
+    sign_in_page(page, served)
     page.goto(served.url + "/tickets")
     page.select_option("#new-ticket select[name=kind]", "complaint")
     page.select_option("#new-ticket select[name=category]", "damaged_outer")
@@ -112,7 +103,7 @@ def test_a_receipt_parcel_signed_by_a_proxy_and_sent_back(
     page: Page, served: Served, web_env: Env
 ) -> None:
     out = web_env.receive(ZTO[1], phone_last4="5678")
-    sign_in(page, served)
+    sign_in_page(page, served)
     page.goto(served.url + "/receipts")
     page.fill("form:has(button:text('登记')) input[name=waybill]", ZTO[1])
     page.check("input[name=id]")
@@ -158,7 +149,7 @@ def test_a_receipt_parcel_signed_by_a_proxy_and_sent_back(
 def test_a_parcel_sent_priced_and_closed_by_its_sign_record(
     page: Page, served: Served, web_env: Env
 ) -> None:
-    sign_in(page, served)
+    sign_in_page(page, served)
     page.goto(served.url + "/sends")
     page.select_option("select[name=carrier]", "zto")
     page.fill("input[name=weight_g]", "2300")
@@ -179,7 +170,7 @@ def test_a_parcel_sent_priced_and_closed_by_its_sign_record(
     assert ZTO[2] in page.text_content("#sendings")
     # 72 hours on, with no sign record: it is on the chase list.
     web_env.clock.advance(73 * 3600)
-    sign_in(page, served)  # three days on, the sign-in has long lapsed
+    sign_in_page(page, served)  # three days on, the sign-in has long lapsed
     page.goto(served.url + "/sends")
     assert "需催查" in page.text_content("#sendings tr.overdue")
     shot(page, "sends-chase.png")

@@ -3,60 +3,46 @@ scan on the sorting screen, pickup with a photo, a stocktake, the language switc
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
 
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
+    BROWSER_MARKS,
     CHROMIUM,
     CHROMIUM_ARGS,
     CLERK,
+    LANDSCAPE,
+    SHOTS,
     ZTO,
     Env,
     Served,
     app_fixture,
     browser_fixture,
     jpeg_with_gps,
+    open_page,
     served_fixture,
+    sign_in_page,
     web_env_fixture,
 )
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 Browser, Page = playwright_api.Browser, playwright_api.Page
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = BROWSER_MARKS
 
-SHOTS = Path(os.environ.get("STATION_SHOTS", "/tmp/station-shots"))
-TABLET = {"width": 1280, "height": 800}
 PHONE = {"width": 412, "height": 860}
 
 
 @pytest.fixture
 def page(browser: Browser, served: Served) -> Iterator[Any]:
-    context = browser.new_context(viewport=TABLET, locale="zh-CN")
-    pg = context.new_page()
-    pg.set_default_timeout(10_000)
-    yield pg
-    context.close()
-
-
-def sign_in(page: Page, served: Served, who: tuple[str, str, str] = CLERK) -> None:
-    page.goto(served.url + "/")
-    page.fill("input[name=operator]", who[0])
-    page.fill("input[name=pin]", who[2])
-    page.click("button.primary")
-    page.wait_for_selector("#sort")
+    yield from open_page(browser, LANDSCAPE)
 
 
 def test_gun_scan_appears_on_the_sorting_screen(page: Page, served: Served, web_env: Env) -> None:
-    sign_in(page, served)
+    sign_in_page(page, served)
     page.wait_for_selector("#link.on")
     # The gun: another writer of the same database, as `station scanner` is.
     desk = web_env.station.desk("gun-1")
@@ -81,7 +67,7 @@ def test_gun_scan_appears_on_the_sorting_screen(page: Page, served: Served, web_
 
 
 def test_feed_resumes_after_a_drop(page: Page, served: Served, web_env: Env) -> None:
-    sign_in(page, served)
+    sign_in_page(page, served)
     page.wait_for_selector("#link.on")
     page.context.set_offline(True)
     page.evaluate("() => { window.__dropped = true; }")
@@ -104,7 +90,7 @@ def test_pickup_with_a_photo_stores_it_without_exif(
 ) -> None:
     first = web_env.receive(ZTO[1], phone_last4="5678")
     second = web_env.receive(ZTO[2], phone_last4="5678")
-    sign_in(page, served)
+    sign_in_page(page, served)
     page.goto(served.url + "/pickup?q=" + first["pickup_code"])
     # Both parcels for that phone are listed; the one asked for is ticked, scan the other.
     assert page.locator("ul.parcels li").count() == 2
@@ -140,7 +126,7 @@ def test_stocktake_finds_a_missing_parcel(page: Page, served: Served, web_env: E
     outs = [web_env.receive(w, phone_last4="1111") for w in ZTO[20:23]]
     shelf = outs[0]["shelf"].split("-")[0]
     assert all(o["shelf"].startswith(shelf + "-") for o in outs)
-    sign_in(page, served)
+    sign_in_page(page, served)
     page.goto(served.url + "/stocktake")
     page.select_option("select[name=shelf]", shelf)
     page.click("button.primary")
@@ -163,7 +149,7 @@ def test_stocktake_finds_a_missing_parcel(page: Page, served: Served, web_env: E
 
 
 def test_language_switch(page: Page, served: Served) -> None:
-    sign_in(page, served)
+    sign_in_page(page, served)
     page.goto(served.url + "/receive")
     assert page.text_content("nav a.on") == "入库"
     page.click("#lang-switch")
@@ -195,7 +181,7 @@ def test_sorting_screen_weighs_under_100_kb(served: Served) -> None:
 def test_scan_field_takes_codes_however_android_ends_them(
     page: Page, served: Served, web_env: Env
 ) -> None:
-    sign_in(page, served)
+    sign_in_page(page, served)
     ends = [
         # a hardware Enter key
         "code => { const s = document.getElementById('scan'); s.value = code;"
@@ -239,7 +225,7 @@ def test_three_distinct_tones_and_the_spoken_pickup_code(
     page: Page, served: Served, web_env: Env
 ) -> None:
     page.add_init_script(AUDIO_SPY)
-    sign_in(page, served)
+    sign_in_page(page, served)
     page.wait_for_selector("#link.on")
     page.click("#speak")  # a tap: also what browsers need before they allow sound
     gun = web_env.station.desk("gun-1")
@@ -273,7 +259,7 @@ def test_receive_shows_the_live_weight_and_uses_it(
     web_env.store.set_device_state("scale-1", "scale", "connected", at, path=None, detail=None)
     web_env.store.set_scale_weight("scale-1", at, weight_g=1234, flags="", stable_g=1234,
                                    stable_at=at)  # fmt: skip
-    sign_in(page, served)
+    sign_in_page(page, served)
     page.goto(served.url + "/receive")
     page.wait_for_function(
         "() => document.getElementById('scale-text').textContent === '1.234 kg · 稳定'"

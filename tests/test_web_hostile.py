@@ -6,7 +6,6 @@ fails if a dialog opens or an injected element or event handler exists."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
+    BROWSER_MARKS,
     CHROMIUM,
     CHROMIUM_ARGS,
     SUPERVISOR,
@@ -32,10 +32,7 @@ from tests.web_fixtures import (  # noqa: F401 (fixtures)
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = BROWSER_MARKS
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = [

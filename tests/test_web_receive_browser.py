@@ -4,45 +4,37 @@ with the button the answer offers."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from edge.station import ScanRequest
-from tests.test_web_browser import sign_in
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
+    BROWSER_MARKS,
     CHROMIUM,
+    SHOTS,
     SUPERVISOR,
     ZTO,
     Env,
     Served,
     app_fixture,
     browser_fixture,
+    open_page,
     served_fixture,
+    sign_in_page,
     web_env_fixture,
 )
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 Page = playwright_api.Page
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is not installed"),
-]
-
-SHOTS = Path(os.environ.get("STATION_SHOTS", "/tmp/station-shots"))
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
 def page(browser: Any, served: Served) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 800, "height": 1280}, locale="zh-CN")
-    pg = context.new_page()
-    pg.set_default_timeout(10_000)
-    yield pg
-    context.close()
+    yield from open_page(browser)
 
 
 def scan(page: Page, code: str) -> None:
@@ -55,7 +47,7 @@ def test_a_supervisor_confirms_a_receive_after_a_sign(
 ) -> None:
     web_env.receive(ZTO[7])
     web_env.station.scan(ScanRequest(type="sign", code=ZTO[7], device="gun-1", operator="c1"))
-    sign_in(page, served, SUPERVISOR)
+    sign_in_page(page, served, SUPERVISOR)
     page.goto(served.url + "/receive")
     page.select_option("select[name=carrier]", "zto")
     scan(page, ZTO[8])

@@ -15,6 +15,7 @@ import pytest
 
 from edge import messages
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
+    BROWSER_MARKS,
     CHROMIUM,
     CHROMIUM_ARGS,
     CLERK,
@@ -32,10 +33,7 @@ from web import catalog
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = BROWSER_MARKS
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = Path(os.environ.get("STATION_SHOTS", ROOT / "var" / "screens"))

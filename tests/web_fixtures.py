@@ -4,6 +4,7 @@ signed-in client, and photos made with Pillow."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -231,3 +232,32 @@ def browser_fixture() -> Iterator[Any]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+# --- headless Chromium, shared by the browser tests -------------------------------------
+
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is not installed"),
+]
+SHOTS = Path(os.environ.get("STATION_SHOTS", "/tmp/station-shots"))
+TABLET = {"width": 800, "height": 1280}  # portrait, as the tablets stand at the desks
+LANDSCAPE = {"width": 1280, "height": 800}
+
+
+def open_page(browser: Any, viewport: dict[str, int] = TABLET, **options: Any) -> Iterator[Any]:
+    """A fresh context and page (zh-CN, 10 s timeout) for a page fixture to yield from."""
+    context = browser.new_context(viewport=viewport, locale="zh-CN", **options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def sign_in_page(page: Any, served: Served, who: tuple[str, str, str] = CLERK) -> None:
+    """Sign in through the form, as a clerk would, and wait for the sorting screen."""
+    page.goto(served.url + "/")
+    page.fill("input[name=operator]", who[0])
+    page.fill("input[name=pin]", who[2])
+    page.click("button.primary")
+    page.wait_for_selector("#sort")

@@ -19,6 +19,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "day.courier_name": ("姓名", "Name"),
     "day.add_courier": ("添加快递员", "Add courier"),
     "day.open_handover": ("开始交接", "Start handover"),
+    "day.no_couriers_supervisor": (
+        "还没有快递员。请在下方添加快递员，然后开始交接。",
+        "No couriers yet. Add a courier below, then start the handover.",
+    ),
+    "day.no_couriers_clerk": (
+        "还没有快递员。请主管先在本页添加快递员。",
+        "No couriers yet. Ask a supervisor to add one on this page.",
+    ),
     "day.card_hint": (
         "也可以在扫码枪上扫快递员卡 COURIER:编号",
         "Or scan the courier's COURIER:ID card on a gun",
