@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from edge.carriers import recognise
 from edge.identify import Identified, identify
 from edge.messages import Message
 from edge.station import ScanRequest, Station
@@ -57,6 +58,13 @@ def test_a_mobile_number_is_not_a_waybill_at_receive(
 def test_only_receive_refuses_a_phone(scan_type: str) -> None:
     # Elsewhere the number is looked up among the parcels, which a phone never matches.
     assert isinstance(identify("13800138000", scan_type, None), Identified)
+
+
+@pytest.mark.parametrize("phone", ["13812345678", "13800138000", "19912345678"])
+def test_a_phone_has_no_carrier_candidate_without_a_batch(phone: str) -> None:
+    # Elsewhere than receive (a return batch, say) a number no carrier's format claims
+    # is no stray parcel: a mobile number must not pick up a JD candidate.
+    assert "jd" not in recognise(phone).carriers
 
 
 def test_the_refusal_keeps_only_the_masked_number(

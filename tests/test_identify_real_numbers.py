@@ -25,6 +25,8 @@ from collections import Counter
 import pytest
 
 from edge.carriers import Choice, choose, explain, recognise
+from edge.identify import Identified, identify
+from edge.messages import Message
 
 # (number, carrier, source)
 REAL = [
@@ -116,7 +118,6 @@ REAL = [
     ("64587611799", "jd", "KDN request (ShipperCode JD) in Swift"),
     ("57376073162", "jd", "JUHE reply with 2017 scans (重庆巴南), CourierData.java"),
     ("60066247971", "jd", "K100 query (type=jd) in Python"),
-    ("17309087617", "jd", "K100 query (type=jd) in Python"),
     ("97408130042", "jd", "K100 query (type=jd) in a Java comment"),
     ("80384626272", "jd", "K100 query (type=jd) in Python"),
     # --- EMS -------------------------------------------------------------------------
@@ -158,6 +159,11 @@ REAL = [
     ("63590000017347601815002", "cainiao", "hdnpt/geartrack-website #50 (Cainiao)"),
 ]
 
+# A real JD number shaped like a mobile (1[3-9] + 9 digits): without the batch carrier
+# it is refused at receive as a phone, and elsewhere it has no candidate; with a JD
+# batch it is JD's. Either way no other carrier is named.
+PHONE_SHAPED = [("17309087617", "jd", "K100 query (type=jd) in Python")]
+
 # Carriers with fewer than 10 public numbers found. Searched: kuaidi100/kdniao replies in
 # code (com/ShipperCode for each carrier, type=…&postid=), GitHub issues in Chinese and
 # English, carrier-detection libraries (BF-zh, chinagoods, packagex vision-sdk) and the
@@ -179,13 +185,27 @@ def test_a_real_number_names_its_carrier_or_none(code: str, carrier: str, source
     assert choose(code, r, manifest=None, batch=carrier) == Choice(carrier, "batch")
 
 
+@pytest.mark.parametrize(("code", "carrier", "source"), PHONE_SHAPED)
+def test_a_real_number_shaped_like_a_phone_needs_its_batch_carrier(
+    code: str, carrier: str, source: str
+) -> None:
+    refused = identify(code, "receive", None)
+    assert isinstance(refused, Message) and refused.key == "phone_number", source
+    found = identify(code, "receive", carrier)
+    assert isinstance(found, Identified) and found.shaped and found.waybill == code
+    r = found.recognition
+    assert r.carrier is None and carrier not in r.carriers
+    assert choose(code, r, manifest=None, batch=carrier) == Choice(carrier, "batch")
+
+
 def test_ten_real_numbers_per_carrier_unless_fewer_are_public() -> None:
-    counts = Counter(carrier for _, carrier, _ in REAL)
+    counts = Counter(carrier for _, carrier, _ in REAL + PHONE_SHAPED)
     for carrier in ("sf", "zto", "yto", "sto", "yunda", "jtexpress", "jd", "ems", "chinapost"):
         assert counts[carrier] >= 10, carrier
     assert {c: counts[c] for c in FEWER_THAN_10} == FEWER_THAN_10
-    assert len({code for code, _, _ in REAL}) == len(REAL)
-    assert all(source.strip() for _, _, source in REAL)
+    every = REAL + PHONE_SHAPED
+    assert len({code for code, _, _ in every}) == len(every)
+    assert all(source.strip() for _, _, source in every)
 
 
 @pytest.mark.parametrize(
