@@ -246,7 +246,8 @@ def _convert(tp: Any, value: Any, key: str) -> Any:
     if tp is int and isinstance(value, bool):
         raise ConfigError(f"{key}: expected int, got bool")
     if not isinstance(value, tp):
-        raise ConfigError(f"{key}: expected {_type_name(tp)}, got {type(value).__name__} {value!r}")
+        # The type, never the value: the key may hold a secret typed without quotes.
+        raise ConfigError(f"{key}: expected {_type_name(tp)}, got {type(value).__name__}")
     return value
 
 

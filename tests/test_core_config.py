@@ -84,3 +84,12 @@ def test_an_explicit_demo_code_still_loads(tmp_path: Path) -> None:
 def test_pickup_code_format_without_seq_is_refused(fmt: str) -> None:
     with pytest.raises(ConfigError, match=r"must contain \{seq\}"):
         config_mod.parse(f"[pickup]\ncode_format = '{fmt}'\n", "station.toml")
+
+
+def test_a_wrongly_typed_value_is_named_by_type_not_repeated() -> None:
+    # The same parser reads head-office.toml, whose keys hold secrets: an unquoted
+    # number where a secret goes must not reach a log through the error.
+    with pytest.raises(ConfigError) as err:
+        config_mod.parse("[station]\ncode = 8675309123\n")
+    assert "station.code: expected str, got int" in str(err.value)
+    assert "8675309123" not in str(err.value)

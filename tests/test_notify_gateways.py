@@ -6,20 +6,18 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 
+from sync.headoffice.notify.aliyun import AliyunGateway
 from sync.headoffice.notify.config import NotifySection
 from sync.headoffice.notify.gateways import (
     SIGNATURE_HEADER,
-    AliyunGateway,
     GatewayError,
     LogGateway,
     Message,
@@ -27,44 +25,13 @@ from sync.headoffice.notify.gateways import (
     verify_webhook,
 )
 from sync.headoffice.notify.templates import render
+from tests.gateway_fixtures import Loopback
 
 SECRET = "whsec-test"
 AK_SECRET = "testsecret"
 PARAMS = {"station": "南山驿站", "address": "科技园12栋", "hours": "08:00-21:00",
           "pickup_code": "3-2-1045"}  # fmt: skip
 MESSAGE = Message("13812345678", "arrival", PARAMS, render("arrival", PARAMS))
-
-
-class Loopback:
-    def __init__(self, check: Any) -> None:
-        self.seen: list[dict[str, Any]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                status, answer = check(self.command, self.path, dict(self.headers), body)
-                outer.seen.append({"path": self.path, "body": body, "status": status})
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = _answer
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -164,6 +131,15 @@ def test_aliyun_without_a_template_code_fails_plainly(aliyun_server: Loopback) -
     with pytest.raises(GatewayError, match="no template code for reminder"):
         _aliyun(aliyun_server.url).send(reminder)
     assert aliyun_server.seen == []
+
+
+def test_aliyun_answer_without_json_is_a_reason_not_a_crash() -> None:
+    server = Loopback(lambda *_: (502, b"<html>Bad Gateway</html>"))
+    try:
+        with pytest.raises(GatewayError, match="aliyun answered 502 without JSON"):
+            _aliyun(server.url).send(MESSAGE)
+    finally:
+        server.close()
 
 
 def test_log_gateway_writes_its_own_private_file(tmp_path: Path) -> None:

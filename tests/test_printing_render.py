@@ -3,7 +3,9 @@ dot for dot, to what the printer is sent."""
 
 from __future__ import annotations
 
+import logging
 import string
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -147,6 +149,45 @@ def test_tspl_quotes_and_garbage() -> None:
     ):
         with pytest.raises(ValueError):
             tspl.decode(bad, FONT)
+
+
+# Any character at all, lone surrogates and every control character included.
+_any_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=40)
+_nasty = st.lists(
+    st.sampled_from(["\r", "\n", "\r\n", '"', '\\["]', "\x1b!R", "\x1b!.", "~!T", "\x00",
+                     ",", "\\[L]", "PRINT 1", "货架", "\ud800"]),
+    max_size=8,
+).map("".join)  # fmt: skip
+EXPECTED = ["SIZE", "GAP", "DENSITY", "DIRECTION", "REFERENCE", "CLS", "TEXT", "BARCODE",
+            "QRCODE", "PRINT"]  # fmt: skip
+
+
+@given(text=_any_text | _nasty, chinese=st.sampled_from(["font", "bitmap"]))
+def test_any_text_yields_one_command_line_per_command(text: str, chinese: str) -> None:
+    elements = [Text(8, 8, 24, text), Barcode(8, 60, 40, 2, text), QR(8, 120, 4, text)]
+    job = tspl.encode(elements, parse_size("60x40", 8), chinese=chinese, font=FONT)
+    kept = tspl.printable(text)
+    assert not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in kept)
+    parsed = tspl.parse(job)
+    names = [name for name, _ in parsed.commands]
+    assert names == (EXPECTED if chinese == "font" else [*EXPECTED[:6], "BITMAP", *EXPECTED[7:]])
+    # Quoted data comes back exactly as the printable text, quotes included.
+    coded = [e.data for e in parsed.elements if isinstance(e, Barcode | QR)]
+    assert coded == [kept, kept]
+    if chinese == "font":
+        assert [e.text for e in parsed.elements if isinstance(e, Text)] == [kept]
+        # Outside BITMAP's raw bytes, nothing but the line ends may be CR, LF or ESC.
+        body = job.replace(tspl.EOL, b"")
+        assert not any(c in body for c in b"\r\n\x1b\x00")
+        assert job.count(tspl.EOL) == len(EXPECTED)
+
+
+def test_control_characters_are_dropped_with_a_log_line(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="edge.devices.printers.raster")
+    job = tspl.encode([QR(0, 0, 4, 'SF1\r\nPRINT 99\r\n"')], parse_size("40x30", 8))
+    assert b'"SF1PRINT 99\\["]"' in job and job.count(b"PRINT") == 2
+    assert "4 unprintable character(s) dropped" in caplog.text
+    assert "PRINT 99" not in caplog.text  # the text itself is not logged
 
 
 @pytest.mark.parametrize(("profile", "paper"), [("POS-5890", 384), ("NT-80-V-UL", 576)])

@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import html
 import io
+import json
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image, ImageChops
 
 from edge.devices.printers.render import label_data, preview
 from edge.devices.printers.settings import PrinterSection
+from edge.pins import hash_pin
 from tests.web_fixtures import (  # noqa: F401 (fixtures)
     ZTO,
     Env,
     app_fixture,
     clerk_fixture,
+    sign_in,
     supervisor_fixture,
     web_env_fixture,
 )
@@ -85,6 +89,54 @@ def test_cancel_a_waiting_label(clerk: Client, web_env: Env, printer: PrinterSec
     assert status == 302
     assert web_env.store.printing_job(job["id"])["state"] == "cancelled"  # type: ignore[index]
     assert "已取消" in clerk[0].get("/labels").get_data(as_text=True)
+    audit = web_env.store.one("SELECT * FROM audit WHERE action = 'label.cancel'")
+    assert audit is not None and (audit["actor"], audit["subject"]) == ("c1", str(job["id"]))
+    assert json.loads(audit["detail"]) == {
+        "printer": "label-1",
+        "kind": "reprint",
+        "waybill": ZTO[3],
+    }
+
+
+def test_cancel_of_no_such_job_is_a_plain_404(
+    clerk: Client, web_env: Env, printer: PrinterSection
+) -> None:
+    status, body, _ = post(clerk, "/labels/cancel/4242")
+    assert status == 404 and "没有这个打印任务（4242）" in html.unescape(body)
+    clerk[0].post("/lang", data={"lang": "en", "csrf_token": clerk[1], "next": "/"})
+    status, body, _ = post(clerk, "/labels/cancel/4242")
+    assert status == 404 and "No such print job (4242)" in html.unescape(body)
+    # Beyond SQLite's integers: a plain 400 from the page's bounded converter, not a 500.
+    assert post(clerk, "/labels/cancel/99999999999999999999999")[0] == 400
+    assert web_env.store.one("SELECT 1 FROM audit WHERE action = 'label.cancel'") is None
+
+
+def test_only_the_requester_or_a_supervisor_cancels(
+    app: Flask, clerk: Client, supervisor: Client, web_env: Env, printer: PrinterSection
+) -> None:
+    web_env.store.add_operator("c2", "Zhao Lei", "clerk", hash_pin("4321"))
+    other = app.test_client()
+    other_clerk = (other, sign_in(other, ("c2", "Zhao Lei", "4321")))
+    web_env.receive(ZTO[6])
+    web_env.receive(ZTO[7])
+    post(clerk, "/labels/reprint", waybill=ZTO[6])
+    post(clerk, "/labels/reprint", waybill=ZTO[7])
+    second, first = web_env.store.printing_jobs()
+    # Another clerk sees no cancel button and is refused if they post anyway.
+    assert f"/labels/cancel/{first['id']}" not in other.get("/labels").get_data(as_text=True)
+    status, body, _ = post(other_clerk, f"/labels/cancel/{first['id']}")
+    assert status == 403 and "只有加入这张标签的店员或主管可以取消它" in html.unescape(body)
+    assert web_env.store.printing_job(first["id"])["state"] == "pending"  # type: ignore[index]
+    assert f"/labels/cancel/{first['id']}" in clerk[0].get("/labels").get_data(as_text=True)
+    assert post(supervisor, f"/labels/cancel/{second['id']}")[0] == 302
+    audit = web_env.store.one("SELECT actor FROM audit WHERE action = 'label.cancel'")
+    assert audit is not None and audit["actor"] == "s1"
+    # Cancelling twice, or a printed label, says what happened instead of "cancelled".
+    status, body, _ = post(supervisor, f"/labels/cancel/{second['id']}")
+    assert status == 409 and "这张标签已取消，没有可取消的" in html.unescape(body)
+    web_env.store.printing_done(first["id"], web_env.clock.now(web_env.config.tz).iso)
+    status, body, _ = post(clerk, f"/labels/cancel/{first['id']}")
+    assert status == 409 and "已打印" in html.unescape(body)
 
 
 def test_a_failing_printer_shows_on_the_sorting_screen_and_status_page(

@@ -186,3 +186,21 @@ def test_a_record_breaking_the_contract_never_leaves_the_station(env: Env) -> No
     env.uploader().turn()
     assert "sending" in {r["kind"] for r in held(env.receiver)}
     assert env.store.outbox_rejected() == []
+
+
+def test_a_refused_version_is_forgotten_once_a_newer_one_is_held(env: Env) -> None:
+    made(env)
+    with env.store.transaction():
+        env.store.conn.execute("UPDATE sendings SET sender_name = '王小明'")
+    env.uploader().turn()
+    assert len(env.store.outbox_rejected()) == 1
+    # Set aside at the station, nothing left to post: not an empty request, not a failure.
+    assert not env.store.outbox_state()["attempts"]
+    # The clerk corrects the sending on the page: a new version, which head office takes.
+    with env.store.transaction():
+        env.store.conn.execute(
+            "UPDATE sendings SET sender_name = '王**', updated_at = '2099-01-01T00:00:00+08:00'"
+        )
+    env.uploader().turn()
+    assert "sending" in {r["kind"] for r in held(env.receiver)}
+    assert env.store.outbox_rejected() == []  # nothing left to look at, nothing growing

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import io
 import logging
+import sqlite3
 from typing import Any
 
-from flask import Blueprint, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, g, jsonify, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response
 
 from edge.devices.printers.queue import printer_for, queue_reprint
@@ -60,6 +61,7 @@ def index() -> str:
                 **dict(j),
                 "kind_text": context.t(KIND_KEYS[j["kind"]]),
                 "state_text": context.t(STATE_KEYS[j["state"]]),
+                "can_cancel": j["state"] == "pending" and may_cancel(j),
             }
             for j in context.store().printing_jobs(50)
         ],
@@ -86,9 +88,25 @@ def reprint() -> Response:
     return redirect(url_for("labels.index", queued=waybill))
 
 
+def may_cancel(job: sqlite3.Row) -> bool:
+    """A waiting label is cancelled by whoever asked for it (the receive's or reprint's
+    operator) or by a supervisor: a clerk cannot drop another clerk's labels."""
+    return g.operator["role"] == "supervisor" or job["requested_by"] == context.operator_id()
+
+
 @bp.post("/labels/cancel/<int:job_id>")
 def cancel(job_id: int) -> Response:
-    context.store().printing_cancel(job_id, context.operator_id(), context.now_iso())
+    store, operator = context.store(), context.operator_id()
+    job = store.printing_job(job_id)
+    if job is None:
+        log.info("cancel of print job %d refused: no such job", job_id)
+        raise PageError(404, "labels.no_job", job=job_id)
+    if not may_cancel(job):
+        log.info("cancel of print job %d by %s refused: not theirs", job_id, operator)
+        raise PageError(403, "labels.not_yours")
+    detail = {"printer": job["printer"], "kind": job["kind"], "waybill": job["waybill"] or ""}
+    if not store.printing_cancel(job_id, operator, context.now_iso(), **detail):
+        raise PageError(409, "labels.not_waiting", state=context.t(STATE_KEYS[job["state"]]))
     return redirect(url_for("labels.index"))
 
 

@@ -37,6 +37,15 @@ LABEL_STRINGS: dict[str, tuple[str, str]] = {
         "标签打印机 {name} 打印失败：{detail}。{n} 张标签在排队，恢复后会自动补打。",
         "Label printer {name} is failing: {detail}. {n} label(s) wait and print once it is back.",
     ),
+    "labels.no_job": ("没有这个打印任务（{job}）", "No such print job ({job})"),
+    "labels.not_yours": (
+        "只有加入这张标签的店员或主管可以取消它",
+        "Only the clerk who queued this label or a supervisor can cancel it",
+    ),
+    "labels.not_waiting": (
+        "这张标签{state}，没有可取消的",
+        "This label is {state} already: nothing to cancel",
+    ),
     "labels.preview": ("标签预览", "Label preview"),
     "labels.open": ("查看标签打印", "Open label printing"),
 }

@@ -137,7 +137,10 @@ class OutboxSQL(ServiceSQL, ReceiptSQL, SendingSQL, NotifySQL):
                         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                         (kind, rid, version, row[s.version], reason or "rejected", at),
                     )
-                elif s.done == "synced":
+                    continue
+                # Held: refusals of its older versions are settled with it.
+                conn.execute("DELETE FROM outbox_rejected WHERE kind = ? AND id = ?", (kind, rid))
+                if s.done == "synced":
                     self.service_mark_synced(kind, [(row[s.key], row[s.version])])
                 else:
                     conn.execute(

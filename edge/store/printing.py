@@ -179,9 +179,9 @@ class PrintingSQL(StoreBase):
             )
         return int(row[0]) if row else 0
 
-    def printing_cancel(self, job_id: int, actor: str | None, at: str) -> bool:
-        """Cancel one waiting label (the page)."""
-        return bool(self._cancel("id = ?", job_id, actor, at, str(job_id)))
+    def printing_cancel(self, job_id: int, actor: str | None, at: str, **detail: str) -> bool:
+        """Cancel one waiting label (the page); False when it no longer waits."""
+        return bool(self._cancel("id = ?", job_id, actor, at, str(job_id), **detail))
 
     def printing_cancel_waybill(self, waybill: str, actor: str | None, at: str) -> int:
         """Cancel the labels still waiting for ``waybill`` (its receive was undone)."""

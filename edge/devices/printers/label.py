@@ -19,6 +19,7 @@ from edge.devices.printers.raster import (
     Text,
     code128_modules,
     fit_size,
+    printable,
     qr_matrix,
     text_extent,
 )
@@ -51,6 +52,14 @@ def layout(data: LabelData, size: Size, template: str, font: str | None) -> list
     """The label's elements, in dots from its top-left corner."""
     if template not in TEMPLATES:
         raise ValueError(f"unknown template {template!r} (expected one of {TEMPLATES})")
+    # What is drawn is what the printer gets: its language drops the same characters.
+    data = LabelData(
+        printable(data.waybill),
+        printable(data.pickup_code),
+        printable(data.shelf),
+        printable(data.day),
+        data.phone_last4 and printable(data.phone_last4),
+    )
     m = size.dots_per_mm * 3 // 2  # 1.5 mm margin: printers drift a little
     inner_w, inner_h = size.width - 2 * m, size.height - 2 * m
     code_h = inner_h * 2 // 5

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ NOTO_SC_INDEX = 2
 REFERENCE_SIZE = 100  # font size at which text is measured before it is fitted
 MIN_SIZE = 6
 QUIET_MODULES = 10  # Code 128 wants 10 modules of white either side
+DROPPED = ("Cc", "Cs", "Zp")  # Unicode categories printable() leaves out
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,17 @@ def font_path(configured: str = "") -> str | None:
 
 # Each size is a FreeType face of its own (~2.5 MB for a CJK font): keep a few only.
 @functools.lru_cache(maxsize=6)
+def printable(text: str) -> str:
+    """``text`` as one printed line: without control characters (they print nothing, and
+    CR, LF, ESC and NUL mean something to a printer's language), paragraph separators
+    (the text shaper refuses line breaks) and lone surrogates (no encoding carries them).
+    What is dropped is counted in a log line; the text itself is not logged."""
+    kept = "".join(ch for ch in text if unicodedata.category(ch) not in DROPPED)
+    if len(kept) != len(text):
+        log.warning("label text: %d unprintable character(s) dropped", len(text) - len(kept))
+    return kept
+
+
 def font(size: int, path: str | None) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     if path is None:
         return ImageFont.load_default(size)

@@ -10,7 +10,7 @@ QR codes are the printer's own BARCODE and QRCODE commands.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from PIL import Image, ImageChops
 
@@ -22,6 +22,7 @@ from edge.devices.printers.raster import (
     Element,
     Text,
     draw,
+    printable,
     text_extent,
     text_image,
 )
@@ -80,28 +81,38 @@ def encode(
         elif isinstance(element, Barcode):
             out.append(
                 f'BARCODE {element.x},{element.y},"128",{element.height},0,0,'
-                f"{element.narrow},{element.narrow},{_quoted(element.data)}".encode()
+                f"{element.narrow},{element.narrow},{quoted(element.data)}".encode()
             )
         else:
             out.append(
                 f"QRCODE {element.x},{element.y},M,{element.cell},A,0,"
-                f"{_quoted(element.data)}".encode()
+                f"{quoted(element.data)}".encode()
             )
     out.append(f"PRINT 1,{copies}".encode())
     return EOL.join(out) + EOL
 
 
-def _quoted(text: str) -> str:
-    # TSPL has no backslash escapes except \["] for a double quote.
-    return '"' + text.replace('"', '\\["]') + '"'
+def quoted(text: str) -> str:
+    """A TSPL string argument that cannot break out of its command.
+
+    The TSPL/TSPL2 manual's conventions: CR and LF end a command line wherever they
+    are, so text holding them would start a command of its own; <ESC> starts an
+    immediate command even mid-string (<ESC>!R resets the printer, <ESC>!. cancels the
+    job); NUL is refused in 2D bar codes. ``printable`` drops those with every other
+    control character. A double quote ends the string unless written \\["], TSPL's only
+    escape in TEXT, BARCODE and QRCODE (BLOCK's \\[L] and \\[R] are not used here, so
+    a backslash needs none). ``~`` opens a status command only at the start of a line,
+    which quoted text can no longer reach.
+    """
+    return '"' + printable(text).replace('"', '\\["]') + '"'
 
 
 def _text(element: Text, chinese: str, font: str | None) -> bytes:
+    element = replace(element, text=printable(element.text))  # measured and drawn as printed
     if chinese == "font":
         mul = builtin_multiplier(element, font)
-        return f'TEXT {element.x},{element.y},"{BUILTIN_FONT}",0,{mul},{mul},'.encode() + _quoted(
-            element.text
-        ).encode("gb18030")
+        head = f'TEXT {element.x},{element.y},"{BUILTIN_FONT}",0,{mul},{mul},'.encode()
+        return head + quoted(element.text).encode("gb18030")
     image = text_image(element, font)
     width_bytes = (image.width + 7) // 8
     padded = Image.new("1", (width_bytes * 8, image.height), WHITE)
@@ -122,6 +133,17 @@ def builtin_multiplier(element: Text, font: str | None) -> int:
 
 
 @dataclass
+class Parsed:
+    """A TSPL job's commands, as a printer splits them, before anything is drawn."""
+
+    size: Size
+    commands: list[tuple[str, list[str]]] = field(default_factory=list)
+    elements: list[Element] = field(default_factory=list)
+    bitmaps: list[tuple[int, int, Image.Image]] = field(default_factory=list)
+    copies: int = 1
+
+
+@dataclass
 class Decoded:
     """A TSPL job as a printer understands it."""
 
@@ -134,6 +156,18 @@ class Decoded:
 
 def decode(data: bytes, font: str | None = None, dots_per_mm: int = 8) -> Decoded:
     """Read TSPL commands back into the label image they print."""
+    job = parse(data, dots_per_mm)
+    image = draw(job.elements, job.size.width, job.size.height, font)
+    for x, y, bitmap in job.bitmaps:
+        image.paste(
+            ImageChops.logical_and(image.crop((x, y, x + bitmap.width, y + bitmap.height)), bitmap),
+            (x, y),
+        )
+    return Decoded(job.size, image, job.commands, job.elements, job.copies)
+
+
+def parse(data: bytes, dots_per_mm: int = 8) -> Parsed:
+    """Split TSPL bytes into commands and label elements, one per command line."""
     commands: list[tuple[str, list[str]]] = []
     bitmaps: list[tuple[int, int, Image.Image]] = []
     elements: list[Element] = []
@@ -151,7 +185,8 @@ def decode(data: bytes, font: str | None = None, dots_per_mm: int = 8) -> Decode
             continue
         name, _, rest = line.partition(b" ")
         command = name.decode("ascii", "replace").upper()
-        args = _args(rest.decode("gb18030", "replace"))
+        # TEXT in the built-in font is GB18030; bar and QR data go as UTF-8, as phones read it.
+        args = _args(rest.decode("gb18030" if command == "TEXT" else "utf-8", "replace"))
         commands.append((command, args))
         try:
             if command == "SIZE":
@@ -172,13 +207,7 @@ def decode(data: bytes, font: str | None = None, dots_per_mm: int = 8) -> Decode
         raise TsplError("no SIZE command: not a TSPL label")
     if not copies:
         raise TsplError("no PRINT command: nothing would print")
-    image = draw(elements, size.width, size.height, font)
-    for x, y, bitmap in bitmaps:
-        image.paste(
-            ImageChops.logical_and(image.crop((x, y, x + bitmap.width, y + bitmap.height)), bitmap),
-            (x, y),
-        )
-    return Decoded(size, image, commands, elements, copies)
+    return Parsed(size, commands, elements, bitmaps, copies)
 
 
 def _bitmap(
@@ -211,24 +240,25 @@ def _bitmap(
 
 
 def _args(text: str) -> list[str]:
-    """Split TSPL arguments on commas outside quotes; quoted ones lose their quotes."""
-    args, buf, quoted = [], "", False
+    """Split TSPL arguments on commas outside quotes; quoted ones lose their quotes and
+    keep their spaces (outside quotes the printer ignores spaces)."""
+    args, buf, in_quotes = [], "", False
     i = 0
     while i < len(text):
         ch = text[i]
-        if quoted and text.startswith('\\["]', i):
+        if in_quotes and text.startswith('\\["]', i):
             buf += '"'
             i += 4
             continue
         if ch == '"':
-            quoted = not quoted
-        elif ch == "," and not quoted:
-            args.append(buf.strip())
+            in_quotes = not in_quotes
+        elif ch == "," and not in_quotes:
+            args.append(buf)
             buf = ""
-        else:
+        elif in_quotes or ch not in " \t":
             buf += ch
         i += 1
-    args.append(buf.strip())
+    args.append(buf)
     return args
 
 

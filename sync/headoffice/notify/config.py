@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +15,15 @@ from edge.config_base import ConfigError, Section, doc
 
 FILE_NAME = "head-office.toml"
 HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+# What every message carries in Message.params (loop.Notifier.message), for providers
+# whose templates take positional values.
+PARAM_NAMES = ("station", "address", "hours", "pickup_code", "waybill_last4", "days", "link")
+SECRET_KEYS = (
+    "webhook_secret",
+    "aliyun_access_key_secret",
+    "tencent_secret_id",
+    "tencent_secret_key",
+)
 
 
 @dataclass
@@ -27,9 +36,9 @@ class StationInfo(Section):
 
 @dataclass
 class NotifySection(Section):
-    gateway: Literal["log", "webhook", "aliyun"] = doc(
-        "How messages go out: log (a file, for demos), webhook (signed POST) or aliyun "
-        "(Aliyun SMS SendSms).",
+    gateway: Literal["log", "webhook", "aliyun", "tencent"] = doc(
+        "How messages go out: log (a file, for demos), webhook (signed POST), aliyun "
+        "(Aliyun SMS SendSms) or tencent (Tencent Cloud SMS SendSms).",
         "log",
     )
     log_file: str = doc("The log gateway's file, relative to the data folder.", "messages.log")
@@ -42,6 +51,31 @@ class NotifySection(Section):
     aliyun_template_arrival: str = doc("Approved template code for arrival, e.g. SMS_1.", "")
     aliyun_template_reminder: str = doc("Approved template code for reminders.", "")
     aliyun_template_return: str = doc("Approved template code for the return notice.", "")
+    tencent_endpoint: str = doc("Tencent Cloud SMS endpoint.", "https://sms.tencentcloudapi.com/")
+    tencent_region: str = doc(
+        "Tencent Cloud region of the SMS app, e.g. ap-guangzhou.", "ap-guangzhou"
+    )
+    tencent_secret_id: str = doc("Tencent Cloud API SecretId.", "")
+    tencent_secret_key: str = doc("Tencent Cloud API SecretKey.", "")
+    tencent_sms_sdk_app_id: str = doc("SMS application's SdkAppId, e.g. 1400006666.", "")
+    tencent_sign_name: str = doc("Approved SMS signature (签名), e.g. 驿站通知.", "")
+    tencent_template_arrival: str = doc("Approved template ID for arrival, e.g. 449739.", "")
+    tencent_template_reminder: str = doc("Approved template ID for reminders.", "")
+    tencent_template_return: str = doc("Approved template ID for the return notice.", "")
+    tencent_params_arrival: list[str] = doc(
+        "Message params filling the arrival template's {1}, {2}, … in order; names: "
+        + ", ".join(PARAM_NAMES)
+        + ".",
+        ["station", "pickup_code", "address", "hours"],
+    )
+    tencent_params_reminder: list[str] = doc(
+        "Params filling the reminder template's {1}, {2}, … in order.",
+        ["station", "pickup_code", "days", "address", "hours"],
+    )
+    tencent_params_return: list[str] = doc(
+        "Params filling the return template's {1}, {2}, … in order.",
+        ["station", "pickup_code", "days", "address", "hours"],
+    )
     timezone: str = doc("Stations' time zone, for quiet hours.", "Asia/Shanghai")
     quiet_start: str = doc(
         "Start of quiet hours (HH:MM station time): nothing is sent; equal to quiet_end: none.",
@@ -82,6 +116,23 @@ class NotifySection(Section):
             self.aliyun_access_key_id and self.aliyun_access_key_secret and self.aliyun_sign_name
         ):
             errors.append("aliyun_access_key_id/_secret/aliyun_sign_name: needed for aliyun")
+        if self.gateway == "tencent" and not (
+            self.tencent_secret_id
+            and self.tencent_secret_key
+            and self.tencent_sms_sdk_app_id
+            and self.tencent_sign_name
+        ):
+            errors.append(
+                "tencent_secret_id/_key/tencent_sms_sdk_app_id/tencent_sign_name: "
+                "needed for tencent"
+            )
+        for kind in ("arrival", "reminder", "return"):
+            unknown = set(getattr(self, f"tencent_params_{kind}")) - set(PARAM_NAMES)
+            if unknown:
+                errors.append(
+                    f"tencent_params_{kind}: unknown {', '.join(sorted(unknown))} "
+                    f"(expected some of {', '.join(PARAM_NAMES)})"
+                )
         if any(d < 1 for d in self.ladder_days) or self.ladder_days != sorted(
             set(self.ladder_days)
         ):
@@ -93,6 +144,16 @@ class NotifySection(Section):
         except (ZoneInfoNotFoundError, ValueError):
             errors.append(f"timezone: unknown zone {self.timezone!r}")
         return errors
+
+    def __repr__(self) -> str:
+        # A settings object printed into a log or traceback must not carry the secrets.
+        shown = {
+            f.name: (
+                "***" if f.name in SECRET_KEYS and getattr(self, f.name) else getattr(self, f.name)
+            )
+            for f in fields(self)
+        }
+        return f"NotifySection({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
     def station(self, code: str) -> StationInfo:
         for s in self.stations:

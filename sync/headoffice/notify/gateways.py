@@ -1,4 +1,6 @@
-"""Where a message goes: a log file (demos), a signed webhook, or Aliyun SMS (SendSms).
+"""Where a message goes: a log file (demos), a signed webhook, or an SMS provider.
+
+Aliyun (`aliyun.py`) and Tencent Cloud (`tencent.py`) share the helpers here.
 
 A gateway raises GatewayError with a short reason the station may see; the reason never
 holds the number. Secrets and numbers never reach a log line.
@@ -6,18 +8,14 @@ holds the number. Secrets and numbers never reach a log line.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
 import os
 import time
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import quote
 
 import requests
 
@@ -102,66 +100,37 @@ class WebhookGateway:
             raise GatewayError(f"webhook answered {resp.status_code}")
 
 
-def percent_encode(value: str) -> str:
-    """Aliyun's POP encoding: RFC 3986, space as %20, only A-Z a-z 0-9 - _ . ~ left bare."""
-    return quote(value, safe="-_.~")
+def template_code(settings: NotifySection, provider: str, kind: str) -> str:
+    """The provider's approved template for a message kind, from ``<provider>_template_<kind>``."""
+    code: str = getattr(settings, f"{provider}_template_{kind}")
+    if not code:
+        raise GatewayError(f"{provider}: no template code for {kind}")
+    return code
 
 
-def aliyun_signature(params: dict[str, str], secret: str, method: str = "GET") -> str:
-    """Signature v1 of an Aliyun RPC request (HMAC-SHA1 over the canonical query)."""
-    canonical = "&".join(
-        f"{percent_encode(k)}={percent_encode(v)}" for k, v in sorted(params.items())
-    )
-    to_sign = f"{method}&{percent_encode('/')}&{percent_encode(canonical)}"
-    mac = hmac.new(f"{secret}&".encode(), to_sign.encode(), hashlib.sha1)
-    return base64.b64encode(mac.digest()).decode()
-
-
-class AliyunGateway:
-    """dysmsapi SendSms (API version 2017-05-25), signed with signature version 1.0."""
-
-    def __init__(self, settings: NotifySection) -> None:
-        self.s = settings
-
-    def params(self, message: Message, now: datetime, nonce: str) -> dict[str, str]:
-        template = getattr(self.s, f"aliyun_template_{message.template}")
-        if not template:
-            raise GatewayError(f"aliyun: no template code for {message.template}")
-        params = {
-            "AccessKeyId": self.s.aliyun_access_key_id,
-            "Action": "SendSms",
-            "Format": "JSON",
-            "RegionId": "cn-hangzhou",
-            "SignatureMethod": "HMAC-SHA1",
-            "SignatureNonce": nonce,
-            "SignatureVersion": "1.0",
-            "Timestamp": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "Version": "2017-05-25",
-            "PhoneNumbers": message.to,
-            "SignName": self.s.aliyun_sign_name,
-            "TemplateCode": template,
-            "TemplateParam": json.dumps(message.params, ensure_ascii=False),
-        }
-        params["Signature"] = aliyun_signature(params, self.s.aliyun_access_key_secret)
-        return params
-
-    def send(self, message: Message) -> None:
-        params = self.params(message, datetime.now(UTC), uuid.uuid4().hex)
-        try:
-            resp = requests.get(self.s.aliyun_endpoint, params=params, timeout=TIMEOUT_S)
-            answer: Any = resp.json()
-        except requests.RequestException as exc:
-            raise GatewayError(f"aliyun unreachable: {type(exc).__name__}") from None
-        except ValueError:
-            raise GatewayError(f"aliyun answered {resp.status_code} without JSON") from None
-        if not isinstance(answer, dict) or answer.get("Code") != "OK":
-            code = answer.get("Code") if isinstance(answer, dict) else None
-            raise GatewayError(f"aliyun: {code or resp.status_code}")
+def call_provider(provider: str, method: str, url: str, **kwargs: Any) -> Any:
+    """The provider's JSON answer; no answer or no JSON is a GatewayError naming neither
+    the URL (it may hold the number) nor the credentials."""
+    try:
+        resp = requests.request(method, url, timeout=TIMEOUT_S, **kwargs)
+    except requests.RequestException as exc:
+        raise GatewayError(f"{provider} unreachable: {type(exc).__name__}") from None
+    try:
+        return resp.json()
+    except ValueError:  # requests' JSONDecodeError is also a RequestException: caught here
+        raise GatewayError(f"{provider} answered {resp.status_code} without JSON") from None
 
 
 def make_gateway(settings: NotifySection, folder: Path) -> Gateway:
     if settings.gateway == "webhook":
         return WebhookGateway(settings.webhook_url, settings.webhook_secret)
+    # Imported here so a head office on the log or webhook gateway loads no SMS provider.
     if settings.gateway == "aliyun":
+        from sync.headoffice.notify.aliyun import AliyunGateway
+
         return AliyunGateway(settings)
+    if settings.gateway == "tencent":
+        from sync.headoffice.notify.tencent import TencentGateway
+
+        return TencentGateway(settings)
     return LogGateway(folder / settings.log_file)
