@@ -24,6 +24,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "这是商品条码，请扫面单上的运单号",
         "This is a product barcode: scan the waybill number on the label",
     ),
+    "phone_number": (
+        "这是手机号，请扫面单上的运单号",
+        "This is a phone number: scan the waybill number on the label",
+    ),
     "not_waybill": (
         "不是运单号：{code}，请扫描面单上的运单条码",
         "Not a waybill number: {code}. Scan the waybill barcode on the label",

@@ -523,6 +523,9 @@ class Station:
         problem = self._check_request(req)
         found = problem or identify.identify(req.code, req.type, req.carrier_hint)
         if isinstance(found, Message):
+            if found.key == "phone_number":  # a station keeps a phone masked only
+                raw = found.params["masked"]
+                req = dataclasses.replace(req, code=raw)
             return self._answer(now, req, raw, "refused", found, {})
         waybill, recognition = found.waybill, found.recognition
         extra: dict[str, Any] = {

@@ -31,7 +31,8 @@ PROBLEM_CODES = (
     "other",
 )
 # The carrier codes a station may send. The field itself stays open (CARRIER below), so
-# a receiver keeps accepting codes added in later versions.
+# a receiver keeps accepting codes added in later versions. 极兔 (Jitu) and the former
+# Best Express are "jtexpress"; Douyin e-commerce ships with these carriers.
 CARRIERS = frozenset(
     {
         "sf",
