@@ -87,6 +87,7 @@ def _uploader(ctx: Context) -> Uploader | None:
             tz=config.tz,
             clock=SystemClock(),
             data_dir=ctx.data_dir,
+            service=config.service,
         )
     except TokenFileError as exc:
         print(f"cannot start sync: {exc}", file=sys.stderr)
