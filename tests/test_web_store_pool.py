@@ -24,6 +24,9 @@ def test_a_store_given_back_is_reused(tmp_path: Path) -> None:
     pool.give_back(first)
     pool.give_back(second)  # one idle at most: closed
     assert pool.take() is first
+    pool.give_back(first)
+    pool.close_idle()
+    assert pool.take() is not first
 
 
 def test_a_replaced_or_removed_file_is_never_reused(tmp_path: Path) -> None:

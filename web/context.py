@@ -66,6 +66,12 @@ class StorePool:
                 return
             self._close(store)
 
+    def close_idle(self) -> None:
+        """Close the stores waiting between requests (those in use close when given back)."""
+        with self._lock:
+            while self._free:
+                self._close(self._free.pop())
+
     def _close(self, store: Store) -> None:
         del self._inode_of[store]
         store.close()
