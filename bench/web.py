@@ -3,8 +3,9 @@
     .venv/bin/python bench/web.py [--parcels 200000] [--scans 1000000] [--rounds 300]
 
 On a station database holding --parcels parcels, --scans scans and as many reads
-(generated with executemany in one transaction), with the page served by waitress on
-127.0.0.1 as `station web` serves it:
+(generated with executemany in one transaction), with the page served by `station web`
+(waitress) in its own process on 127.0.0.1, as on a station, so the client's Python does
+not share the server's:
 
 - search: GET /search?q= by waybill, pickup code, phone last 4 (every state), the last 4
   or 6 digits of a waybill and any part of one, over HTTP, against the same query run
@@ -22,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import random
+import socket
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +45,7 @@ from edge import config as config_mod  # noqa: E402
 from edge.pins import hash_pin  # noqa: E402
 from edge.station import Station  # noqa: E402
 from edge.store import Store  # noqa: E402
-from tests.web_fixtures import CHROMIUM, CHROMIUM_ARGS, WEB_CONFIG, serve_in_thread  # noqa: E402
+from tests.web_fixtures import CHROMIUM, CHROMIUM_ARGS, WEB_CONFIG  # noqa: E402
 
 # The test station, with shelves roomy enough for the generated parcels.
 BENCH_CONFIG = WEB_CONFIG.replace("capacity = 20", "capacity = 100000").replace(
@@ -262,6 +265,28 @@ def bench_browser(url: str, db: Path, scans: int) -> None:
     print(f"{'':<34} max {max(latencies):8.2f} ms over {scans} scans (target 150 ms)")
 
 
+def serve_station_web(data: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    """`station web` on a free loopback port; returns its URL once /livez answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "edge.cli", "--data", str(data), "web",
+         "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url + "/livez", timeout=2).ok:
+                return url, server
+        except requests.RequestException:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("station web did not answer within 60 s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--parcels", type=int, default=200_000)
@@ -281,13 +306,15 @@ def main() -> None:
         with Store(db) as store:
             store.add_operator("b1", "Bench", "clerk", hash_pin("2468"))
         config = config_mod.parse(BENCH_CONFIG, "bench.toml")
-        app = create_app(data, config=config)
-        url, stop = serve_in_thread(app, threads=config.web.threads)
+        (data / "station.toml").write_text(BENCH_CONFIG, encoding="utf-8")
+        app = create_app(data, config=config)  # the in-process part of the breakdown
+        url, server = serve_station_web(data)
         try:
             bench_http(app, url, db, args.parcels, args.rounds)
             bench_browser(url, db, args.screen_scans)
         finally:
-            stop()
+            server.terminate()
+            server.wait(10)
 
 
 if __name__ == "__main__":
