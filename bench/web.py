@@ -3,8 +3,9 @@
     .venv/bin/python bench/web.py [--parcels 200000] [--scans 1000000] [--rounds 300]
 
 On a station database holding --parcels parcels, --scans scans and as many reads
-(generated with executemany in one transaction), with the page served by waitress on
-127.0.0.1 as `station web` serves it:
+(generated with executemany in one transaction), with the page served by `station web`
+(waitress) in its own process on 127.0.0.1, as on a station, so the client's Python does
+not share the server's:
 
 - search: GET /search?q= by waybill, pickup code, phone last 4 (every state), the last 4
   or 6 digits of a waybill and any part of one, over HTTP, against the same query run
@@ -22,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import random
+import socket
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,12 +38,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
+from flask import Flask  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
 
 from edge import config as config_mod  # noqa: E402
 from edge.pins import hash_pin  # noqa: E402
 from edge.station import Station  # noqa: E402
 from edge.store import Store  # noqa: E402
-from tests.web_fixtures import CHROMIUM, CHROMIUM_ARGS, WEB_CONFIG, serve_in_thread  # noqa: E402
+from tests.web_fixtures import CHROMIUM, CHROMIUM_ARGS, WEB_CONFIG  # noqa: E402
 
 # The test station, with shelves roomy enough for the generated parcels.
 BENCH_CONFIG = WEB_CONFIG.replace("capacity = 20", "capacity = 100000").replace(
@@ -120,15 +125,6 @@ def timed(fn: Callable[[], object], rounds: int) -> list[float]:
     return out
 
 
-def timed_each(fn: Callable[[str], object], args: list[str]) -> list[float]:
-    out = []
-    for arg in args:
-        t0 = time.perf_counter()
-        fn(arg)
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
-
-
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -152,7 +148,15 @@ def signed_in(url: str) -> requests.Session:
     return session
 
 
-def bench_http(url: str, db: Path, parcels: int, rounds: int) -> None:
+def signed_in_client(app: Flask) -> FlaskClient:
+    client = app.test_client()
+    page = client.get("/signin").get_data(as_text=True)
+    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    client.post("/signin", data={"operator": "b1", "pin": "2468", "csrf_token": token})
+    return client
+
+
+def bench_http(app: Flask, url: str, db: Path, parcels: int, rounds: int) -> None:
     session = signed_in(url)
     raw = sqlite3.connect(db)
     rng = random.Random(7)
@@ -166,11 +170,27 @@ def bench_http(url: str, db: Path, parcels: int, rounds: int) -> None:
         "waybill last 6": lambda i: f"{i:012d}"[-6:],
         "part of a waybill": lambda i: f"75{i:012d}"[4:11],
     }
+    inproc = signed_in_client(app)
+    floor: list[float] = []
     for kind, make in kinds.items():
-        queries = [make(i) for i in picks]
-        got = timed_each(lambda q: session.get(url + "/search", params={"q": q}), queries)
-        base = timed_each(store.web_search, queries)
-        line(f"search {kind} over HTTP", got, base, "the same query, direct")
+        # Where the time goes, each part timed in turn per query so load hits all alike:
+        # over HTTP; the same request inside Flask (session, query, page, no socket);
+        # the query alone; and GET /livez over HTTP (waitress and the client, no work).
+        spent: dict[str, list[float]] = {"http": [], "flask": [], "query": [], "livez": []}
+        for q in (make(i) for i in picks):
+            for part, call, arg in (
+                ("http", lambda q: session.get(url + "/search", params={"q": q}), q),
+                ("flask", lambda q: inproc.get("/search", query_string={"q": q}), q),
+                ("query", store.web_search, q),
+                ("livez", lambda _: session.get(url + "/livez"), q),
+            ):
+                t0 = time.perf_counter()
+                call(arg)
+                spent[part].append((time.perf_counter() - t0) * 1000)
+        line(f"search {kind} over HTTP", spent["http"], spent["query"], "the same query, direct")
+        line("  of which inside Flask", spent["flask"], spent["query"], "the same query, direct")
+        floor += spent["livez"]
+    line("HTTP floor: GET /livez", floor, floor, "itself")
 
     last = store.web_last_read_id()
     got = timed(lambda: store.web_reads_after(last - rng.randrange(1, 5), 200), rounds)
@@ -245,6 +265,28 @@ def bench_browser(url: str, db: Path, scans: int) -> None:
     print(f"{'':<34} max {max(latencies):8.2f} ms over {scans} scans (target 150 ms)")
 
 
+def serve_station_web(data: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    """`station web` on a free loopback port; returns its URL once /livez answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "edge.cli", "--data", str(data), "web",
+         "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url + "/livez", timeout=2).ok:
+                return url, server
+        except requests.RequestException:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("station web did not answer within 60 s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--parcels", type=int, default=200_000)
@@ -264,13 +306,15 @@ def main() -> None:
         with Store(db) as store:
             store.add_operator("b1", "Bench", "clerk", hash_pin("2468"))
         config = config_mod.parse(BENCH_CONFIG, "bench.toml")
-        app = create_app(data, config=config)
-        url, stop = serve_in_thread(app, threads=config.web.threads)
+        (data / "station.toml").write_text(BENCH_CONFIG, encoding="utf-8")
+        app = create_app(data, config=config)  # the in-process part of the breakdown
+        url, server = serve_station_web(data)
         try:
-            bench_http(url, db, args.parcels, args.rounds)
+            bench_http(app, url, db, args.parcels, args.rounds)
             bench_browser(url, db, args.screen_scans)
         finally:
-            stop()
+            server.terminate()
+            server.wait(10)
 
 
 if __name__ == "__main__":

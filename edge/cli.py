@@ -29,6 +29,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     "edge.demo": ("demo",),
     "edge.devices.cli": ("scanner", "devices", "scale"),
     "sync.cli": ("sync",),
+    # Apart from sync: the receiver's page loads Flask, which the sync service never uses.
     "sync.headoffice.cli": ("head-office",),
     "web.cli": ("web",),
     "edge.appliance.cli": ("status", "install", "backup", "restore", "nightly"),

@@ -16,9 +16,10 @@ import base64
 import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+if TYPE_CHECKING:  # cryptography costs every process that records scans ~7 MB: see verify()
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 PREFIX = "YZQ1:"
 VERSION = 1
@@ -92,6 +93,10 @@ def _parse(data: bytes) -> Pickup:
 def verify(code: str, public_key: bytes, station: str | None, now: datetime) -> Pickup:
     """The pickup a genuine, unexpired token for this station (None: any) names; else
     TokenRefused with key collect_forged, collect_expired or collect_other_station."""
+    # Imported on the first pickup QR, not with the scan path.
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         raw = _unb64(code.removeprefix(PREFIX))
         data, signature = raw[:-SIGNATURE_BYTES], raw[-SIGNATURE_BYTES:]

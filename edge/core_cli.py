@@ -219,6 +219,9 @@ def cmd_parcel(args: argparse.Namespace, ctx: Context) -> int:
                 "parcel": dict(row) if row else None,
                 "history": [dict(h) for h in history],
                 "notify": store.notify_status(args.waybill),
+                # The manifest's word on collection at a station: yes, no, unknown; None
+                # when head office announced no such parcel.
+                "consent": (entry := store.manifest_entry(args.waybill)) and entry["consent"],
             }
         )
         return 0
@@ -344,10 +347,14 @@ def cmd_report_daily(args: argparse.Namespace, ctx: Context) -> int:
         print(f"--date: expected YYYY-MM-DD, got {args.date!r}", file=sys.stderr)
         return 2
     table = daily_report(ctx, day)
-    sent = day_counts(ctx.store(), datetime.combine(day, time(), ctx.config.tz))
+    start = datetime.combine(day, time(), ctx.config.tz)
+    sent = day_counts(ctx.store(), start)
+    refused = ctx.store().received_without_consent(
+        start.isoformat(), (start + timedelta(days=1)).isoformat()
+    )
     if args.json:
-        print(json.dumps({"date": day.isoformat(), "carriers": table, "sendings": sent},
-                         ensure_ascii=False))  # fmt: skip
+        print(json.dumps({"date": day.isoformat(), "carriers": table, "sendings": sent,
+                          "received_without_consent": refused}, ensure_ascii=False))  # fmt: skip
         return 0
     print(f"Daily report {day.isoformat()} — station {ctx.config.station.code}")
     print(f"{'carrier':12}" + "".join(f"{c:>12}" for c in REPORT_COLUMNS))
@@ -358,6 +365,7 @@ def cmd_report_daily(args: argparse.Namespace, ctx: Context) -> int:
             totals[c] += counts[c]
     print(f"{'total':12}" + "".join(f"{totals[c]:>12}" for c in REPORT_COLUMNS))
     print(f"sent from the station: {sent['sendings']}, takings ¥{sent['takings_yuan']}")
+    print(f"received without the recipient's consent (courier to call): {refused}")
     return 0
 
 

@@ -123,7 +123,7 @@ class Demo:
             self.ctx.config_path.write_text(config_mod.commented_template(cfg), encoding="utf-8")
         demo_notify.prepare(
             self.head_office_dir, config_mod.load(self.ctx.config_path).station.code,
-            f"http://127.0.0.1:{self.args.head_office_port}",
+            f"http://127.0.0.1:{self.args.head_office_port}", self.station_cmd,
         )  # fmt: skip
         with Store(self.ctx.db_path, create=True) as store:  # the demo sets its station up
             for op_id, name, role, pin in OPERATORS:
@@ -280,7 +280,9 @@ def feed(demo: Demo, gun: IO[bytes], tty: bool, answered: threading.Event) -> No
     if tty:
         print(
             "Type or scan a code and press Enter. Try: SF1234567890123, then MODE:SIGN and the "
-            "same code again. '#weight 1200' puts 1.2 kg on the scale. Ctrl-C stops."
+            "same code again; YT7512345678901, whose recipient has not agreed to the station "
+            "(amber); 75123456789012, which needs a signed receipt. '#weight 1200' puts 1.2 kg "
+            "on the scale. Ctrl-C stops."
         )
     for line in sys.stdin:
         text = line.strip()
@@ -331,6 +333,14 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
     signal.signal(signal.SIGTERM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
     try:
         time.sleep(1.5)  # let the processes come up before the first code
+        # The manifest decides consent and receipts at receive: let sync's first pull land.
+        with Store(ctx.db_path) as store:
+            deadline = time.monotonic() + 15
+            while store.manifest_entry(demo_notify.WAYBILLS[-1]) is None:
+                if time.monotonic() > deadline:
+                    log.warning("no manifest from head office yet; receiving without it")
+                    break
+                time.sleep(0.2)
         feed(demo, scanner.process.stdin, tty, answered)
         if not tty:
             deadline = time.monotonic() + args.wait
@@ -338,7 +348,11 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
                 while (backlog(store) or store.printing_behind()) and time.monotonic() < deadline:
                     time.sleep(0.2)
             time.sleep(1)  # let the follower print the last arrivals
-            token = demo_notify.day_three(demo.head_office_dir, demo.station_cmd, args.wait)
+            with Store(ctx.db_path) as store:
+                received = sum(store.parcel(w) is not None for w in demo_notify.WAYBILLS)
+            token = demo_notify.day_three(
+                demo.head_office_dir, demo.station_cmd, args.wait, received
+            )
             if token:  # the recipient shows the QR; the gun reads it
                 print("Scanning the recipient's pickup QR (扫码取件):")
                 answered.clear()

@@ -10,8 +10,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-# Demo recipients (made-up numbers): only head office ever holds them whole.
-PHONES = {"SF1234567890123": "13800138000", "75123456789012": "13900139000"}
+# Demo recipients (made-up numbers): only head office ever holds them whole. The third
+# recipient has not agreed to collection at a station (consent no: an amber answer at
+# receive); the second parcel's sender wants a signed receipt (回单) with an ID back.
+MANIFEST = """station,waybill,carrier,phone_last4,recipient_masked,phone,consent,receipt,hops
+{station},SF1234567890123,sf,8000,张*,13800138000,yes,,
+{station},75123456789012,zto,9000,李*,13900139000,yes,signature+id,2
+{station},YT7512345678901,yto,7000,王*,13700137000,no,,
+"""
 TOML = """[notify]
 gateway = "log"
 # The demo runs at any hour: no quiet hours (equal start and end).
@@ -25,21 +31,23 @@ name = "演示驿站"
 address = "科技园南区12栋1楼"
 hours = "08:00-21:00"
 """
+WAYBILLS = [line.split(",")[1] for line in MANIFEST.splitlines()[1:]]
 
 
-def prepare(ho_dir: Path, station: str, ho_url: str) -> None:
-    """head-office.toml for the demo, and the recipients' numbers in the phone book."""
-    from sync.headoffice.phones import PhoneBook
-
+def prepare(ho_dir: Path, station: str, ho_url: str, station_cmd: Callable[..., list[str]]) -> None:
+    """head-office.toml for the demo, and its manifest, imported as a chain would with
+    `station head-office manifest import` (the full numbers stay at head office)."""
     ho_dir.mkdir(parents=True, exist_ok=True)
     toml = ho_dir / "head-office.toml"
     if not toml.exists():
         toml.write_text(TOML.format(url=ho_url), encoding="utf-8")
-    book = PhoneBook(ho_dir)
-    try:
-        book.put([(station, w, p, True) for w, p in PHONES.items()], datetime.now(UTC))
-    finally:
-        book.close()
+    manifest = ho_dir / "demo-manifest.csv"
+    manifest.write_text(MANIFEST.format(station=station), encoding="utf-8")
+    subprocess.run(
+        [*station_cmd("head-office", "manifest", "import", str(manifest)), "--data", str(ho_dir)],
+        check=True,
+        capture_output=True,
+    )
 
 
 def messages(ho_dir: Path) -> list[dict[str, str]]:
@@ -49,11 +57,14 @@ def messages(ho_dir: Path) -> list[dict[str, str]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def day_three(ho_dir: Path, station_cmd: Callable[..., list[str]], wait_s: float) -> str | None:
-    """Wait for the arrival messages, run one notify pass three days on, print what went
-    out; returns the pickup token of a parcel still on the shelf."""
+def day_three(
+    ho_dir: Path, station_cmd: Callable[..., list[str]], wait_s: float, received: int
+) -> str | None:
+    """Wait for the arrival messages of the ``received`` demo parcels, run one notify pass
+    three days on, print what went out; returns the pickup token of a parcel still on
+    the shelf."""
     deadline = time.monotonic() + wait_s
-    while len(messages(ho_dir)) < len(PHONES) and time.monotonic() < deadline:
+    while len(messages(ho_dir)) < received and time.monotonic() < deadline:
         time.sleep(0.3)
     later = (datetime.now(UTC) + timedelta(days=3, minutes=1)).isoformat(timespec="seconds")
     cmd = [*station_cmd("head-office", "notify", "run", "--once", "--now", later),

@@ -1,16 +1,22 @@
 """From a scanned code to the waybill in it and what the number says of its carrier.
 
-Pure: GS1 data, tracking URLs and grouped digits give the number; product barcodes and
-numbers failing their check digit are refused with what to do; a format only the batch
-carrier has (Deppon's 8-10 digits, JD's all-digit numbers) counts for that carrier.
+Pure: GS1 data, tracking URLs and grouped digits give the number; product barcodes,
+mobile numbers and numbers failing their check digit are refused with what to do; a
+format only the batch carrier has (Deppon's 8-10 digits, JD's all-digit numbers) counts
+for that carrier.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from edge import barcode, carriers
 from edge.messages import Message
+from edge.privacy import mask_phone
+
+# A mainland mobile number, as the recipient's phone barcode on some labels reads.
+MOBILE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,11 @@ def identify(code: str, scan_type: str, batch: str | None) -> Identified | Messa
         and not (batch and carriers.fit(text, batch, definite=True))
     ):
         return Message("product_code", {"code": text})
+    # A phone is no waybill, unless the batch carrier has 11-digit numbers that fit (JD's
+    # old numbers such as 17309087617 look like a mobile; DHL's must pass mod 7). Only
+    # the masked number goes on, for the read journal.
+    if scan_type == "receive" and MOBILE.fullmatch(text) and not (batch and fitted):
+        return Message("phone_number", {"masked": mask_phone(text)})
     recognition = carriers.recognise(text)
     if recognition.check_digit == "bad" and not recognition.carriers and not fitted:
         return Message("check_digit", {"waybill": recognition.waybill})

@@ -24,6 +24,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "这是商品条码，请扫面单上的运单号",
         "This is a product barcode: scan the waybill number on the label",
     ),
+    "phone_number": (
+        "这是手机号，请扫面单上的运单号",
+        "This is a phone number: scan the waybill number on the label",
+    ),
     "not_waybill": (
         "不是运单号：{code}，请扫描面单上的运单条码",
         "Not a waybill number: {code}. Scan the waybill barcode on the label",
@@ -35,6 +39,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "double_read": ("重复读取，已忽略", "Double read ignored"),
     # receive
     "received": ("入库 {pickup_code}，放 {shelf} 号架", "Received: {pickup_code}, shelf {shelf}"),
+    "received_no_consent": (
+        "入库 {pickup_code}，放 {shelf} 号架；收件人未同意放驿站，请联系快递员",
+        "Received: {pickup_code}, shelf {shelf}. The recipient did not agree to a station:"
+        " call the courier",
+    ),
     "receipt_required": (
         "此包裹需要签回单：请用回单表单签收",
         "This parcel needs its signed receipt: use the 回单 form",

@@ -19,6 +19,8 @@ from edge.config import Config
 from edge.desk import layout
 from edge.messages import Message
 from edge.privacy import valid_last4
+from edge.service import receipts_desk
+from edge.service.errors import ServiceError
 from edge.store import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -521,6 +523,9 @@ class Station:
         problem = self._check_request(req)
         found = problem or identify.identify(req.code, req.type, req.carrier_hint)
         if isinstance(found, Message):
+            if found.key == "phone_number":  # a station keeps a phone masked only
+                raw = found.params["masked"]
+                req = dataclasses.replace(req, code=raw)
             return self._answer(now, req, raw, "refused", found, {})
         waybill, recognition = found.waybill, found.recognition
         extra: dict[str, Any] = {
@@ -655,6 +660,14 @@ class Station:
                 updated, waybill, rules.ScanFacts.from_row({**flag, "seq": flag_seq})
             )
             message = Message("weight_mismatch", {"weight_g": req.weight_g, "declared_g": declared})
+        if (
+            req.type == "receive"
+            and manifest is not None
+            and self._manifest_asks(now, req, manifest)
+        ):
+            # Still received (never lose a scan), but the clerk must call the courier.
+            warnings.append("no_consent")
+            message = Message("received_no_consent", {k: scan[k] for k in ("shelf", "pickup_code")})
         self.store.save_parcel(updated.as_dict(), stored)
         extra.update(
             event_id=event_id,
@@ -665,6 +678,20 @@ class Station:
             warnings=warnings,
         )
         return self._answer(now, req, raw, "accepted", message, extra)
+
+    def _manifest_asks(self, now: Instant, req: ScanRequest, manifest: Any) -> bool:
+        """At receive, in the scan's transaction: mark the signed receipt (回单) the
+        manifest asks for; True when the manifest says the recipient refused a station."""
+        if manifest["receipt"]:
+            try:
+                receipts_desk.require(
+                    self.store, self.config.service, now.wall, req.operator or req.device,
+                    manifest["waybill"], manifest["receipt"], hops=manifest["hops"],
+                    source="manifest",
+                )  # fmt: skip
+            except ServiceError as exc:  # checked when pulled; a bad one never stops a scan
+                log.warning("receipt of %s not marked: %s", manifest["waybill"], exc)
+        return bool(manifest["consent"] == "no")
 
     def _place(
         self, now: Instant, carrier: str | None, weight_g: int | None, phone: str | None

@@ -1,7 +1,7 @@
 """Subcommands of this area; edge.cli calls register().
 
-`station sync run|once|status|retry` (the uploader); `station head-office` is
-sync/headoffice/cli.py's.
+`station sync run|once|status|retry` (the uploader); `station head-office` (the reference
+receiver) registers from sync.headoffice.cli, so the uploader never loads its page.
 """
 
 from __future__ import annotations
@@ -87,6 +87,7 @@ def _uploader(ctx: Context) -> Uploader | None:
             tz=config.tz,
             clock=SystemClock(),
             data_dir=ctx.data_dir,
+            service=config.service,
         )
     except TokenFileError as exc:
         print(f"cannot start sync: {exc}", file=sys.stderr)

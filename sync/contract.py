@@ -31,7 +31,8 @@ PROBLEM_CODES = (
     "other",
 )
 # The carrier codes a station may send. The field itself stays open (CARRIER below), so
-# a receiver keeps accepting codes added in later versions.
+# a receiver keeps accepting codes added in later versions. 极兔 (Jitu) and the former
+# Best Express are "jtexpress"; Douyin e-commerce ships with these carriers.
 CARRIERS = frozenset(
     {
         "sf",
@@ -382,3 +383,8 @@ def heartbeat_problem(body: Any) -> str | None:
 NOTIFY_STATUSES = ("queued", "sent", "failed")
 NOTIFY_TEMPLATES = ("arrival", "reminder", "return")
 NOTIFY_REASON_MAX = 120
+
+
+# -- version 6: the manifest's consent, receipt and hops; see HEAD-OFFICE-API.md. ------------
+MANIFEST_CONSENT = ("yes", "no", "unknown")  # unknown: not said, or a version-1 head office
+MANIFEST_MAX_HOPS = 9

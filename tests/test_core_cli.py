@@ -153,6 +153,7 @@ def test_a_scan_loads_only_what_it_uses(data: Path) -> None:
         "import sys; from edge.cli import main;"
         f" code = main(['--data', {str(data)!r}, 'scan', '--type', 'receive', '75000000000001']);"
         " heavy = ('flask', 'werkzeug', 'requests', 'biip', 'sqlite_utils', 'barcode', 'web.app',"
+        " 'cryptography',"
         " 'sync.station', 'sync.headoffice', 'edge.demo', 'edge.devices.cli');"
         " print(code, sorted(m for m in sys.modules if m.startswith(heavy)))"
     )
@@ -160,6 +161,25 @@ def test_a_scan_loads_only_what_it_uses(data: Path) -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.splitlines()[-1] == "0 []"
+
+
+def test_the_uploader_loads_no_web_framework() -> None:
+    """`station sync run` and `station printer run` are long-running: Flask and the head
+    office's page would cost them memory they never use."""
+    import subprocess
+    import sys
+
+    for command in ("sync run", "printer run"):
+        probe = (
+            "import sys; from edge.cli import areas_for, build_parser;"
+            f" build_parser(areas_for({command.split()!r}));"
+            " print(sorted(m for m in sys.modules"
+            " if m.startswith(('flask', 'werkzeug', 'jinja2', 'sync.headoffice', 'web.app'))))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+        )
+        assert done.stdout.splitlines()[-1] == "[]", command
 
 
 def test_a_scan_at_a_station_with_a_gun_loads_no_evdev(data: Path) -> None:

@@ -20,7 +20,8 @@ def free_port() -> int:
 
 def test_demo_station_records_and_syncs(tmp_path: Path) -> None:
     codes = (
-        "SF1234567890123\n#weight 1250\n75123456789012\nRB123456784GB\nMODE:SIGN\nSF1234567890123\n"
+        "SF1234567890123\n#weight 1250\n75123456789012\nRB123456784GB\nYT7512345678901\n"
+        "MODE:SIGN\nSF1234567890123\n"
     )
     result = subprocess.run(
         [sys.executable, "-m", "edge.cli", "--data", str(tmp_path / "demo"), "demo",
@@ -34,19 +35,23 @@ def test_demo_station_records_and_syncs(tmp_path: Path) -> None:
     out = result.stdout
     assert result.returncode == 0, result.stderr[-2000:]
     lines = [line for line in out.splitlines() if line.startswith(("ACCEPTED", "REFUSED"))]
-    assert len(lines) == 6, out
+    assert len(lines) == 7, out
     assert re.search(r"入库 \d+-\d+-\d+", lines[0]), lines[0]
     assert "scans of made-up history (device demo-history)" in out
     assert "1.250 kg" in lines[1], "the scale's stable weight joins the receive scan"
     assert lines[2].startswith("REFUSED") and "校验位" in lines[2]
-    assert "签收成功" in lines[4]
+    # The manifest says this recipient did not agree to the station: received, amber.
+    assert lines[3].startswith("ACCEPTED") and "收件人未同意放驿站" in lines[3], lines[3]
+    assert "签收成功" in lines[5]
     assert "head office holds 2 scan(s) of SF1234567890123" in out
     assert "head office holds 1 scan(s) of 75123456789012" in out
     # Notifications: arrival messages, a day-3 reminder only for the parcel still on the
     # shelf, and the recipient's QR read by the gun.
     assert "arrival  【演示驿站】您的包裹已到站，取件码" in out
-    assert re.search(r"reminder .*已到站 3 天", out) and out.count("reminder ") == 1
-    assert "取件码有效：1 件" in lines[5]
+    reminders = re.findall(r"^  reminder .*取件码 ([\d-]+)）已到站 3 天", out, re.MULTILINE)
+    still_on_shelf = [re.findall(r"入库 ([\d-]+)", lines[i])[0] for i in (1, 3)]
+    assert sorted(reminders) == sorted(still_on_shelf), out
+    assert "取件码有效：1 件" in lines[6]
     logs = "".join(p.read_text() for p in (tmp_path / "demo" / "logs").glob("*.log"))
     assert "13900139000" not in logs + out  # whole numbers only in the gateway's own file
     assert "13900139000" in (tmp_path / "demo" / "head-office" / "messages.log").read_text()

@@ -41,6 +41,20 @@ def test_a_typed_code_is_recorded_through_the_scan_core(config, store, station, 
     scanner.close()
 
 
+def test_a_phone_number_scanned_by_mistake_is_masked_in_the_log_and_the_device_row(
+    config, store, station, source, caplog
+):
+    caplog.set_level("INFO")
+    device = source.plug()
+    scanner, deliveries = make_scanner(config, store, station, source, [gun()])
+    Typist(device).type("13812348000")
+    assert run_until(scanner, lambda: deliveries)
+    assert deliveries[0].outcome is not None and deliveries[0].outcome.status == "refused"
+    assert "13812348000" not in caplog.text and "138****8000" in caplog.text
+    assert store.device("desk-1")["last_code"] == "138****8000"
+    scanner.close()
+
+
 def test_the_read_is_committed_before_the_sound_plays(config, store, station, source, tmp_path):
     # The "sound" is a program that counts the committed read in another connection.
     marker = tmp_path / "played"

@@ -194,6 +194,8 @@ def test_a_refused_version_is_forgotten_once_a_newer_one_is_held(env: Env) -> No
         env.store.conn.execute("UPDATE sendings SET sender_name = '王小明'")
     env.uploader().turn()
     assert len(env.store.outbox_rejected()) == 1
+    # Set aside at the station, nothing left to post: not an empty request, not a failure.
+    assert not env.store.outbox_state()["attempts"]
     # The clerk corrects the sending on the page: a new version, which head office takes.
     with env.store.transaction():
         env.store.conn.execute(

@@ -1,5 +1,6 @@
-"""Slot loads kept in memory by the writer always equal the trigger-kept table, whoever
-wrote last: this connection, another process, or a rolled-back transaction."""
+"""Slot loads kept in memory by the writer always equal a count of the parcels on the
+shelves, whoever wrote last: this connection, another process, or a rolled-back
+transaction."""
 
 from __future__ import annotations
 
@@ -22,7 +23,11 @@ def parcel(waybill: str, state: str, shelf: str | None) -> dict[str, object]:
 
 
 def table(store: Store) -> dict[str, int]:
-    return {r[0]: r[1] for r in store.all("SELECT slot, n FROM slot_loads") if r[1]}
+    rows = store.all(
+        "SELECT shelf, COUNT(*) FROM parcels WHERE state = 'on_shelf' AND shelf IS NOT NULL"
+        " GROUP BY shelf"
+    )
+    return {r[0]: r[1] for r in rows}
 
 
 def cached(store: Store) -> dict[str, int]:

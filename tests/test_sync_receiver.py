@@ -199,6 +199,10 @@ def test_manifest_is_paged_by_cursor(receiver: Receiver, tmp_path: Path) -> None
         "recipient_masked": "张*",
         "declared_weight_g": 1000,
         "valuable": False,
+        # Version 6: a CSV without these columns says nothing about them.
+        "consent": "unknown",
+        "receipt": None,
+        "hops": None,
     }
     second = requests.get(url, params={"after": first["next"]}, headers=auth, timeout=5).json()
     assert len(second["parcels"]) == 200

@@ -69,10 +69,13 @@ def test_search_as_a_clerk_asks(web_env: Env, app: Flask) -> None:
 
     assert found(ZTO[0][-4:]) == {ZTO[0]: "tail"}
     assert found(ZTO[0][-6:]) == {ZTO[0]: "tail"}
+    # The trigram index finds the digits anywhere; only those at the end are a tail.
+    assert found(ZTO[0][-6:-2]).get(ZTO[0]) != "tail"
     # Phone last 4 finds signed parcels too, and the page marks them.
     assert found("5678") == {ZTO[0]: "phone", ZTO[1]: "phone"}
     page = client.get("/search?q=5678").get_data(as_text=True)
     assert page.count('class="tag gone"') == 1 and "已签收" in page
+    assert f'<a href="/parcel/{ZTO[0]}">{ZTO[0]}</a>' in page
     assert found(ZTO[0][3:11]) == {w: "part" for w in ZTO if ZTO[0][3:11] in w and w in ZTO[:2]}
     assert found("zz%_") == {}
     # A parcel that leaves the store leaves the index too.

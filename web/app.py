@@ -102,12 +102,15 @@ def create_app(
 
 
 def _template_globals() -> dict[str, Any]:
+    # The language read once per page: a table of 50 rows called t() and label() hundreds
+    # of times, each reading the session and the config again.
+    lang = context.lang()
     return {
-        "t": context.t,
-        "lang": context.lang(),
+        "t": lambda key, **params: catalog.text(key, lang, **params),
+        "lang": lang,
         "csrf_token": auth.csrf_token,
         "local": context.local,
-        "label": lambda group, code: catalog.label(group, code, context.lang()),
+        "label": lambda group, code: catalog.label(group, code, lang),
         "station_code": context.config().station.code,
         # Strings the page's scripts show, for the template's |tojson.
         "js_strings": lambda *keys: {k: context.t(k) for k in keys},

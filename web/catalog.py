@@ -406,6 +406,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
             "not the batch carrier's number: recorded by the number",
         ),
         "never_received": ("本站未入库", "never received here"),
+        "no_consent": ("收件人未同意放驿站", "recipient did not agree to a station"),
         "received_after_sign": ("主管确认重新入库", "received again, confirmed by a supervisor"),
         "mode_lapsed": ("模式已超时，恢复默认", "mode timed out: back to the default"),
     },

@@ -27,6 +27,7 @@ from edge.devices.scales.stability import StabilityTracker
 from edge.devices.settings import ScaleSection, ScannerSection
 from edge.devices.wedge import Barcode, Rejected, Result
 from edge.notify import notify
+from edge.privacy import scrub
 from edge.station import Outcome, Station
 from edge.store import Store, StoreError
 
@@ -272,7 +273,7 @@ class Scanner:
                 self.deliver(gun, result, now)
             elif result.reason in UNANSWERED:
                 if result.text:
-                    log.info("gun %s: dropped %r (%s)", gun.name, result.text, result.reason)
+                    log.info("gun %s: dropped %r (%s)", gun.name, scrub(result.text), result.reason)
             else:
                 self.answer_incomplete(gun, result)
 
@@ -297,19 +298,23 @@ class Scanner:
                 weight = scale.tracker.weight_for_scan(now, section.weight_max_age_s)
             outcome = self.station.read(barcode.text, desk, weight_g=weight)
         except StoreError as exc:
-            log.error("gun %s: %r NOT recorded: %s", gun.name, barcode.text, exc)
+            log.error("gun %s: %r NOT recorded: %s", gun.name, scrub(barcode.text), exc)
             self.feedback.play(section, "refused")
             delivery = Delivery(gun.name, barcode, None, None, str(exc))
         except Exception as exc:  # one bad code must not stop every gun and scale
-            log.exception("gun %s: %r NOT recorded: unexpected error", gun.name, barcode.text)
+            log.exception(
+                "gun %s: %r NOT recorded: unexpected error", gun.name, scrub(barcode.text)
+            )
             self.feedback.play(section, "refused")
             delivery = Delivery(gun.name, barcode, None, None, repr(exc))
         else:
-            log.info("gun %s: %s %s", gun.name, outcome.status, barcode.text)
+            # A phone number scanned by mistake is masked here as in the journal.
+            shown = scrub(barcode.text)
+            log.info("gun %s: %s %s", gun.name, outcome.status, shown)
             # Accepted with a warning (mode lapsed, batch carrier mismatch) sounds amber.
             status = "duplicate" if outcome.warnings and outcome.status == "accepted" else None
             self.feedback.play(section, status or outcome.status)
-            self._store(lambda: self.store.set_device_code(gun.name, barcode.text, self._wall()))
+            self._store(lambda: self.store.set_device_code(gun.name, shown, self._wall()))
             delivery = Delivery(gun.name, barcode, weight, outcome)
         if self.on_delivery:
             self.on_delivery(delivery)

@@ -210,4 +210,16 @@ MIGRATIONS: list[Migration] = [
         END;
         """,
     ),
+    (
+        "core-003-slot-loads-in-memory",
+        """
+        -- The writer counts slot loads from parcels and keeps them in memory
+        -- (ScanSQL.slot_loads): the table and its triggers cost a b-tree write per scan.
+        DROP TRIGGER parcels_load_insert;
+        DROP TRIGGER parcels_load_leave;
+        DROP TRIGGER parcels_load_arrive;
+        DROP TRIGGER parcels_load_delete;
+        DROP TABLE slot_loads;
+        """,
+    ),
 ]

@@ -42,6 +42,19 @@ MIGRATIONS: list[Migration] = [
         );
         """,
     ),
+    (
+        "sync-002-manifest-consent-receipt",
+        """
+        -- Contract version 6: whether the recipient agreed to collection at a station
+        -- (a parcel without it is received, amber, and the courier called), and the signed
+        -- receipt (回单) the sender wants back, in edge.service.receipts' notation, with
+        -- the hops that set its due date.
+        ALTER TABLE manifest ADD COLUMN consent TEXT NOT NULL DEFAULT 'unknown'
+            CHECK (consent IN ('yes', 'no', 'unknown'));
+        ALTER TABLE manifest ADD COLUMN receipt TEXT;
+        ALTER TABLE manifest ADD COLUMN hops INTEGER;
+        """,
+    ),
 ]
 
 _STATE_FIELDS = (
@@ -297,6 +310,18 @@ class SyncSQL(StoreBase):
         return [dict(r) for r in rows]
 
     # -- manifest ----------------------------------------------------------------------
+    def received_without_consent(self, start: str, end: str) -> int:
+        """Receives between two local ISO times, not undone, of parcels whose manifest
+        says the recipient did not agree to a station (the courier was to be called)."""
+        row = self.one(
+            "SELECT COUNT(*) FROM scans s JOIN manifest m ON m.waybill = s.waybill"
+            " WHERE s.type = 'receive' AND s.scanned_at >= ? AND s.scanned_at < ?"
+            " AND m.consent = 'no'"
+            " AND NOT EXISTS (SELECT 1 FROM scan_undos u WHERE u.seq = s.seq)",
+            (start, end),
+        )
+        return int(row[0]) if row else 0
+
     def upsert_manifest(self, parcels: Iterable[dict[str, Any]], *, at: str | None = None) -> int:
         at = at or _utc_now()
         rows = [
@@ -307,6 +332,9 @@ class SyncSQL(StoreBase):
                 p.get("recipient_masked"),
                 p.get("declared_weight_g"),
                 1 if p.get("valuable") else 0,
+                p.get("consent") or "unknown",
+                p.get("receipt"),
+                p.get("hops"),
                 at,
             )
             for p in parcels
@@ -315,13 +343,16 @@ class SyncSQL(StoreBase):
             conn.executemany(
                 """
                 INSERT INTO manifest (waybill, carrier, phone_last4, recipient_masked,
-                                      declared_weight_g, valuable, fetched_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                                      declared_weight_g, valuable, consent, receipt, hops,
+                                      fetched_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (waybill) DO UPDATE SET
                     carrier = excluded.carrier, phone_last4 = excluded.phone_last4,
                     recipient_masked = excluded.recipient_masked,
                     declared_weight_g = excluded.declared_weight_g,
-                    valuable = excluded.valuable, fetched_at = excluded.fetched_at
+                    valuable = excluded.valuable, consent = excluded.consent,
+                    receipt = excluded.receipt, hops = excluded.hops,
+                    fetched_at = excluded.fetched_at
                 """,
                 rows,
             )

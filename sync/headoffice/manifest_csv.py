@@ -7,11 +7,13 @@ import io
 import re
 from typing import Any
 
-from sync.contract import CARRIER, LAST4, WAYBILL, mask_numbers
+from edge.service.receipts import RequirementError, parse_requirement
+from sync.contract import CARRIER, LAST4, MANIFEST_MAX_HOPS, WAYBILL, mask_numbers
 
 # A mainland mobile number, optionally with +86 / 86 in front.
 PHONE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
 YES_NO = ("", "0", "1", "true", "false", "yes", "no")
+YES = ("1", "true", "yes")
 
 COLUMNS = (
     "station",
@@ -23,7 +25,12 @@ COLUMNS = (
     "valuable",
     # Kept only at head office (encrypted, see phones.py); never sent to a station.
     "phone",
+    # The recipient agreed to collection at a station: sent to the station as yes/no/unknown.
     "consent",
+    # The sender wants a signed receipt (回单) back: what it must carry, and how many hops
+    # (1 direct, 2 with one transfer, 3 with two) it travels, for its due date.
+    "receipt",
+    "hops",
 )
 REQUIRED = ("station", "waybill")
 
@@ -83,6 +90,13 @@ def _parcel(row: dict[str, str], line: int) -> dict[str, Any]:
     valuable = (row.get("valuable") or "").lower()
     if valuable not in YES_NO:
         raise bad("valuable: expected 1/0, true/false or yes/no")
+    try:
+        receipt = receipt_requirement(row.get("receipt") or "")
+    except RequirementError as exc:
+        raise bad(f"receipt: {exc}; expected e.g. yes, signature+id or stamp+copies=2") from None
+    hops = row.get("hops") or None
+    if hops is not None and not (hops.isdigit() and 1 <= int(hops) <= MANIFEST_MAX_HOPS):
+        raise bad(f"hops: expected 1 to {MANIFEST_MAX_HOPS} (1 direct, 2 with one transfer)")
     return {
         "station": row["station"],
         "waybill": row["waybill"],
@@ -91,18 +105,30 @@ def _parcel(row: dict[str, str], line: int) -> dict[str, Any]:
         # Only masked numbers may reach a station: whole phones and IDs are masked here.
         "recipient_masked": mask_numbers(row.get("recipient_masked") or "") or None,
         "declared_weight_g": int(weight) if weight else None,
-        "valuable": valuable in ("1", "true", "yes"),
+        "valuable": valuable in YES,
         "phone": full,
-        "consent": None if consent == "" else consent in ("1", "true", "yes"),
+        "consent": None if consent == "" else consent in YES,
+        "receipt": receipt,
+        "hops": int(hops) if hops else None,
     }
+
+
+def receipt_requirement(text: str) -> str | None:
+    """The ``receipt`` column as the requirement's own notation (``signature,id,copies=2``),
+    or None for no receipt. ``+`` may stand for ``,`` so a cell needs no quoting; yes/1/true
+    asks for a plain signed receipt, no/0/false/empty for none."""
+    text = text.strip().lower()
+    if text in YES_NO:
+        return "signature,copies=1" if text in YES else None
+    return parse_requirement(text.replace("+", ",")).text()
 
 
 def split_phones(parcels: list[dict[str, Any]]) -> list[tuple[str, str, str, bool | None]]:
     """Take the full numbers out of parsed rows: (station, waybill, phone, consent) for the
-    phone book; what stays in ``parcels`` may go to a station."""
+    phone book; what stays in ``parcels`` (consent included) may go to a station."""
     phones = []
     for p in parcels:
-        full, consent = p.pop("phone"), p.pop("consent")
+        full = p.pop("phone")
         if full:
-            phones.append((p["station"], p["waybill"], full, consent))
+            phones.append((p["station"], p["waybill"], full, p["consent"]))
     return phones

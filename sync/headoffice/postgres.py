@@ -26,7 +26,16 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from sync.headoffice.rows import COLUMNS, PUBLIC, public, utc
+from sync.headoffice.rows import (
+    COLUMNS,
+    MANIFEST_COLUMNS,
+    MANIFEST_PUBLIC,
+    PUBLIC,
+    manifest_parcel,
+    manifest_row,
+    public,
+    utc,
+)
 from sync.headoffice.storage import ManifestPage, Principal
 
 log = logging.getLogger(__name__)
@@ -123,6 +132,16 @@ CREATE TABLE heartbeats (
 );
 """,
     ),
+    (
+        3,
+        "manifest consent, receipt and hops (contract version 6)",
+        """
+ALTER TABLE manifest
+    ADD COLUMN consent boolean,
+    ADD COLUMN receipt text,
+    ADD COLUMN hops smallint;
+""",
+    ),
 )
 
 _ARRAY_TYPES = {
@@ -162,7 +181,10 @@ SELECT NULL, max(seq) FROM scan_keys WHERE station = %s
     columns=sql.SQL(", ").join(map(sql.Identifier, COLUMNS)),
 )
 _SELECT = sql.SQL("SELECT {} FROM scans").format(sql.SQL(", ").join(map(sql.Identifier, PUBLIC)))
-MANIFEST_FIELDS = ("waybill", "carrier", "phone_last4", "recipient_masked", "declared_weight_g")
+_INSERT_MANIFEST = (
+    f"INSERT INTO manifest ({', '.join(MANIFEST_COLUMNS)})"
+    f" VALUES ({', '.join(['%s'] * len(MANIFEST_COLUMNS))})"
+)
 
 
 class PostgresStorage:
@@ -357,21 +379,7 @@ class PostgresStorage:
                     "DELETE FROM manifest WHERE station = %s AND waybill = %s",
                     (p["station"], p["waybill"]),
                 )
-                conn.execute(
-                    "INSERT INTO manifest (station, waybill, carrier, phone_last4,"
-                    " recipient_masked, declared_weight_g, valuable, imported_at)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                    (
-                        p["station"],
-                        p["waybill"],
-                        p.get("carrier"),
-                        p.get("phone_last4"),
-                        p.get("recipient_masked"),
-                        p.get("declared_weight_g"),
-                        bool(p.get("valuable")),
-                        imported_at,
-                    ),
-                )
+                conn.execute(_INSERT_MANIFEST, manifest_row(p, imported_at))
         return len(parcels)
 
     def manifest(self, station: str, after: str | None, limit: int) -> ManifestPage:
@@ -379,11 +387,11 @@ class PostgresStorage:
         with self.pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             rows = cur.execute(
-                "SELECT waybill, carrier, phone_last4, recipient_masked, declared_weight_g,"
-                " valuable, id FROM manifest WHERE station = %s AND id > %s ORDER BY id LIMIT %s",
+                f"SELECT {', '.join(MANIFEST_PUBLIC)}, id FROM manifest"
+                " WHERE station = %s AND id > %s ORDER BY id LIMIT %s",
                 (station, start, limit),
             ).fetchall()
-        parcels = [{k: r[k] for k in MANIFEST_FIELDS} | {"valuable": r["valuable"]} for r in rows]
+        parcels = [manifest_parcel(r) for r in rows]
         return ManifestPage(parcels, str(rows[-1]["id"]) if rows else (after or None))
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sync.contract import parse_rfc3339
+from sync.contract import MANIFEST_CONSENT, parse_rfc3339
 
 # The stored columns, in the order of a row.
 COLUMNS = (
@@ -88,3 +88,31 @@ def public(row: dict[str, Any]) -> dict[str, Any]:
     relation, last4 = d.pop("signer_relation"), d.pop("signer_id_last4")
     d["signer"] = {"relation": relation, "id_last4": last4} if relation else None
     return d
+
+
+# -- the manifest -------------------------------------------------------------------------
+# The stored manifest columns, in the order of a row; phone numbers are never among them.
+MANIFEST_COLUMNS = (
+    "station", "waybill", "carrier", "phone_last4", "recipient_masked", "declared_weight_g",
+    "valuable", "consent", "receipt", "hops", "imported_at",
+)  # fmt: skip
+# What a station is given of a row (version 6 added consent, receipt and hops).
+MANIFEST_PUBLIC = MANIFEST_COLUMNS[1:-1]
+
+
+def manifest_row(parcel: dict[str, Any], imported_at: str) -> tuple[Any, ...]:
+    """One parsed manifest parcel (manifest_csv) in MANIFEST_COLUMNS order."""
+    row = {**parcel, "valuable": bool(parcel.get("valuable")), "imported_at": imported_at}
+    return tuple(row.get(c) for c in MANIFEST_COLUMNS)
+
+
+def manifest_parcel(row: Any) -> dict[str, Any]:
+    """A stored row as the manifest answer gives it: consent as yes / no / unknown."""
+    parcel = {c: row[c] for c in MANIFEST_PUBLIC}
+    yes, no, unknown = MANIFEST_CONSENT
+    consent = parcel["consent"]
+    parcel.update(
+        valuable=bool(parcel["valuable"]),
+        consent=unknown if consent is None else yes if consent else no,
+    )
+    return parcel

@@ -11,7 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from sync.headoffice.group_commit import GroupCommit
-from sync.headoffice.rows import COLUMNS, PUBLIC, public, utc_key
+from sync.headoffice.rows import (
+    COLUMNS,
+    MANIFEST_COLUMNS,
+    MANIFEST_PUBLIC,
+    PUBLIC,
+    manifest_parcel,
+    manifest_row,
+    public,
+    utc_key,
+)
 from sync.headoffice.storage import ManifestPage, Principal
 
 DB_NAME = "head-office.db"
@@ -99,6 +108,8 @@ CREATE TABLE IF NOT EXISTS manifest (
 );
 CREATE INDEX IF NOT EXISTS manifest_station ON manifest (station, id);
 """
+# Manifest columns added after version 1, added to an older database when it opens.
+MANIFEST_ADDED = (("consent", "INTEGER"), ("receipt", "TEXT"), ("hops", "INTEGER"))
 
 _INSERT = (
     f"INSERT INTO scans ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
@@ -106,8 +117,10 @@ _INSERT = (
 )
 _SELECT = f"SELECT {', '.join(PUBLIC)} FROM scans"
 
-
-MANIFEST_FIELDS = ("waybill", "carrier", "phone_last4", "recipient_masked", "declared_weight_g")
+_INSERT_MANIFEST = (
+    f"INSERT INTO manifest ({', '.join(MANIFEST_COLUMNS)})"
+    f" VALUES ({', '.join('?' * len(MANIFEST_COLUMNS))})"
+)
 
 
 class SQLiteStorage:
@@ -123,6 +136,10 @@ class SQLiteStorage:
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            have = {r["name"] for r in conn.execute("PRAGMA table_info(manifest)")}
+            for name, kind in MANIFEST_ADDED:
+                if name not in have:
+                    conn.execute(f"ALTER TABLE manifest ADD COLUMN {name} {kind}")
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -258,25 +275,12 @@ class SQLiteStorage:
     def import_manifest(self, parcels: Sequence[dict[str, Any]], imported_at: str) -> int:
         with self._write() as conn:
             for p in parcels:
+                # Deleted and inserted again: a new id, so a station's cursor sees the change.
                 conn.execute(
                     "DELETE FROM manifest WHERE station = ? AND waybill = ?",
                     (p["station"], p["waybill"]),
                 )
-                conn.execute(
-                    "INSERT INTO manifest (station, waybill, carrier, phone_last4,"
-                    " recipient_masked, declared_weight_g, valuable, imported_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        p["station"],
-                        p["waybill"],
-                        p.get("carrier"),
-                        p.get("phone_last4"),
-                        p.get("recipient_masked"),
-                        p.get("declared_weight_g"),
-                        1 if p.get("valuable") else 0,
-                        imported_at,
-                    ),
-                )
+                conn.execute(_INSERT_MANIFEST, manifest_row(p, imported_at))
         return len(parcels)
 
     def manifest(self, station: str, after: str | None, limit: int) -> ManifestPage:
@@ -284,16 +288,13 @@ class SQLiteStorage:
         rows = (
             self._conn()
             .execute(
-                "SELECT waybill, carrier, phone_last4, recipient_masked, declared_weight_g,"
-                " valuable, id AS _id FROM manifest"
+                f"SELECT {', '.join(MANIFEST_PUBLIC)}, id AS _id FROM manifest"
                 " WHERE station = ? AND id > ? ORDER BY id LIMIT ?",
                 (station, start, limit),
             )
             .fetchall()
         )
-        parcels = [
-            {k: r[k] for k in MANIFEST_FIELDS} | {"valuable": bool(r["valuable"])} for r in rows
-        ]
+        parcels = [manifest_parcel(r) for r in rows]
         return ManifestPage(parcels, str(rows[-1]["_id"]) if rows else (after or None))
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import tenacity
 
+from edge.service.settings import ServiceSection
 from sync.client import HeadOfficeClient
 from sync.station.common import (
     INLINE_ATTEMPTS,
@@ -52,6 +53,8 @@ class Uploader(ScansPart, PhotosPart, ManifestPart, HeartbeatPart):
     _photo_failures: int = 0
     _heartbeat_due: float = 0.0  # by self.now()
     _seq_floor: int = 0  # head office's highest seq for us, as far as known
+    # The station's receipt rules: a manifest that names a parcel already here marks it.
+    service: ServiceSection = field(default_factory=ServiceSection)
 
     def __post_init__(self) -> None:
         if self.client is None:

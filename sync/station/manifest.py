@@ -7,8 +7,19 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from edge.service import receipts_desk
+from edge.service.errors import ServiceError
+from edge.service.receipts import RequirementError, parse_requirement
+from edge.service.settings import ServiceSection
 from sync.client import plain
-from sync.contract import CARRIER, LAST4, WAYBILL, mask_numbers
+from sync.contract import (
+    CARRIER,
+    LAST4,
+    MANIFEST_CONSENT,
+    MANIFEST_MAX_HOPS,
+    WAYBILL,
+    mask_numbers,
+)
 from sync.station.common import (
     MANIFEST_MAX_PAGES,
     MANIFEST_RETRY_S,
@@ -22,6 +33,8 @@ log = logging.getLogger(__name__)
 
 
 class ManifestPart(UploaderBase):
+    service: ServiceSection  # a field of Uploader
+
     # -- manifest ----------------------------------------------------------------------
     def _pull_manifest(self) -> None:
         """Pull new manifest pages when due; a failure waits for the next interval."""
@@ -61,6 +74,7 @@ class ManifestPart(UploaderBase):
                 log.warning("manifest: %d unusable parcels skipped", len(parcels) - len(good))
             if good:
                 self.store.upsert_manifest(good)
+                self._mark_receipts(good)
             nxt = data.get("next")
             if nxt is None or str(nxt) in ("", cursor) or not parcels:
                 return
@@ -73,6 +87,23 @@ class ManifestPart(UploaderBase):
             self.store.update_sync_state(manifest_cursor=cursor)
         log.info("manifest: %d pages pulled; the rest next time", MANIFEST_MAX_PAGES)
 
+    def _mark_receipts(self, parcels: list[dict[str, Any]]) -> None:
+        """A receipt is marked when its parcel is received; one whose manifest row comes
+        later (or corrects it) is marked now, if the parcel is here and not yet signed."""
+        for p in parcels:
+            if not p["receipt"]:
+                continue
+            row = self.store.parcel(p["waybill"])
+            if row is None or row["state"] != "on_shelf":
+                continue
+            try:
+                receipts_desk.require(
+                    self.store, self.service, self.clock.now(self.tz).wall, "head-office",
+                    p["waybill"], p["receipt"], hops=p["hops"], source="manifest",
+                )  # fmt: skip
+            except ServiceError as exc:  # read already; never let one stop the pull
+                log.warning("manifest: receipt of %s not marked: %s", p["waybill"], exc)
+
 
 def manifest_parcels(items: list[Any]) -> list[dict[str, Any]]:
     """The manifest parcels fit to store; anything else (a whole phone number, a waybill no
@@ -83,11 +114,14 @@ def manifest_parcels(items: list[Any]) -> list[dict[str, Any]]:
             return None
         return value if pattern is None or pattern.fullmatch(value) else None
 
+    def count(value: Any, top: int) -> int | None:
+        ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value <= top
+        return value if ok else None
+
     good = []
     for p in items:
         if not isinstance(p, dict) or not text(p.get("waybill"), WAYBILL):
             continue
-        weight = p.get("declared_weight_g")
         good.append(
             {
                 "waybill": p["waybill"],
@@ -97,14 +131,25 @@ def manifest_parcels(items: list[Any]) -> list[dict[str, Any]]:
                 "recipient_masked": mask_numbers(r)
                 if (r := text(p.get("recipient_masked")))
                 else None,
-                "declared_weight_g": (
-                    weight
-                    if isinstance(weight, int)
-                    and not isinstance(weight, bool)
-                    and 0 < weight <= 1_000_000
-                    else None
-                ),
+                "declared_weight_g": count(p.get("declared_weight_g"), 1_000_000),
                 "valuable": p.get("valuable") is True,
+                "consent": c if (c := p.get("consent")) in MANIFEST_CONSENT else "unknown",
+                "receipt": receipt(p.get("receipt"), p["waybill"]),
+                "hops": count(p.get("hops"), MANIFEST_MAX_HOPS),
             }
         )
     return good
+
+
+def receipt(value: Any, waybill: str) -> str | None:
+    """The receipt requirement in its own notation; one that cannot be read is logged and
+    left out (the parcel still comes, and a clerk can mark the receipt at receive)."""
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str) or len(value) > 80:
+            raise RequirementError("not a short text")
+        return parse_requirement(value).text()
+    except RequirementError as exc:
+        log.warning("manifest: receipt of %s not understood (%s); left out", waybill, exc)
+        return None

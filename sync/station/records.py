@@ -194,11 +194,11 @@ class RecordsJob:
 
     def _chunks(self, records: list[OutboxRecord]) -> list[list[OutboxRecord]]:
         """Requests of at most batch_max_bytes of JSON (a bigger record goes alone)."""
-        chunks: list[list[OutboxRecord]] = [[]]
+        chunks: list[list[OutboxRecord]] = []  # none when every record was set aside
         size = 0
         for record in records:
             n = len(json.dumps(record.item(), ensure_ascii=False).encode()) + 1
-            if chunks[-1] and size + n > self.settings.batch_max_bytes:
+            if not chunks or size + n > self.settings.batch_max_bytes:
                 chunks.append([])
                 size = 0
             chunks[-1].append(record)
