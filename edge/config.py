@@ -272,17 +272,26 @@ def _load_section(cls: type, data: dict[str, Any], prefix: str) -> Any:
     return obj
 
 
-def parse(text: str, source: str = "<config>") -> Config:
-    """Parse TOML text into a checked Config; errors name ``source``."""
+T = typing.TypeVar("T")
+
+
+def parse_as(cls: type[T], text: str, source: str) -> T:
+    """TOML text as a checked ``cls`` (a dataclass of sections); errors name ``source``.
+    Head office's own file is read by the same rules."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     try:
-        config: Config = _load_section(Config, data, "")
+        config: T = _load_section(cls, data, "")
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
     return config
+
+
+def parse(text: str, source: str = "<config>") -> Config:
+    """Parse TOML text into a checked Config; errors name ``source``."""
+    return parse_as(Config, text, source)
 
 
 def load(path: Path) -> Config:

@@ -6,11 +6,10 @@ python -m sync.headoffice.config   # rewrite README.md's table of its keys
 from __future__ import annotations
 
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from edge.config import _load_section
+from edge.config import parse_as
 from edge.config_base import ConfigError, Section, doc
 from sync.headoffice.notify.config import NotifySection
 
@@ -37,15 +36,7 @@ class HeadOfficeConfig(Section):
 
 
 def parse(text: str, source: str = FILE_NAME) -> HeadOfficeConfig:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
-    try:
-        config: HeadOfficeConfig = _load_section(HeadOfficeConfig, data, "")
-    except ConfigError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
-    return config
+    return parse_as(HeadOfficeConfig, text, source)
 
 
 def load(folder: Path) -> HeadOfficeConfig:
