@@ -16,7 +16,7 @@ from edge import config as config_mod
 from edge.clock import Clock, SystemClock
 from edge.config import Config
 from edge.store import DB_NAME, Store, StoreError
-from web import auth, catalog, context, labels, service_screens
+from web import auth, catalog, context, labels, nav, service_screens
 from web.context import PageError, WebState
 
 log = logging.getLogger(__name__)
@@ -112,6 +112,7 @@ def _template_globals() -> dict[str, Any]:
         "local": context.local,
         "label": lambda group, code: catalog.label(group, code, lang),
         "station_code": context.config().station.code,
+        "nav_links": lambda role: nav.links(lang, role),
         # Strings the page's scripts show, for the template's |tojson.
         "js_strings": lambda *keys: {k: context.t(k) for k in keys},
     }
