@@ -9,7 +9,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from tests.sync_fixtures import (
     a_scan,
     batch,
     post,
+    wait_until_healthy,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,13 +109,7 @@ def test_two_processes_on_postgresql_by_flag_store_each_scan_once(tmp_path: Path
     )  # fmt: skip
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(url + "/v1/health", timeout=5).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
+        wait_until_healthy(url)
         assert len(_children(proc.pid)) == 2
         headers = {"Authorization": f"Bearer {token}"}
         scans = [a_scan(i) for i in range(1, 101)]
@@ -172,12 +166,7 @@ def test_head_office_toml_db_puts_a_receiver_on_postgresql_and_never_logs_its_ur
     )  # fmt: skip
     try:
         url = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                requests.get(url + "/v1/health", timeout=5)
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
+        wait_until_healthy(url)
         resp = requests.post(
             url + "/v1/scans", json=batch(a_scan(1)), headers={"Authorization": f"Bearer {token}"},
             timeout=30,

@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from tests.sync_fixtures import (  # noqa: F401
     config_text,
     env_fixture,
     receiver_fixture,
+    wait_until_healthy,
     write_token,
 )
 
@@ -156,12 +156,7 @@ def test_head_office_command_tokens_manifest_and_serving(
     )  # fmt: skip
     try:
         url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                requests.get(url + "/v1/health", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.05)
+        wait_until_healthy(url)
         resp = requests.get(
             f"{url}/v1/stations/{STATION}/manifest",
             headers={"Authorization": f"Bearer {token}"},
